@@ -3,6 +3,7 @@
  * arguments, its parsed flags and the context, returning the exit code.
  */
 import type { Context } from "../context.js";
+import { targetsCommand } from "../commands/targets.js";
 
 export type CommandName = "bundle" | "lock" | "verify" | "inspect" | "diff" | "targets";
 export type CommandFn = (args: unknown[], opts: Record<string, unknown>, ctx: Context) => Promise<number>;
@@ -20,5 +21,5 @@ export const commandTable: Record<CommandName, CommandFn> = {
   verify: notYet("verify", 5),
   inspect: notYet("inspect", 5),
   diff: notYet("diff", 5),
-  targets: notYet("targets", 2),
+  targets: targetsCommand,
 };

@@ -26,7 +26,7 @@ function addResolveOptions(cmd: Command): Command {
     .option("--proxy <url>", "HTTP(S) proxy; otherwise HTTPS_PROXY/HTTP_PROXY/NO_PROXY")
     .option("--cert <file>", "extra CA bundle (PEM), added to the system store")
     .option("--client-cert <file>", "client certificate + key (PEM) for mTLS")
-    .option("--jobs <n>", "concurrent downloads", "8")
+    .option("--jobs <n>", "concurrent downloads (default 8)")
     .option("--cache-dir <dir>", "download cache (default: WHEELBARROW_CACHE_DIR or the platform cache dir)")
     .option("--offline", "use the cache only; no network")
     .option("--pre", "allow pre-releases when resolving")
@@ -51,14 +51,14 @@ export function buildProgram(run: (name: CommandName, args: unknown[], opts: Rec
     .option("--app <dir>", "application source to ship")
     .option("--exclude <glob>", "exclude from the app (repeatable, .gitignore-style)", collect)
     .option("--name <name>", "bundle name")
-    .addOption(new Option("--bundle-version <version>", "bundle version").conflicts([]))
+    .option("--version <version>", "bundle version")
     .option("--entry <module:function|script.py>", "what bin/<name> runs after install")
-    .option("-o, --out <dir>", "output directory", "dist")
+    .option("-o, --out <dir>", "output directory (default dist/)")
     .addOption(new Option("--format <format>", "archive format (default tar.gz; zip for Windows targets)").choices(["tar.gz", "zip", "dir"]));
   bundle.action(async (spec: string | undefined, opts: Record<string, unknown>) => run("bundle", [spec], opts));
 
   const lock = addResolveOptions(program.command("lock").description("resolve and select only; write pylock.toml; no wheel bodies"));
-  lock.option("-o, --out <file>", "where to write the lock", "pylock.toml");
+  lock.option("-o, --out <file>", "where to write the lock (default pylock.toml)");
   lock.action(async (spec: string | undefined, opts: Record<string, unknown>) => run("lock", [spec], opts));
 
   program

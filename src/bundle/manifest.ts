@@ -1,0 +1,250 @@
+/**
+ * manifest.json: the bundle's record (spec.md "Output"). The installer reads only this file, so
+ * its shape is a contract: keys in a fixed order, 2-space indent, trailing newline, paths relative
+ * to the bundle root with `/`. manifests/manifest.schema.json documents the same shape.
+ *
+ * Decisions: `formatVersion` is semver and readers accept any 1.x (unknown keys of a newer 1.x
+ * are ignored on read); `packages` sorted by name, `files` by path; `files` lists every file
+ * except the wheels (they are in `packages`), manifest.json and SHA256SUMS.
+ * Pure: no I/O.
+ */
+import semver from "semver";
+import { WbError } from "../errors.js";
+
+export const FORMAT_VERSION = "1.0.0";
+export const MANIFEST_NAME = "manifest.json";
+export const SUMS_NAME = "SHA256SUMS";
+
+/** The manifest's `target` object (what the lead derives from a Target). */
+export interface TargetInfo {
+  spec: string;
+  platform: string;
+  python: string;
+  implementation: string;
+  pythonTag: string;
+  freeThreaded: boolean;
+  os: string;
+  arch: string;
+  libc: { family: string; version: string } | null;
+  macos: string | null;
+  tags: string[];
+}
+
+export interface ManifestPackage {
+  name: string;
+  version: string;
+  filename: string;
+  path: string;
+  sha256: string;
+  size: number;
+  requested: boolean;
+  index: string;
+}
+
+export interface ManifestFile {
+  path: string;
+  sha256: string;
+  size: number;
+  executable?: true;
+}
+
+export interface Manifest {
+  formatVersion: string;
+  createdBy: { tool: string; version: string };
+  app: { name: string; version: string; entry: string | null };
+  target: TargetInfo;
+  packages: ManifestPackage[];
+  files: ManifestFile[];
+}
+
+const byKey =
+  <T>(key: (x: T) => string) =>
+  (a: T, b: T): number =>
+    key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0;
+
+/** Removes `user:password@` from a URL (credentials must never reach a bundle). Non-URLs pass through. */
+export function stripCredentials(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@?#]*@/i, "$1");
+}
+
+/** A fresh object with the manifest's key order (JSON.stringify keeps insertion order). */
+export function buildManifest(m: Manifest): Manifest {
+  const t = m.target;
+  return {
+    formatVersion: m.formatVersion,
+    createdBy: { tool: m.createdBy.tool, version: m.createdBy.version },
+    app: { name: m.app.name, version: m.app.version, entry: m.app.entry },
+    target: {
+      spec: t.spec,
+      platform: t.platform,
+      python: t.python,
+      implementation: t.implementation,
+      pythonTag: t.pythonTag,
+      freeThreaded: t.freeThreaded,
+      os: t.os,
+      arch: t.arch,
+      libc: t.libc ? { family: t.libc.family, version: t.libc.version } : null,
+      macos: t.macos,
+      tags: [...t.tags],
+    },
+    packages: [...m.packages]
+      .map((p) => ({
+        name: p.name,
+        version: p.version,
+        filename: p.filename,
+        path: p.path,
+        sha256: p.sha256,
+        size: p.size,
+        requested: p.requested,
+        index: stripCredentials(p.index),
+      }))
+      .sort(byKey((p) => p.name)),
+    files: [...m.files]
+      .map((f): ManifestFile => (f.executable ? { path: f.path, sha256: f.sha256, size: f.size, executable: true } : { path: f.path, sha256: f.sha256, size: f.size }))
+      .sort(byKey((f) => f.path)),
+  };
+}
+
+export function serializeManifest(m: Manifest): string {
+  return JSON.stringify(buildManifest(m), null, 2) + "\n";
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading: a hand-written shape check (ajv is a dev dependency only), problems collected at once.
+
+const SHA256 = /^[0-9a-f]{64}$/;
+
+/** A safe relative bundle path: `/`-separated, no empty/`.`/`..` segments, no backslash, NUL or newline. */
+export function isSafeRelPath(p: string): boolean {
+  if (p === "" || p.startsWith("/") || /[\\\0\n\r]/.test(p) || /^[A-Za-z]:/.test(p)) return false;
+  return p.split("/").every((s) => s !== "" && s !== "." && s !== "..");
+}
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
+
+class ShapeChecker {
+  problems: string[] = [];
+  str(o: Obj, k: string, where: string, nullable = false): void {
+    const v = o[k];
+    if (typeof v === "string" && v !== "") return;
+    if (nullable && v === null) return;
+    this.problems.push(`${where}.${k} must be a non-empty string${nullable ? " or null" : ""}`);
+  }
+  bool(o: Obj, k: string, where: string): void {
+    if (typeof o[k] !== "boolean") this.problems.push(`${where}.${k} must be true or false`);
+  }
+  size(o: Obj, k: string, where: string): void {
+    const v = o[k];
+    if (!(typeof v === "number" && Number.isSafeInteger(v) && v >= 0)) this.problems.push(`${where}.${k} must be a non-negative integer`);
+  }
+  hash(o: Obj, k: string, where: string): void {
+    if (!(typeof o[k] === "string" && SHA256.test(o[k] as string))) this.problems.push(`${where}.${k} must be 64 lowercase hex digits`);
+  }
+  path(o: Obj, k: string, where: string): void {
+    const v = o[k];
+    if (!(typeof v === "string" && isSafeRelPath(v))) this.problems.push(`${where}.${k} must be a relative path inside the bundle, got ${JSON.stringify(v)}`);
+  }
+  obj(o: Obj, k: string, where: string): Obj | null {
+    const v = o[k];
+    if (isObj(v)) return v;
+    this.problems.push(`${where}.${k} must be an object`);
+    return null;
+  }
+}
+
+/** formatVersion: semver, major 1. Throws E_BUNDLE naming `source` otherwise. */
+export function checkFormatVersion(v: unknown, source: string): string {
+  if (typeof v !== "string" || semver.valid(v) === null) {
+    throw new WbError("E_BUNDLE", `${source}: formatVersion ${JSON.stringify(v)} is not a semantic version`, {
+      details: { file: MANIFEST_NAME, found: v },
+    });
+  }
+  if (semver.major(v) !== 1) {
+    throw new WbError("E_BUNDLE", `${source}: formatVersion ${v} is not supported (this wheelbarrow reads 1.x)`, {
+      hint: semver.major(v) > 1 ? "the bundle was made by a newer wheelbarrow; use that version to read it" : undefined,
+      details: { file: MANIFEST_NAME, expected: "1.x", found: v },
+    });
+  }
+  return v;
+}
+
+/** Parses and shape-checks manifest.json; E_BUNDLE lists every problem. Unknown keys are ignored. */
+export function parseManifest(text: string, source: string): Manifest {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    throw new WbError("E_BUNDLE", `${source}: manifest.json is not valid JSON (${(e as Error).message})`, { details: { file: MANIFEST_NAME } });
+  }
+  if (!isObj(doc)) throw new WbError("E_BUNDLE", `${source}: manifest.json is not a JSON object`, { details: { file: MANIFEST_NAME } });
+  checkFormatVersion(doc["formatVersion"], source);
+  const c = new ShapeChecker();
+  const createdBy = c.obj(doc, "createdBy", "manifest");
+  if (createdBy) {
+    c.str(createdBy, "tool", "createdBy");
+    c.str(createdBy, "version", "createdBy");
+  }
+  const app = c.obj(doc, "app", "manifest");
+  if (app) {
+    c.str(app, "name", "app");
+    c.str(app, "version", "app");
+    c.str(app, "entry", "app", true);
+  }
+  const target = c.obj(doc, "target", "manifest");
+  if (target) {
+    for (const k of ["spec", "platform", "python", "implementation", "pythonTag", "os", "arch"]) c.str(target, k, "target");
+    c.bool(target, "freeThreaded", "target");
+    const libc = target["libc"];
+    if (libc !== null) {
+      if (isObj(libc)) {
+        c.str(libc, "family", "target.libc");
+        c.str(libc, "version", "target.libc");
+      } else c.problems.push("target.libc must be an object or null");
+    }
+    c.str(target, "macos", "target", true);
+    const tags = target["tags"];
+    if (!Array.isArray(tags) || !tags.every((t) => typeof t === "string" && t !== "")) c.problems.push("target.tags must be a list of tag strings");
+  }
+  const seenPaths = new Set<string>();
+  const dup = (p: unknown, where: string): void => {
+    if (typeof p !== "string") return;
+    if (seenPaths.has(p)) c.problems.push(`${where}: ${p} is listed twice`);
+    seenPaths.add(p);
+  };
+  const packages = doc["packages"];
+  if (!Array.isArray(packages)) c.problems.push("manifest.packages must be a list");
+  else
+    packages.forEach((p, i) => {
+      const where = `packages[${i}]`;
+      if (!isObj(p)) return void c.problems.push(`${where} must be an object`);
+      for (const k of ["name", "version", "filename", "index"]) c.str(p, k, where);
+      c.path(p, "path", where);
+      c.hash(p, "sha256", where);
+      c.size(p, "size", where);
+      c.bool(p, "requested", where);
+      if (typeof p["path"] === "string" && typeof p["filename"] === "string" && p["path"] !== `wheels/${p["filename"]}`) {
+        c.problems.push(`${where}.path must be wheels/${p["filename"]}, got ${p["path"]}`);
+      }
+      dup(p["path"], where);
+    });
+  const files = doc["files"];
+  if (!Array.isArray(files)) c.problems.push("manifest.files must be a list");
+  else
+    files.forEach((f, i) => {
+      const where = `files[${i}]`;
+      if (!isObj(f)) return void c.problems.push(`${where} must be an object`);
+      c.path(f, "path", where);
+      c.hash(f, "sha256", where);
+      c.size(f, "size", where);
+      if (f["executable"] !== undefined && typeof f["executable"] !== "boolean") c.problems.push(`${where}.executable must be true or false`);
+      if (f["path"] === MANIFEST_NAME || f["path"] === SUMS_NAME) c.problems.push(`${where}: ${String(f["path"])} must not list itself`);
+      dup(f["path"], where);
+    });
+  if (c.problems.length > 0) {
+    throw new WbError("E_BUNDLE", `${source}: manifest.json is malformed: ${c.problems.join("; ")}`, { details: { file: MANIFEST_NAME, problems: c.problems } });
+  }
+  const m = doc as unknown as Manifest;
+  // Normalise `executable: false` away so readers see the writer's shape.
+  return { ...m, files: m.files.map((f) => (f.executable ? f : { path: f.path, sha256: f.sha256, size: f.size })) };
+}

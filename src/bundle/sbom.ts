@@ -1,0 +1,102 @@
+/**
+ * sbom.cdx.json: a CycloneDX 1.6 JSON SBOM of every shipped wheel, built with
+ * @cyclonedx/cyclonedx-library. One `library` component per wheel: purl
+ * `pkg:pypi/<name>@<version>?file_name=<wheel>[&repository_url=<index>]` (the purl is also the
+ * bom-ref), the wheel's sha256, the distribution URL (credentials stripped) and the licence from
+ * METADATA: `License-Expression` (PEP 639) if present; else `License` when it is a one-line value
+ * (an SPDX id becomes an SPDX licence, anything else a named one); else the `License ::`
+ * classifiers; else the first line of a long `License` text. The application is
+ * metadata.component and depends on the requested packages.
+ *
+ * Deterministic: no timestamp, no serial number, explicit bom-refs, sorted lists.
+ */
+import * as CDX from "@cyclonedx/cyclonedx-library";
+import { parseMetadataHeaders } from "./wheel-metadata.js";
+import { stripCredentials } from "./manifest.js";
+
+export interface SbomPackage {
+  name: string;
+  version: string;
+  filename: string;
+  sha256: string;
+  requested: boolean;
+  index: string;
+  url?: string;
+  metadataText: string | null;
+}
+
+export interface SbomInput {
+  app: { name: string; version: string };
+  tool: { name: string; version: string };
+  packages: SbomPackage[];
+}
+
+const PYPI = /^https?:\/\/(pypi\.org|pypi\.python\.org)(\/simple)?\/?$/;
+
+function pct(s: string): string {
+  return encodeURIComponent(s).replace(/%3A/gi, ":");
+}
+
+export function pypiPurl(p: { name: string; version: string; filename: string; index: string }): string {
+  const name = p.name.toLowerCase().replace(/[-_.]+/g, "-");
+  const q: [string, string][] = [["file_name", p.filename]];
+  const index = stripCredentials(p.index);
+  if (index && !PYPI.test(index)) q.push(["repository_url", index]);
+  q.sort(([a], [b]) => (a < b ? -1 : 1));
+  return `pkg:pypi/${pct(name)}@${pct(p.version)}?` + q.map(([k, v]) => `${k}=${pct(v)}`).join("&");
+}
+
+/** Unambiguous trove classifiers -> SPDX ids; other classifiers become named licences. */
+const CLASSIFIER_SPDX: Record<string, string> = {
+  "MIT License": "MIT",
+  "MIT No Attribution License (MIT-0)": "MIT-0",
+  "ISC License (ISCL)": "ISC",
+  "Mozilla Public License 2.0 (MPL 2.0)": "MPL-2.0",
+  "The Unlicense (Unlicense)": "Unlicense",
+  "Boost Software License 1.0 (BSL-1.0)": "BSL-1.0",
+  "Zero-Clause BSD (0BSD)": "0BSD",
+};
+
+function disjunctive(name: string): CDX.Models.DisjunctiveLicense {
+  return CDX.SPDX.isSupportedSpdxId(name) ? new CDX.Models.SpdxLicense(name) : new CDX.Models.NamedLicense(name);
+}
+
+export function licencesFromMetadata(text: string | null): CDX.Models.License[] {
+  if (!text) return [];
+  const h = parseMetadataHeaders(text);
+  const expr = h.get("license-expression")?.[0]?.trim();
+  if (expr) return [CDX.SPDX.isSupportedSpdxId(expr) ? new CDX.Models.SpdxLicense(expr) : new CDX.Models.LicenseExpression(expr)];
+  const lic = h.get("license")?.[0]?.trim() ?? "";
+  const oneLine = lic !== "" && !lic.includes("\n") && lic.length <= 100 && !/^unknown$/i.test(lic);
+  if (oneLine) return [disjunctive(lic)];
+  const fromClassifiers = (h.get("classifier") ?? [])
+    .map((c) => c.trim())
+    .filter((c) => c.startsWith("License ::"))
+    .map((c) => c.split("::").pop()?.trim() ?? "")
+    .filter((n) => n !== "" && n !== "OSI Approved" && n !== "Other/Proprietary License")
+    .map((n) => disjunctive(CLASSIFIER_SPDX[n] ?? n));
+  if (fromClassifiers.length > 0) return fromClassifiers;
+  const first = lic.split("\n").find((l) => l.trim() !== "")?.trim();
+  return first ? [new CDX.Models.NamedLicense(first.slice(0, 100))] : [];
+}
+
+export function buildSbom(input: SbomInput): string {
+  const bom = new CDX.Models.Bom();
+  const app = new CDX.Models.Component(CDX.Enums.ComponentType.Application, input.app.name, {
+    version: input.app.version,
+    bomRef: `app:${input.app.name}@${input.app.version}`,
+  });
+  bom.metadata.component = app;
+  bom.metadata.tools.components.add(new CDX.Models.Component(CDX.Enums.ComponentType.Application, input.tool.name, { version: input.tool.version, bomRef: `tool:${input.tool.name}` }));
+  for (const p of input.packages) {
+    const purl = pypiPurl(p);
+    const c = new CDX.Models.Component(CDX.Enums.ComponentType.Library, p.name, { version: p.version, purl, bomRef: purl });
+    c.hashes.set(CDX.Enums.HashAlgorithm["SHA-256"], p.sha256);
+    for (const l of licencesFromMetadata(p.metadataText)) c.licenses.add(l);
+    if (p.url) c.externalReferences.add(new CDX.Models.ExternalReference(stripCredentials(p.url), CDX.Enums.ExternalReferenceType.Distribution));
+    bom.components.add(c);
+    if (p.requested) app.dependencies.add(c.bomRef);
+  }
+  const serializer = new CDX.Serialize.JsonSerializer(new CDX.Serialize.JSON.Normalize.Factory(CDX.Spec.Spec1dot6));
+  return serializer.serialize(bom, { sortLists: true, space: 2 }) + "\n";
+}

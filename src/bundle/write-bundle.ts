@@ -1,0 +1,313 @@
+/**
+ * Writes one target's bundle (spec.md "Output"): manifest.json, pylock.toml, requirements.txt,
+ * wheels/, app/, the installer files, sbom.cdx.json and SHA256SUMS, under one top-level directory
+ * `<name>-<version>-<platform>-<pythonTag>`, as `.tar.gz`, `.zip` or a plain directory.
+ *
+ * Atomic: everything is written to `<outDir>/.<stem>.tmp-<random>` and renamed into place; on
+ * any failure the temp is removed (and `outDir` too when this call created it), so a failure
+ * leaves nothing behind. A `dir` bundle replacing an existing directory swaps it out with a
+ * second rename and removes the old tree afterwards.
+ *
+ * Deterministic: no wall-clock time, host path or user name reaches the output; entry times are
+ * `sourceDateEpoch` (the CLI passes SOURCE_DATE_EPOCH, default 315532800 = 1980-01-01T00:00:00Z,
+ * the earliest time a zip can hold). Wheels are read from the cache and checked against their
+ * sha256 while copied (E_INTEGRITY if the cache file differs).
+ *
+ * Installer files: install.py and install.sh ship as 0755, install.ps1 as 0644, whatever their
+ * modes in `installerDir`.
+ */
+import { createWriteStream } from "node:fs";
+import { mkdir, readFile, rename, rm, rmdir, stat } from "node:fs/promises";
+import { createHash, randomBytes } from "node:crypto";
+import { join } from "node:path";
+import { WbError } from "../errors.js";
+import { canonicalizeName } from "../pypa/names.js";
+import { writePylock, type Pylock } from "../pypa/pylock.js";
+import { collectApp } from "./app-source.js";
+import { writeDirTree } from "./archive-dir.js";
+import { writeTarGz } from "./archive-tar.js";
+import { writeZip } from "./archive-zip.js";
+import { withDirectories, type BundleFileEntry, type ArchivePlan } from "./entries.js";
+import { hashBytes } from "./hash-file.js";
+import { FORMAT_VERSION, MANIFEST_NAME, SUMS_NAME, serializeManifest, stripCredentials, type ManifestFile, type TargetInfo } from "./manifest.js";
+import { formatRequirements } from "./requirements-out.js";
+import { buildSbom } from "./sbom.js";
+import { formatSha256Sums } from "./sha256sums.js";
+import { readWheelMetadata } from "./wheel-metadata.js";
+
+export type { TargetInfo } from "./manifest.js";
+
+export const INSTALLER_FILES: Record<string, 0o644 | 0o755> = { "install.py": 0o755, "install.sh": 0o755, "install.ps1": 0o644 };
+export const DEFAULT_SOURCE_DATE_EPOCH = 315532800;
+export type BundleFormat = "tar.gz" | "zip" | "dir";
+
+export interface BundlePackage {
+  name: string;
+  version: string;
+  filename: string;
+  sha256: string;
+  size: number;
+  requested: boolean;
+  /** Already redacted; credentials are stripped again defensively. */
+  index: string;
+  /** The wheel file on disk (the cache). */
+  cachePath: string;
+  /** METADATA, for the SBOM licence; read from the wheel when absent. */
+  metadataText?: string;
+  /** Redacted download URL (SBOM distribution reference). */
+  url?: string;
+}
+
+export interface BundleInput {
+  name: string;
+  version: string;
+  entry: string | null;
+  target: TargetInfo;
+  packages: BundlePackage[];
+  appDir?: string;
+  exclude: string[];
+  /** Directory holding install.py, install.sh and install.ps1. */
+  installerDir: string;
+  format: BundleFormat;
+  outDir: string;
+  sourceDateEpoch: number;
+  toolVersion: string;
+}
+
+export interface BundleResult {
+  path: string;
+  format: BundleFormat;
+  /** Archive bytes; for `dir`, the sum of the file sizes. */
+  size: number;
+  /** sha256 of the archive; null for `dir`. */
+  sha256: string | null;
+  stem: string;
+}
+
+const SAFE_PART = /^[A-Za-z0-9][A-Za-z0-9._+-]*$/;
+const ENTRY_MODULE = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*:[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
+
+export function bundleStem(name: string, version: string, target: TargetInfo): string {
+  return `${name}-${version}-${target.platform}-${target.pythonTag}`;
+}
+
+export function archiveExtension(format: BundleFormat): string {
+  return format === "dir" ? "" : `.${format}`;
+}
+
+function checkIdentity(input: BundleInput): void {
+  if (!SAFE_PART.test(input.name)) {
+    throw new WbError("E_USAGE", `bundle name '${input.name}' cannot be used in a file name`, { hint: "use letters, digits, '.', '_', '+' and '-', starting with a letter or digit" });
+  }
+  if (!SAFE_PART.test(input.version)) {
+    throw new WbError("E_USAGE", `bundle version '${input.version}' cannot be used in a file name`, { hint: "use a version such as 2.3.0" });
+  }
+}
+
+function checkEntry(entry: string | null, appFiles: Set<string>, hasApp: boolean): void {
+  if (entry === null) return;
+  if (entry.endsWith(".py")) {
+    if (!hasApp) throw new WbError("E_USAGE", `--entry ${entry} names a script but no --app was given`, { hint: "give --app DIR holding the script, or an entry of the form module:function" });
+    const rel = entry.replace(/^\.\//, "");
+    if (!appFiles.has(rel)) throw new WbError("E_USAGE", `--entry ${entry} is not a file of the app (after excludes)`, { hint: "the path is relative to --app" });
+    return;
+  }
+  if (!ENTRY_MODULE.test(entry)) {
+    throw new WbError("E_USAGE", `--entry '${entry}' is neither module:function nor path/to/script.py`, { hint: "for example --entry shop.server:main or --entry run.py" });
+  }
+}
+
+function checkPackages(pkgs: BundlePackage[]): void {
+  const seen = new Set<string>();
+  for (const p of pkgs) {
+    if (!/^[^/\\\0\n]+\.whl$/.test(p.filename)) throw new Error(`internal: '${p.filename}' is not a wheel file name`);
+    if (!/^[0-9a-f]{64}$/.test(p.sha256)) throw new Error(`internal: ${p.filename} has no sha256`);
+    const key = canonicalizeName(p.name);
+    if (seen.has(key)) throw new Error(`internal: package ${p.name} given twice for one bundle`);
+    seen.add(key);
+  }
+}
+
+async function installerEntries(dir: string): Promise<BundleFileEntry[]> {
+  const out: BundleFileEntry[] = [];
+  for (const [name, mode] of Object.entries(INSTALLER_FILES)) {
+    let data: Buffer;
+    try {
+      data = await readFile(join(dir, name));
+    } catch (e) {
+      throw new Error(`internal: installer file ${join(dir, name)} is missing (${(e as NodeJS.ErrnoException).code ?? e})`);
+    }
+    out.push(bytesEntry(name, data, mode));
+  }
+  return out;
+}
+
+function bytesEntry(path: string, data: Buffer, mode: 0o644 | 0o755 = 0o644): BundleFileEntry {
+  const d = hashBytes(data);
+  return { type: "file", path, mode, size: d.size, sha256: d.sha256, source: { kind: "bytes", data }, store: false, mismatchCode: "E_INTEGRITY" };
+}
+
+async function wheelEntry(p: BundlePackage): Promise<BundleFileEntry> {
+  let size: number;
+  try {
+    size = (await stat(p.cachePath)).size;
+  } catch (e) {
+    throw new WbError("E_INTEGRITY", `${p.filename} is missing from the cache (${p.cachePath}: ${(e as NodeJS.ErrnoException).code ?? e})`, {
+      hint: "bundle again: the wheel will be downloaded anew",
+      details: { file: `wheels/${p.filename}` },
+    });
+  }
+  if (size !== p.size) {
+    throw new WbError("E_INTEGRITY", `${p.cachePath} has ${size} bytes, expected ${p.size} for ${p.filename}`, {
+      hint: "the cached file is damaged; remove it from the cache and bundle again",
+      details: { file: `wheels/${p.filename}`, expected: p.size, found: size },
+    });
+  }
+  return { type: "file", path: `wheels/${p.filename}`, mode: 0o644, size: p.size, sha256: p.sha256, source: { kind: "path", path: p.cachePath }, store: true, mismatchCode: "E_INTEGRITY" };
+}
+
+export function bundlePylock(input: BundleInput): string {
+  const lock: Pylock = {
+    lockVersion: "1.0",
+    createdBy: "wheelbarrow",
+    packages: input.packages.map((p) => ({
+      name: canonicalizeName(p.name),
+      version: p.version,
+      index: stripCredentials(p.index),
+      wheels: [{ name: p.filename, path: `wheels/${p.filename}`, hashes: { sha256: p.sha256 }, size: p.size }],
+      tool: { wheelbarrow: { requested: p.requested } },
+    })),
+    tool: { wheelbarrow: { target: input.target.spec } },
+  };
+  return writePylock(lock);
+}
+
+/** Everything in the bundle, as sorted archive entries. */
+async function planBundle(input: BundleInput, stem: string): Promise<ArchivePlan> {
+  checkIdentity(input);
+  checkPackages(input.packages);
+  const app = input.appDir === undefined ? [] : await collectApp(input.appDir, input.exclude);
+  checkEntry(input.entry, new Set(app.map((f) => f.rel)), input.appDir !== undefined);
+
+  const files: BundleFileEntry[] = app.map((f) => ({
+    type: "file",
+    path: `app/${f.rel}`,
+    mode: f.executable ? 0o755 : 0o644,
+    size: f.size,
+    sha256: f.sha256,
+    source: { kind: "path", path: f.abs },
+    store: false,
+    mismatchCode: "E_USAGE",
+  }));
+  files.push(...(await installerEntries(input.installerDir)));
+  const tool = { tool: "wheelbarrow", version: input.toolVersion, target: input.target.spec };
+  files.push(bytesEntry("pylock.toml", Buffer.from(bundlePylock(input))));
+  files.push(bytesEntry("requirements.txt", Buffer.from(formatRequirements(input.packages.map((p) => ({ name: canonicalizeName(p.name), version: p.version, sha256: p.sha256 })), tool))));
+  const sbomPackages = [];
+  for (const p of input.packages) {
+    const metadataText = p.metadataText ?? (await readWheelMetadata(p.cachePath).catch(() => null));
+    sbomPackages.push({ ...p, metadataText });
+  }
+  files.push(bytesEntry("sbom.cdx.json", Buffer.from(buildSbom({ app: { name: input.name, version: input.version }, tool: { name: "wheelbarrow", version: input.toolVersion }, packages: sbomPackages }))));
+
+  const manifestFiles: ManifestFile[] = files.map((f) => (f.mode === 0o755 ? { path: f.path, sha256: f.sha256, size: f.size, executable: true } : { path: f.path, sha256: f.sha256, size: f.size }));
+  const wheels = await Promise.all(input.packages.map(wheelEntry));
+  const manifest = serializeManifest({
+    formatVersion: FORMAT_VERSION,
+    createdBy: { tool: "wheelbarrow", version: input.toolVersion },
+    app: { name: input.name, version: input.version, entry: input.entry },
+    target: input.target,
+    packages: input.packages.map((p) => ({
+      name: p.name,
+      version: p.version,
+      filename: p.filename,
+      path: `wheels/${p.filename}`,
+      sha256: p.sha256,
+      size: p.size,
+      requested: p.requested,
+      index: p.index,
+    })),
+    files: manifestFiles,
+  });
+  files.push(bytesEntry(MANIFEST_NAME, Buffer.from(manifest)), ...wheels);
+  files.push(bytesEntry(SUMS_NAME, Buffer.from(formatSha256Sums(files))));
+  return { stem, mtime: input.sourceDateEpoch, entries: withDirectories(files) };
+}
+
+async function writeArchive(plan: ArchivePlan, format: "tar.gz" | "zip", tmp: string): Promise<{ size: number; sha256: string }> {
+  const out = createWriteStream(tmp, { flags: "wx", mode: 0o644 });
+  const opened = new Promise<void>((res, rej) => {
+    out.once("open", () => res());
+    out.once("error", rej);
+  });
+  await opened;
+  const hash = createHash("sha256");
+  let size = 0;
+  const onChunk = (c: Buffer): Promise<void> =>
+    new Promise((res, rej) => {
+      hash.update(c);
+      size += c.length;
+      if (out.write(c)) return res();
+      const onErr = (e: Error): void => rej(e);
+      out.once("error", onErr);
+      out.once("drain", () => {
+        out.off("error", onErr);
+        res();
+      });
+    });
+  try {
+    await (format === "tar.gz" ? writeTarGz(plan, onChunk) : writeZip(plan, onChunk));
+  } finally {
+    await new Promise<void>((res, rej) => out.end((e?: Error | null) => (e ? rej(e) : res())));
+  }
+  return { size, sha256: hash.digest("hex") };
+}
+
+async function ensureDir(dir: string): Promise<boolean> {
+  try {
+    if ((await stat(dir)).isDirectory()) return false;
+  } catch {
+    /* created below */
+  }
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (e) {
+    throw new WbError("E_USAGE", `cannot create the output directory ${dir} (${(e as NodeJS.ErrnoException).code ?? e})`);
+  }
+  return true;
+}
+
+export async function writeBundle(input: BundleInput): Promise<BundleResult> {
+  const stem = bundleStem(input.name, input.version, input.target);
+  const createdOut = await ensureDir(input.outDir);
+  const final = join(input.outDir, stem + archiveExtension(input.format));
+  const tmp = join(input.outDir, `.${stem}.tmp-${randomBytes(6).toString("hex")}`);
+  let old: string | null = null;
+  try {
+    const plan = await planBundle(input, stem);
+    if (input.format === "dir") {
+      await mkdir(tmp);
+      const size = await writeDirTree(plan, tmp);
+      try {
+        await rename(tmp, final);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code !== "ENOTEMPTY" && code !== "EEXIST" && code !== "EPERM") throw e;
+        old = `${tmp}-old`;
+        await rename(final, old);
+        await rename(tmp, final);
+        await rm(old, { recursive: true, force: true });
+        old = null;
+      }
+      return { path: final, format: "dir", size, sha256: null, stem };
+    }
+    const { size, sha256 } = await writeArchive(plan, input.format, tmp);
+    await rename(tmp, final);
+    return { path: final, format: input.format, size, sha256, stem };
+  } catch (e) {
+    await rm(tmp, { recursive: true, force: true });
+    if (old) await rename(old, final).catch(() => undefined);
+    if (createdOut) await rmdir(input.outDir).catch(() => undefined);
+    throw e;
+  }
+}

@@ -1,0 +1,124 @@
+/**
+ * Read what the user asked for: requirements files (with their index options) or a pylock.toml,
+ * as the planner's InputRequirement list. The fs edge for the pure parsers.
+ */
+import { readFileSync } from "node:fs";
+import { dirname, relative, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { WbError } from "../errors.js";
+import { parsePylock } from "../pypa/pylock.js";
+import { parseRequirement } from "../pypa/requirement.js";
+import { parseRequirementsFile, type ParsedRequirements, type ReqLine } from "../pypa/requirements-txt.js";
+import { fsReader } from "../io/read-requirements.js";
+import type { CandidateFile, InputRequirement } from "../plan/types.js";
+import type { RunOptions } from "./options.js";
+
+export interface LoadedInputs {
+  inputs: InputRequirement[];
+  constraints: InputRequirement[];
+  /** Index options found inside requirements files. */
+  fileOptions: Pick<ParsedRequirements, "indexUrl" | "extraIndexUrls" | "noIndex" | "findLinks" | "pre" | "preferBinary" | "onlyBinary" | "requireHashes">;
+}
+
+function origin(line: ReqLine, cwd: string): string {
+  return `${relative(cwd, line.source.file) || line.source.file}:${line.source.line}`;
+}
+
+export function loadInputs(opts: RunOptions, env: Record<string, string | undefined>): LoadedInputs {
+  if (opts.lock && opts.requirements.length) {
+    throw new WbError("E_USAGE", "give either --lock or -r/--requirement, not both", { hint: "a pylock.toml is already a complete pin set" });
+  }
+  if (opts.lock) return loadPylock(opts.lock, opts.cwd);
+  if (opts.requirements.length === 0) {
+    throw new WbError("E_USAGE", "nothing to bundle: no requirements given", {
+      hint: ["pass -r requirements.txt (repeatable) or --lock pylock.toml", "or name them in a spec file: requirements = [\"requirements.txt\"]"],
+    });
+  }
+  const inputs: InputRequirement[] = [];
+  const constraints: InputRequirement[] = [];
+  const fileOptions: LoadedInputs["fileOptions"] = { extraIndexUrls: [], noIndex: false, findLinks: [], pre: false, preferBinary: false, onlyBinary: [], requireHashes: false };
+  const files = [...opts.requirements.map((f) => ({ f, constraint: false })), ...opts.constraints.map((f) => ({ f, constraint: true }))];
+  for (const { f, constraint } of files) {
+    const parsed = parseRequirementsFile(f, fsReader, env);
+    if (parsed.indexUrl) fileOptions.indexUrl = parsed.indexUrl;
+    fileOptions.extraIndexUrls.push(...parsed.extraIndexUrls);
+    fileOptions.findLinks.push(...parsed.findLinks);
+    fileOptions.noIndex ||= parsed.noIndex;
+    fileOptions.pre ||= parsed.pre;
+    fileOptions.preferBinary ||= parsed.preferBinary;
+    fileOptions.onlyBinary.push(...parsed.onlyBinary);
+    fileOptions.requireHashes ||= parsed.requireHashes;
+    for (const line of parsed.requirements) {
+      const item = toInput(line, opts.cwd);
+      if (item) (constraint ? constraints : inputs).push(item);
+    }
+    for (const line of parsed.constraints) {
+      const item = toInput(line, opts.cwd);
+      if (item) constraints.push(item);
+    }
+  }
+  return { inputs, constraints, fileOptions };
+}
+
+function toInput(line: ReqLine, cwd: string): InputRequirement | null {
+  const o = origin(line, cwd);
+  if (line.requirement) return { requirement: line.requirement, hashes: line.hashes, origin: o };
+  if (line.wheel) {
+    // A direct wheel reference: pin the project to exactly that file.
+    const url = line.wheel.url ?? pathToFileURL(line.wheel.path!).href;
+    const filename = decodeURIComponent(new URL(url).pathname.split("/").pop() ?? "");
+    const m = /^([^-]+)-([^-]+)-/.exec(filename);
+    if (!m) throw new WbError("E_REQUIREMENTS", `${o}: not a wheel file name: ${filename}`, { details: { file: line.source.file, line: line.source.line } });
+    const hashes: Record<string, string> = {};
+    for (const h of line.hashes) {
+      const [alg, hex] = h.split(":");
+      if (alg && hex) hashes[alg] = hex;
+    }
+    const file: CandidateFile = { filename, url, displayUrl: url, hashes, yanked: false, coreMetadata: false, source: { name: "direct", url: o, kind: "direct" } };
+    return { requirement: parseRequirement(`${m[1]}==${m[2]}`), hashes: line.hashes, origin: o, files: [file] };
+  }
+  return null;
+}
+
+function loadPylock(path: string, cwd: string): LoadedInputs {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    throw new WbError("E_USAGE", `cannot read the lock file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  const lock = parsePylock(text, path);
+  const base = dirname(path);
+  const inputs: InputRequirement[] = [];
+  for (const pkg of lock.packages) {
+    if (!pkg.version) throw new WbError("E_NOT_PINNED", `${path}: package ${pkg.name} has no version`, { hint: "a bundle needs exact versions" });
+    if (pkg.wheels.length === 0) {
+      throw new WbError("E_SDIST_ONLY", `${path}: package ${pkg.name} ${pkg.version} lists no wheels`, { hint: "a bundle ships wheels; lock with wheels (pip lock / uv export list them)" });
+    }
+    const files: CandidateFile[] = pkg.wheels.map((w) => {
+      const url = w.url ?? pathToFileURL(resolve(base, w.path ?? w.name)).href;
+      return {
+        filename: w.name ?? decodeURIComponent(new URL(url).pathname.split("/").pop() ?? ""),
+        url,
+        displayUrl: w.url ?? w.path ?? url,
+        hashes: Object.fromEntries(Object.entries(w.hashes).map(([k, v]) => [k.toLowerCase(), v.toLowerCase()])),
+        yanked: false,
+        coreMetadata: false,
+        size: w.size,
+        uploadTime: w.uploadTime,
+        source: { name: "lock", url: pkg.index ?? relative(cwd, path), kind: "lock" },
+      };
+    });
+    const markerPart = pkg.marker ? ` ; ${pkg.marker}` : "";
+    const requirement = parseRequirement(`${pkg.name}==${pkg.version}${markerPart}`);
+    const tool = (pkg.tool?.["wheelbarrow"] ?? {}) as { requested?: boolean };
+    inputs.push({
+      requirement,
+      hashes: files.flatMap((f) => Object.entries(f.hashes).map(([a, h]) => `${a}:${h}`)),
+      origin: `${relative(cwd, path) || path} [${pkg.name}]`,
+      files,
+      requested: tool.requested !== false,
+    });
+  }
+  return { inputs, constraints: [], fileOptions: { extraIndexUrls: [], noIndex: false, findLinks: [], pre: false, preferBinary: false, onlyBinary: [], requireHashes: true } };
+}

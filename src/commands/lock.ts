@@ -1,0 +1,61 @@
+/**
+ * `wheelbarrow lock`: read inputs, select and check the closure for every target, write one
+ * multi-target pylock.toml. Downloads no wheel body when the index serves metadata (PEP 658) or
+ * answers range requests.
+ */
+import { mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+import type { Context } from "../context.js";
+import { writePylock } from "../pypa/pylock.js";
+import { planToPylock } from "../plan/to-pylock.js";
+import type { Plan } from "../plan/types.js";
+import { TOOL_NAME, TOOL_VERSION } from "../version.js";
+import { resolveRunOptions } from "./options.js";
+import { runPlan } from "./run-plan.js";
+
+export async function lockCommand(args: unknown[], flags: Record<string, unknown>, ctx: Context): Promise<number> {
+  const opts = await resolveRunOptions(args[0] as string | undefined, flags, ctx, { out: "pylock.toml" });
+  const { plan, session } = await runPlan(opts, ctx);
+  try {
+    const text = writePylock(planToPylock(plan, `${TOOL_NAME} ${TOOL_VERSION}`));
+    writeAtomic(opts.out, text);
+    if (opts.json) ctx.stdout.write(JSON.stringify(planJson(plan, opts.out), null, 2) + "\n");
+    else if (!opts.quiet) {
+      const n = new Set(plan.targets.flatMap((t) => t.packages.map((p) => `${p.name}==${p.version}`))).size;
+      ctx.stderr.write(`wrote ${opts.out}: ${n} packages for ${plan.targets.length} target(s)\n`);
+    }
+  } finally {
+    await session.close();
+  }
+  return 0;
+}
+
+export function writeAtomic(path: string, text: string): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, path);
+}
+
+/** The `--json` shape of a plan: per target, the selected packages. */
+export function planJson(plan: Plan, lockPath?: string): Record<string, unknown> {
+  return {
+    ...(lockPath ? { lock: lockPath } : {}),
+    targets: plan.targets.map((tp) => ({
+      target: tp.target.spec,
+      platform: tp.target.platform,
+      python: tp.target.pythonVersion,
+      packages: tp.packages.map((p) => ({
+        name: p.name,
+        version: p.version,
+        filename: p.file.filename,
+        sha256: p.sha256,
+        size: p.file.size ?? null,
+        requested: p.requested,
+        url: p.file.displayUrl,
+        index: p.file.source.url,
+      })),
+      warnings: tp.warnings,
+    })),
+  };
+}

@@ -1,0 +1,40 @@
+/**
+ * The part `lock` and `bundle` share: inputs -> targets -> sources -> per-target plan.
+ * All problems of all targets are raised together as one WbErrorList.
+ */
+import type { Context } from "../context.js";
+import { WbError, WbErrorList } from "../errors.js";
+import { parseTargets } from "../targets/parse-target.js";
+import { planTargets, MemoSource } from "../plan/plan-targets.js";
+import type { Plan } from "../plan/types.js";
+import { loadInputs } from "./load-inputs.js";
+import type { RunOptions } from "./options.js";
+import { openSession, type Session } from "./session.js";
+
+export async function runPlan(opts: RunOptions, ctx: Context): Promise<{ plan: Plan; session: Session }> {
+  if (opts.targets.length === 0) {
+    throw new WbError("E_USAGE", "no target given", {
+      hint: ["name at least one: --target manylinux_2_28_x86_64@3.11 (or linux-x86_64@3.12, win_amd64@3.11, macos-arm64@3.12)", "`wheelbarrow targets` lists the aliases"],
+    });
+  }
+  const targets = parseTargets(opts.targets);
+  const loaded = loadInputs(opts, ctx.env);
+  const session = await openSession(opts, loaded.fileOptions, ctx);
+  try {
+    const source = new MemoSource(session.planSource);
+    const { plan, errors } = await planTargets(loaded.inputs, targets, source, {
+      pre: opts.pre || loaded.fileOptions.pre,
+      preferBinary: loaded.fileOptions.preferBinary,
+      onlyBinary: loaded.fileOptions.onlyBinary,
+      resolve: !opts.pinsOnly,
+      excludeNewer: opts.excludeNewer,
+      maxSteps: opts.maxSteps,
+    });
+    if (errors.length) throw errors.length === 1 ? errors[0]! : new WbErrorList(errors);
+    if (!opts.quiet) for (const w of new Set(plan.targets.flatMap((t) => t.warnings))) session.reporter.warn(w);
+    return { plan, session };
+  } catch (e) {
+    await session.close();
+    throw e;
+  }
+}

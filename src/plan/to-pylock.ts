@@ -1,0 +1,62 @@
+/**
+ * A multi-target plan as one PEP 751 pylock.toml (standards.md §8): one [[packages]] entry per
+ * (name, version) listing the wheels every target uses; a marker when the entry applies to only
+ * some targets (built from sys_platform, platform_machine, python_version and
+ * implementation_name: what a lock consumer can evaluate); hashes, sizes and URLs with
+ * credentials already redacted. wheelbarrow's own facts go under [packages.tool.wheelbarrow].
+ */
+import type { Pylock, PylockPackage, PylockWheel } from "../pypa/pylock.js";
+import type { Target } from "../targets/target.js";
+import type { Plan, PlannedPackage } from "./types.js";
+
+export function targetMarker(t: Target): string {
+  const env = t.markerEnv;
+  const parts = [`sys_platform == "${env["sys_platform"]}"`, `platform_machine == "${env["platform_machine"]}"`, `python_version == "${env["python_version"]}"`];
+  if (t.implementation !== "cpython") parts.push(`implementation_name == "${env["implementation_name"]}"`);
+  return parts.join(" and ");
+}
+
+function wheelEntry(p: PlannedPackage, mode: "url" | "bundle"): PylockWheel {
+  const w: PylockWheel = { name: p.file.filename, hashes: {} };
+  if (mode === "bundle") w.path = `wheels/${p.file.filename}`;
+  else w.url = p.file.displayUrl;
+  if (p.sha256) w.hashes["sha256"] = p.sha256;
+  if (p.file.size !== undefined) w.size = p.file.size;
+  if (p.file.uploadTime) w.uploadTime = p.file.uploadTime;
+  return w;
+}
+
+export function planToPylock(plan: Plan, createdBy: string, mode: "url" | "bundle" = "url"): Pylock {
+  const groups = new Map<string, { pkg: PlannedPackage; targets: Target[]; wheels: Map<string, PylockWheel>; requested: boolean }>();
+  for (const tp of plan.targets) {
+    for (const p of tp.packages) {
+      const key = `${p.name}==${p.version}`;
+      let g = groups.get(key);
+      if (!g) groups.set(key, (g = { pkg: p, targets: [], wheels: new Map(), requested: false }));
+      g.targets.push(tp.target);
+      g.requested ||= p.requested;
+      g.wheels.set(p.file.filename, wheelEntry(p, mode));
+    }
+  }
+  const allTargets = plan.targets.map((t) => t.target.spec);
+  const packages: PylockPackage[] = [...groups.values()].map((g) => {
+    const specs = g.targets.map((t) => t.spec);
+    const everywhere = allTargets.every((s) => specs.includes(s));
+    const markers = [...new Set(g.targets.map(targetMarker))];
+    const pkg: PylockPackage = {
+      name: g.pkg.name,
+      version: g.pkg.version,
+      wheels: [...g.wheels.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
+      tool: { wheelbarrow: { requested: g.requested, targets: [...specs].sort() } },
+    };
+    if (!everywhere) pkg.marker = markers.length === 1 ? markers[0] : markers.map((m) => `(${m})`).join(" or ");
+    if (mode === "url") pkg.index = g.pkg.file.source.url;
+    return pkg;
+  });
+  return {
+    lockVersion: "1.0",
+    createdBy,
+    packages,
+    tool: { wheelbarrow: { targets: allTargets } },
+  };
+}
