@@ -199,7 +199,7 @@ async function readZip(path: string, c: Collector): Promise<void> {
 }
 
 /** The bundle directory: `dir` itself if it holds manifest.json, else its only subdirectory that does. */
-async function findBundleDir(dir: string): Promise<string> {
+async function findBundleDir(dir: string, display: string): Promise<string> {
   const has = async (d: string): Promise<boolean> => (await lstat(join(d, MANIFEST_NAME)).catch(() => null))?.isFile() ?? false;
   if (await has(dir)) return dir;
   const subdirs = [];
@@ -207,7 +207,7 @@ async function findBundleDir(dir: string): Promise<string> {
     if ((await lstat(join(dir, name))).isDirectory() && (await has(join(dir, name)))) subdirs.push(join(dir, name));
   }
   if (subdirs.length === 1) return subdirs[0] as string;
-  throw new WbError("E_BUNDLE", `${dir} is not a bundle: it has no manifest.json${subdirs.length > 1 ? ` (it holds ${subdirs.length} bundle directories; name one)` : ""}`, {
+  throw new WbError("E_BUNDLE", `${display} is not a bundle: it has no manifest.json${subdirs.length > 1 ? ` (it holds ${subdirs.length} bundle directories; name one)` : ""}`, {
     hint: "give a bundle archive (.tar.gz or .zip) or the directory that holds its manifest.json",
   });
 }
@@ -236,21 +236,23 @@ async function readDir(dir: string, c: Collector): Promise<number> {
   return total;
 }
 
-export async function openBundle(path: string, opts: { hash?: boolean } = {}): Promise<OpenedBundle> {
+/** `opts.display`: how to name the bundle in messages (default `path`). */
+export async function openBundle(path: string, opts: { hash?: boolean; display?: string } = {}): Promise<OpenedBundle> {
+  const source = opts.display ?? path;
   const st = await stat(path).catch(() => null);
-  if (!st) throw new WbError("E_USAGE", `no such bundle: ${path}`, { hint: "give the path of a bundle archive or of an unpacked bundle directory" });
+  if (!st) throw new WbError("E_USAGE", `no such bundle: ${source}`, { hint: "give the path of a bundle archive or of an unpacked bundle directory" });
   const c = new Collector(opts.hash ?? true);
   if (st.isDirectory()) {
-    const dir = await findBundleDir(path);
+    const dir = await findBundleDir(path, source);
     c.root = basename(dir);
     const size = await readDir(dir, c);
-    return { source: path, format: "dir", root: c.root, files: c.files, texts: c.texts, problems: c.problems, size };
+    return { source, format: "dir", root: c.root, files: c.files, texts: c.texts, problems: c.problems, size };
   }
   const format = await sniff(path);
   if (format === null) {
-    throw new WbError("E_BUNDLE", `${path} is neither a .tar.gz nor a .zip bundle`, { hint: "give a bundle archive written by 'wheelbarrow bundle', or an unpacked bundle directory" });
+    throw new WbError("E_BUNDLE", `${source} is neither a .tar.gz nor a .zip bundle`, { hint: "give a bundle archive written by 'wheelbarrow bundle', or an unpacked bundle directory" });
   }
   if (format === "tar.gz") await readTarGz(path, c);
   else await readZip(path, c);
-  return { source: path, format, root: c.root ?? "", files: c.files, texts: c.texts, problems: c.problems, size: st.size };
+  return { source, format, root: c.root ?? "", files: c.files, texts: c.texts, problems: c.problems, size: st.size };
 }

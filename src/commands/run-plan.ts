@@ -29,7 +29,7 @@ export async function runPlan(opts: RunOptions, ctx: Context): Promise<{ plan: P
       resolve: !opts.pinsOnly,
       excludeNewer: opts.excludeNewer,
       maxSteps: opts.maxSteps,
-    });
+    }, loaded.constraints);
     if (errors.length) throw errors.length === 1 ? errors[0]! : new WbErrorList(errors);
     if (!opts.quiet) for (const w of new Set(plan.targets.flatMap((t) => t.warnings))) session.reporter.warn(w);
     return { plan, session };

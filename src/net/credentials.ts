@@ -8,7 +8,9 @@
  * - WHEELBARROW_INDEX_USERNAME/_PASSWORD belong to the primary index (`--index-url`, or the first
  *   index of the spec file): sending them to every configured host would hand an internal
  *   password to a public mirror.
- * - Credentials are keyed by host and port (`host` of a URL); netrc entries by host name.
+ * - Credentials from URLs and the environment are keyed by origin (scheme, host, port), so an
+ *   https index's password never follows a redirect to plain http; netrc entries by host name
+ *   (netrc semantics), with the `default` entry for any host, as curl and pip do.
  * - Every secret is registered with the Redactor so no message can carry it.
  */
 import { readFileSync } from "node:fs";
@@ -95,14 +97,14 @@ export class CredentialStore {
   /** Bind the environment credentials to the primary index's host (see the header). */
   bindEnvToPrimary(primaryIndexUrl: string | undefined): void {
     if (!this.envCreds || !primaryIndexUrl) return;
-    const host = hostOf(primaryIndexUrl);
+    const host = originOf(primaryIndexUrl);
     if (host && !this.byHost.has(host)) this.byHost.set(host, this.envCreds);
   }
 
   /** Remember the credentials written in a configured URL for its host. */
   addFromUrl(url: string): void {
     const c = credentialsInUrl(url);
-    const host = hostOf(url);
+    const host = originOf(url);
     if (!c || !host) return;
     this.redactor.addPair(c.username, c.password);
     this.byHost.set(host, c);
@@ -115,7 +117,7 @@ export class CredentialStore {
       this.redactor.addPair(inUrl.username, inUrl.password);
       return inUrl;
     }
-    const host = hostOf(url);
+    const host = originOf(url);
     if (!host) return null;
     const known = this.byHost.get(host);
     if (known) return known;
@@ -136,12 +138,12 @@ export class CredentialStore {
   }
 }
 
-/** host[:port], lowercased; null for non-network URLs. */
-export function hostOf(url: string): string | null {
+/** scheme://host[:port], lowercased; null for non-network URLs. */
+export function originOf(url: string): string | null {
   try {
     const u = new URL(url);
     if (u.protocol !== "http:" && u.protocol !== "https:") return null;
-    return u.host.toLowerCase();
+    return u.origin.toLowerCase();
   } catch {
     return null;
   }

@@ -15,6 +15,7 @@ import { isExactPin, satisfies, versionsEqual } from "../pypa/versions.js";
 import type { Target } from "../targets/target.js";
 import { fileVersion, requiresPythonAllows, selectFile } from "./select-file.js";
 import { fitsHint } from "./suggest.js";
+import { resolveTarget } from "./resolve.js";
 import type { CandidateFile, InputRequirement, Plan, PlannedPackage, PlanOptions, PlanSource, ProjectFiles, TargetPlan } from "./types.js";
 
 export interface PlanResult {
@@ -63,10 +64,49 @@ function pinnedVersion(req: Requirement): string | null {
   return req.specifier.replace(/^\s*={2,3}\s*/, "").trim();
 }
 
-export async function planTargets(inputs: InputRequirement[], targets: Target[], source: PlanSource, opts: PlanOptions): Promise<PlanResult> {
+export async function planTargets(inputs: InputRequirement[], targets: Target[], source: PlanSource, opts: PlanOptions, constraints: InputRequirement[] = []): Promise<PlanResult> {
   const memo = source instanceof MemoSource ? source : new MemoSource(source);
-  const results = await Promise.all(targets.map((t) => planOneTarget(inputs, t, memo, opts)));
+  const results = await Promise.all(
+    targets.map(async (t) => {
+      const resolved = await resolveIfNeeded(inputs, constraints, t, memo, opts);
+      if ("errors" in resolved) return { plan: { target: t, packages: [], warnings: [] }, errors: resolved.errors };
+      return planOneTarget(resolved.inputs, t, memo, opts);
+    }),
+  );
   return { plan: { targets: results.map((r) => r.plan) }, errors: results.flatMap((r) => r.errors) };
+}
+
+/**
+ * With resolving on and some applicable input not pinned exactly, resolve this target first; the
+ * resolved set then goes through the same selection and closure check as a hand-made pin set.
+ */
+async function resolveIfNeeded(inputs: InputRequirement[], constraints: InputRequirement[], target: Target, source: MemoSource, opts: PlanOptions): Promise<{ inputs: InputRequirement[] } | { errors: WbError[] }> {
+  if (!opts.resolve) return { inputs };
+  const env: MarkerEnvironment = { ...target.markerEnv, extra: "" };
+  const active: InputRequirement[] = [];
+  for (const i of inputs) {
+    try {
+      if (markerHolds(i.requirement, env)) active.push(i);
+    } catch {
+      return { inputs }; // the closure check reports the unknowable marker
+    }
+  }
+  if (active.every((i) => i.files || pinnedVersion(i.requirement) !== null)) return { inputs };
+  const { resolution, errors } = await resolveTarget(active, constraints, target, source, opts);
+  if (!resolution) return { errors };
+  const byName = new Map(active.map((i) => [canonicalizeName(i.requirement.name), i]));
+  const out: InputRequirement[] = [];
+  for (const [name, version] of [...resolution.pins].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const root = byName.get(name);
+    const extras = root?.requirement.extras.length ? `[${root.requirement.extras.join(",")}]` : "";
+    out.push({
+      requirement: parseRequirement(`${name}${extras}==${version}`),
+      hashes: root?.hashes ?? [],
+      origin: root ? `${root.origin} (resolved)` : `resolved for ${target.spec}`,
+      requested: resolution.requested.has(name),
+    });
+  }
+  return { inputs: out };
 }
 
 async function planOneTarget(inputs: InputRequirement[], target: Target, source: MemoSource, opts: PlanOptions): Promise<{ plan: TargetPlan; errors: WbError[] }> {

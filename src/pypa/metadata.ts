@@ -9,7 +9,7 @@
  *    value in order; a folded value keeps its continuation lines (`"a\n  b"`, as compat32).
  *  - A header line that is neither `Name: value` nor a continuation is an error (the email
  *    parser would silently start the body there and lose the following fields).
- *  - Metadata-Version must be X.Y with major 1 or 2; a minor newer than the ones known here is a
+ *  - Metadata-Version must be X.Y with major 1 or 2; an unknown minor (2.0, 2.7) is a
  *    warning, not an error (the spec asks tools to be lenient about minor versions).
  *  - Name must be a valid project name and Version a valid PEP 440 version; Provides-Extra
  *    values are normalised (PEP 685). Requires-Dist strings are returned as written (trimmed):
@@ -42,7 +42,7 @@ export class MetadataError extends Error {
   }
 }
 
-const KNOWN_VERSIONS = new Set(["1.0", "1.1", "1.2", "2.1", "2.2", "2.3", "2.4", "2.5"]);
+const KNOWN_VERSIONS = new Set(["1.0", "1.1", "1.2", "2.1", "2.2", "2.3", "2.4", "2.5", "2.6"]);
 const HEADER = /^([\x21-\x39\x3b-\x7e]+):[ \t]*(.*)$/;
 
 function readHeaders(text: string): Map<string, string[]> {
@@ -89,7 +89,7 @@ export function parseMetadata(text: string): CoreMetadata {
   if (mv[1] !== "1" && mv[1] !== "2") {
     throw new MetadataError(`Metadata-Version '${metadataVersion}' is not supported (major version ${mv[1]})`);
   }
-  if (!KNOWN_VERSIONS.has(metadataVersion)) warnings.push(`Metadata-Version '${metadataVersion}' is newer than the versions known here`);
+  if (!KNOWN_VERSIONS.has(metadataVersion)) warnings.push(`Metadata-Version '${metadataVersion}' is not one of the versions known here (1.0-1.2, 2.1-2.6)`);
 
   const name = required("Name");
   if (!isValidProjectName(name)) throw new MetadataError(`Name '${name}' is not a valid project name`);

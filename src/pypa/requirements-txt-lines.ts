@@ -40,6 +40,7 @@ function decodeWith(pythonName: string, b: Uint8Array): Decoded {
     if (bad >= 0) return { ok: false, line: lineAt(b, bad), reason: "not valid ascii (the encoding its coding line declares)" };
     return { ok: true, text: bytesToLatin1(b) };
   }
+  if (["cp1252", "windows-1252", "1252"].includes(norm)) return cp1252(b);
   if (["utf-32", "utf-32le", "utf-32-le"].includes(norm)) return utf32(b, true);
   if (["utf-32be", "utf-32-be"].includes(norm)) return utf32(b, false);
   const label = ({ utf8: "utf-8", "utf-8-sig": "utf-8", u8: "utf-8", "utf-16": "utf-16le", "utf-16-le": "utf-16le", "utf-16-be": "utf-16be" } as Record<string, string>)[norm] ?? norm;
@@ -56,6 +57,23 @@ function decodeWith(pythonName: string, b: Uint8Array): Decoded {
     const upto = loose.slice(0, Math.max(0, loose.indexOf("\uFFFD")));
     return { ok: false, line: upto.split("\n").length, reason: `not valid ${label === "utf-8" ? "UTF-8" : pythonName}` };
   }
+}
+
+/** 0x80..0x9f of Windows-1252 (undefined bytes: null). Node's TextDecoder reads these as latin-1. */
+const CP1252_HIGH = [
+  0x20ac, null, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021, 0x02c6, 0x2030, 0x0160, 0x2039, 0x0152, null, 0x017d, null,
+  null, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, null, 0x017e, 0x0178,
+];
+
+function cp1252(b: Uint8Array): Decoded {
+  let text = "";
+  for (let i = 0; i < b.length; i++) {
+    const c = b[i]!;
+    const cp = c >= 0x80 && c < 0xa0 ? CP1252_HIGH[c - 0x80] : c;
+    if (cp === null || cp === undefined) return { ok: false, line: lineAt(b, i), reason: "not valid cp1252" };
+    text += String.fromCharCode(cp);
+  }
+  return { ok: true, text };
 }
 
 function bytesToLatin1(b: Uint8Array): string {
@@ -231,7 +249,7 @@ export function parseOptionTokens(tokens: string[]): { options: ParsedOption[]; 
       const candidates = exact ? [exact] : LONG.filter(([l]) => l.startsWith(written));
       const specs = [...new Set(candidates.map(([, o]) => o))];
       if (specs.length === 0) throw new Error(`unknown option ${written}`);
-      if (specs.length > 1) throw new Error(`ambiguous option ${written} (${candidates.map(([l]) => l).join(", ")})`);
+      if (specs.length > 1) throw new Error(`ambiguous option ${written} (${candidates.map(([l]) => l).sort().join(", ")})`);
       const spec = specs[0]!;
       if (!spec.takesValue) {
         if (eq >= 0) throw new Error(`option ${written} takes no value`);

@@ -89,7 +89,7 @@ export function parseSpecText(text: string, file: string): BundleSpec {
     throw e;
   }
   const p = new SpecReader(text, file);
-  p.checkKeys(doc, TOP_KEYS, "", null);
+  p.checkKeys(doc, TOP_KEYS, "", "");
   const base = dirname(file);
   const abs = (x: string) => resolve(base, x);
   const bundleRaw = doc["bundle"];

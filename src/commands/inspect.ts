@@ -1,0 +1,17 @@
+/**
+ * `wheelbarrow inspect BUNDLE [--json]`: target, packages, sizes and provenance of a bundle,
+ * read from its manifest (src/bundle/inspect.ts). Data on stdout; it does not verify hashes.
+ */
+import { resolve } from "node:path";
+import type { Context } from "../context.js";
+import { usageError } from "../errors.js";
+import { formatInspect, inspectOpened } from "../bundle/inspect.js";
+import { openBundle } from "../bundle/read-bundle.js";
+
+export async function inspectCommand(args: unknown[], opts: Record<string, unknown>, ctx: Context): Promise<number> {
+  const arg = args[0];
+  if (typeof arg !== "string" || arg === "") throw usageError("inspect needs the bundle to read", "wheelbarrow inspect dist/shop-2.3.0-manylinux_2_28_x86_64-cp311.tar.gz");
+  const report = inspectOpened(await openBundle(resolve(ctx.cwd, arg), { hash: false, display: arg }));
+  ctx.stdout.write(opts["json"] ? JSON.stringify(report, null, 2) + "\n" : formatInspect(report));
+  return 0;
+}

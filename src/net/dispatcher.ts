@@ -1,0 +1,176 @@
+/**
+ * The network layer, built once at the edge and passed in explicitly (never a global
+ * dispatcher): one undici Agent for direct connections and one ProxyAgent per proxy, chosen per
+ * URL by --proxy / HTTPS_PROXY / HTTP_PROXY / NO_PROXY (proxy.ts); TLS from --cert (an extra CA
+ * bundle added to the bundled and system CAs) and --client-cert (mTLS); credentials per host
+ * (credentials.ts); redaction of every secret (redact.ts).
+ *
+ * Decisions: plain-http requests through an http proxy are sent in absolute form (no CONNECT
+ * tunnel), as curl and pip do, because proxies such as squid only allow CONNECT to port 443;
+ * https requests always tunnel. Defaults follow pip: 15 s connect timeout, 5 retries; reads time
+ * out after 60 s without a byte; at most 10 redirects.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { rootCertificates } from "node:tls";
+import { Agent, ProxyAgent, type Dispatcher } from "undici";
+import { WbError } from "../errors.js";
+import { CredentialStore } from "./credentials.js";
+import { HttpClient, type DownloadOptions, type DownloadResult, type GetOptions, type HttpResponse, type HttpSettings, type Route } from "./http.js";
+import { proxyConfig, proxyFor } from "./proxy.js";
+import { Redactor } from "./redact.js";
+
+export type { HttpResponse, GetOptions, DownloadOptions, DownloadResult } from "./http.js";
+
+export interface NetOptions {
+  /** --proxy; otherwise HTTPS_PROXY / HTTP_PROXY / ALL_PROXY / NO_PROXY from env. */
+  proxy?: string;
+  env: Record<string, string | undefined>;
+  /** --cert: PEM bundle of extra CAs. */
+  cert?: string;
+  /** --client-cert: one PEM file with the client certificate and its private key. */
+  clientCert?: string;
+  connectTimeoutMs?: number;
+  readTimeoutMs?: number;
+  retries?: number;
+  maxRedirects?: number;
+  netrcPath?: string;
+  /** First retry delay; doubles each attempt (jittered), capped by maxBackoffMs. */
+  backoffMs?: number;
+  maxBackoffMs?: number;
+  /** Longest Retry-After wait honoured. */
+  maxRetryAfterMs?: number;
+  /** Refuse every http(s) request (file:// still works). */
+  offline?: boolean;
+  /** The primary index URL: WHEELBARROW_INDEX_USERNAME/_PASSWORD are sent to its host only. */
+  primaryIndexUrl?: string;
+  /** Debug lines (retries, redirects, resumes), already redacted. */
+  log?: (message: string) => void;
+}
+
+export interface Net {
+  get(url: string, opts?: GetOptions): Promise<HttpResponse>;
+  /** Stream url into the file `dest` (created or truncated) with sha256; resumes interrupted bodies. */
+  download(url: string, dest: string, opts?: DownloadOptions): Promise<DownloadResult>;
+  /** Remember credentials written in a configured URL (index, find-links) for its host. */
+  addCredentialsFromUrl(url: string): void;
+  /** The URL as it may be shown or written (credentials and secret query values masked). */
+  displayUrl(url: string): string;
+  /** Remove every known secret from a text. */
+  redact(text: string): string;
+  readonly offline: boolean;
+  close(): Promise<void>;
+}
+
+const SYSTEM_BUNDLES = ["/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/ca-bundle.pem", "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem", "/etc/ssl/cert.pem"];
+
+function readPem(path: string, flag: string): string {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    throw new WbError("E_USAGE", `${flag} ${path}: cannot read the file (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+  return text;
+}
+
+const CERT_RE = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
+const KEY_RE = /-----BEGIN ((?:RSA |EC |DSA )?PRIVATE KEY)-----[\s\S]*?-----END \1-----/;
+
+/** TLS options shared by direct and tunnelled connections. */
+export function tlsOptions(o: Pick<NetOptions, "cert" | "clientCert" | "env">): { ca?: string[]; cert?: string; key?: string } {
+  const out: { ca?: string[]; cert?: string; key?: string } = {};
+  if (o.cert) {
+    const extra = readPem(o.cert, "--cert").match(CERT_RE);
+    if (!extra) throw new WbError("E_USAGE", `--cert ${o.cert}: no PEM certificate in the file`, { hint: "--cert takes a PEM bundle (-----BEGIN CERTIFICATE-----); convert DER with `openssl x509 -inform der`" });
+    // Passing `ca` replaces Node's default store, so the defaults are added back explicitly.
+    const ca = [...rootCertificates];
+    const extraEnv = o.env["NODE_EXTRA_CA_CERTS"];
+    const system = [o.env["SSL_CERT_FILE"], ...SYSTEM_BUNDLES].find((p) => p && existsSync(p));
+    for (const p of [extraEnv, system]) {
+      if (!p) continue;
+      try {
+        ca.push(...(readFileSync(p, "utf8").match(CERT_RE) ?? []));
+      } catch {
+        // unreadable system bundle: the bundled roots remain
+      }
+    }
+    ca.push(...extra);
+    out.ca = ca;
+  }
+  if (o.clientCert) {
+    const text = readPem(o.clientCert, "--client-cert");
+    const certs = text.match(CERT_RE);
+    const key = KEY_RE.exec(text)?.[0];
+    if (!certs || !key) {
+      throw new WbError("E_USAGE", `--client-cert ${o.clientCert}: the file must hold the client certificate and its unencrypted private key (PEM)`, {
+        hint: "concatenate them: cat client.crt client.key > client.pem",
+      });
+    }
+    out.cert = certs.join("\n");
+    out.key = key;
+  }
+  return out;
+}
+
+export function createNet(o: NetOptions): Net {
+  const settings: HttpSettings = {
+    connectTimeoutMs: o.connectTimeoutMs ?? 15_000,
+    readTimeoutMs: o.readTimeoutMs ?? 60_000,
+    retries: o.retries ?? 5,
+    maxRedirects: o.maxRedirects ?? 10,
+    backoffMs: o.backoffMs ?? 500,
+    maxBackoffMs: o.maxBackoffMs ?? 30_000,
+    maxRetryAfterMs: o.maxRetryAfterMs ?? 120_000,
+    offline: o.offline ?? false,
+  };
+  const redactor = new Redactor();
+  const creds = new CredentialStore({ env: o.env, netrcPath: o.netrcPath, redactor });
+  if (o.primaryIndexUrl) {
+    creds.addFromUrl(o.primaryIndexUrl);
+    creds.bindEnvToPrimary(o.primaryIndexUrl);
+  }
+  const tls = tlsOptions(o);
+  const proxies = proxyConfig(o.proxy, o.env);
+  for (const p of [proxies.http, proxies.https]) {
+    if (!p) continue;
+    try {
+      const u = new URL(p);
+      redactor.addPair(decodeURIComponent(u.username), decodeURIComponent(u.password));
+    } catch {
+      throw new WbError("E_USAGE", `the proxy URL ${redactor.url(p)} is not a valid URL`);
+    }
+  }
+  const direct = new Agent({ connect: { timeout: settings.connectTimeoutMs, ...tls }, headersTimeout: settings.readTimeoutMs, bodyTimeout: settings.readTimeoutMs });
+  const proxyAgents = new Map<string, Dispatcher>();
+  const proxyAgent = (p: string): Dispatcher => {
+    let a = proxyAgents.get(p);
+    if (!a) {
+      a = new ProxyAgent({
+        uri: p,
+        proxyTunnel: false,
+        requestTls: { timeout: settings.connectTimeoutMs, ...tls },
+        proxyTls: { timeout: settings.connectTimeoutMs, ...(tls.ca ? { ca: tls.ca } : {}) },
+        headersTimeout: settings.readTimeoutMs,
+        bodyTimeout: settings.readTimeoutMs,
+      });
+      proxyAgents.set(p, a);
+    }
+    return a;
+  };
+  const route = (u: URL): Route => {
+    const p = proxyFor(u, proxies);
+    return p ? { dispatcher: proxyAgent(p), proxy: redactor.url(p) } : { dispatcher: direct };
+  };
+  const client = new HttpClient({ route, creds, redactor, settings, log: o.log });
+  return {
+    get: (url, opts) => client.get(url, opts),
+    download: (url, dest, opts) => client.download(url, dest, opts),
+    addCredentialsFromUrl: (url) => creds.addFromUrl(url),
+    displayUrl: (url) => redactor.url(url),
+    redact: (text) => redactor.text(text),
+    offline: settings.offline,
+    async close() {
+      await Promise.all([direct.close(), ...[...proxyAgents.values()].map((a) => a.close())]);
+    },
+  };
+}

@@ -1,0 +1,247 @@
+/**
+ * Backtracking resolver (issue 8): turns loose requirements into one complete pin set per target.
+ *
+ * Algorithm: depth-first search with chronological backtracking, as resolvelib (pip) does it.
+ * State = pins chosen so far + the criteria (specifiers with who asked) every pinned package puts on
+ * its dependencies. At each step it takes the unpinned project with the fewest remaining candidate
+ * versions (exact pins first), tries its versions newest first, and recurses; a version whose
+ * dependencies contradict an existing pin is skipped; when a project has no candidate left, the
+ * search backs up to the previous choice.
+ *
+ * Candidates for a target are the versions that have a wheel that target can install (tags,
+ * Requires-Python against the target's full version), not yanked unless pinned exactly, uploaded
+ * before --exclude-newer when given, and pre-releases only under PEP 440's rules (--pre, a
+ * specifier naming one, or nothing else satisfying). Dependencies come from METADATA (PEP 658
+ * sidecar or a range read: no wheel body is downloaded where the index serves metadata).
+ *
+ * Limits (documented in the README): the search is complete but can be exponential on
+ * adversarial inputs, so it stops after `maxSteps` candidate attempts with E_CONFLICT; it does
+ * not learn conflict causes as PubGrub does, so failure explanations list the competing
+ * requirements of each project that ran out of candidates, not a minimal proof.
+ */
+import { WbError } from "../errors.js";
+import { parseMetadata } from "../pypa/metadata.js";
+import { evaluateMarker, type MarkerEnvironment } from "../pypa/markers.js";
+import { canonicalizeExtra, canonicalizeName } from "../pypa/names.js";
+import { parseRequirement, requirementToString, type Requirement } from "../pypa/requirement.js";
+import { compareVersions, filterVersions, isExactPin, satisfies } from "../pypa/versions.js";
+import { tagRank } from "../pypa/best-wheel.js";
+import type { Target } from "../targets/target.js";
+import { filesOfVersion, fileVersion, requiresPythonAllows } from "./select-file.js";
+import type { CandidateFile, InputRequirement, PlanOptions, PlanSource, ProjectFiles } from "./types.js";
+
+interface Criterion {
+  specifier: string;
+  extras: string[];
+  /** "requirements.txt:3" for a root, "django 5.2.1" for a dependency. */
+  by: string;
+  text: string;
+}
+
+interface Pinned {
+  version: string;
+  file: CandidateFile;
+  requires: Requirement[];
+  extrasDone: Set<string>;
+}
+
+interface State {
+  pins: Map<string, Pinned>;
+  criteria: Map<string, Criterion[]>;
+}
+
+export interface Resolution {
+  /** name -> version, for this target. */
+  pins: Map<string, string>;
+  requested: Set<string>;
+}
+
+class StepLimit extends Error {}
+
+export async function resolveTarget(roots: InputRequirement[], constraints: InputRequirement[], target: Target, source: PlanSource, opts: PlanOptions): Promise<{ resolution?: Resolution; errors: WbError[] }> {
+  const env: MarkerEnvironment = { ...target.markerEnv, extra: "" };
+  const state: State = { pins: new Map(), criteria: new Map() };
+  const requested = new Set<string>();
+  const constraintMap = new Map<string, Criterion[]>();
+  for (const c of constraints) {
+    if (c.requirement.marker && !evaluateMarker(c.requirement.marker, env)) continue;
+    const n = canonicalizeName(c.requirement.name);
+    constraintMap.set(n, [...(constraintMap.get(n) ?? []), { specifier: c.requirement.specifier, extras: [], by: c.origin, text: requirementToString(c.requirement) }]);
+  }
+  for (const r of roots) {
+    if (r.requirement.marker && !evaluateMarker(r.requirement.marker, env)) continue;
+    const n = canonicalizeName(r.requirement.name);
+    requested.add(n);
+    addCriterion(state, n, { specifier: r.requirement.specifier, extras: r.requirement.extras.map(canonicalizeExtra), by: r.origin, text: requirementToString({ ...r.requirement, marker: undefined }) });
+  }
+  const conflicts = new Map<string, WbError>();
+  let steps = 0;
+
+  const candidateCache = new Map<string, string[]>();
+  async function candidates(name: string, crit: Criterion[]): Promise<{ versions: string[]; project: ProjectFiles | null }> {
+    const project = await source.getProject(name);
+    if (!project) return { versions: [], project };
+    let all = candidateCache.get(name);
+    if (!all) {
+      const seen = new Set<string>();
+      for (const f of project.files) {
+        const v = fileVersion(project.name, f.filename).version;
+        if (v) seen.add(v);
+      }
+      all = [...seen].filter((v) => installable(project, v, target, opts, false)).sort((a, b) => compareVersions(b, a));
+      candidateCache.set(name, all);
+    }
+    const specs = [...crit, ...(constraintMap.get(name) ?? [])].map((c) => c.specifier).filter(Boolean);
+    let versions = filterVersions(all, specs.join(","), { prereleases: opts.pre });
+    const exact = crit.some((c) => isExactPin(c.specifier));
+    if (exact && versions.length === 0) {
+      // An exact pin may take a yanked file (PEP 592).
+      const withYanked = [...new Set(project.files.map((f) => fileVersion(project.name, f.filename).version).filter((v): v is string => !!v))].filter((v) => installable(project, v, target, opts, true));
+      versions = filterVersions(withYanked, specs.join(","), { prereleases: true });
+    }
+    return { versions, project };
+  }
+
+  async function metadataOf(project: ProjectFiles, version: string): Promise<{ file: CandidateFile; requires: Requirement[] } | null> {
+    const files = filesOfVersion(project, version).filter((f) => f.wheel && tagRank(f.wheel.tags, target.tagIndex) !== null && requiresPythonAllows(f.file.requiresPython, target));
+    const best = files.sort((a, b) => tagRank(a.wheel!.tags, target.tagIndex)! - tagRank(b.wheel!.tags, target.tagIndex)!)[0];
+    if (!best) return null;
+    const md = parseMetadata(await source.fetchMetadata(best.file));
+    if (!requiresPythonAllows(md.requiresPython, target)) return null;
+    const requires: Requirement[] = [];
+    for (const text of md.requiresDist) {
+      try {
+        requires.push(parseRequirement(text));
+      } catch {
+        /* an unparsable Requires-Dist is skipped, as pip does, with a warning from the closure check */
+      }
+    }
+    return { file: best.file, requires };
+  }
+
+  function depsFor(pinned: Pinned, extras: string[]): Requirement[] {
+    const out: Requirement[] = [];
+    for (const extra of extras) {
+      for (const r of pinned.requires) {
+        if (!r.marker || evaluateMarker(r.marker, { ...env, extra })) out.push(r);
+      }
+    }
+    return out;
+  }
+
+  async function search(st: State): Promise<State | null> {
+    const open = [...st.criteria.keys()].filter((n) => !st.pins.has(n));
+    if (open.length === 0) return st;
+    // Most constrained first: exact pins, then fewest candidates.
+    let pick: { name: string; versions: string[]; project: ProjectFiles | null } | null = null;
+    await Promise.all(open.map((n) => source.getProject(n)));
+    for (const name of open) {
+      const c = await candidates(name, st.criteria.get(name)!);
+      if (!pick || c.versions.length < pick.versions.length) pick = { name, ...c };
+      if (c.versions.length === 0) break;
+    }
+    const { name, versions, project } = pick!;
+    if (!project) {
+      conflicts.set(name, new WbError("E_NO_SUCH_PACKAGE", `${name} is not on any configured index or find-links source (needed by ${whoAsked(st.criteria.get(name)!)}, target ${target.spec})`, { hint: "check the spelling and the index options", details: { project: name, target: target.spec } }));
+      return null;
+    }
+    if (versions.length === 0) {
+      conflicts.set(name, conflictError(name, [...st.criteria.get(name)!, ...(constraintMap.get(name) ?? [])], project, target, opts));
+      return null;
+    }
+    for (const version of versions) {
+      if (++steps > opts.maxSteps) throw new StepLimit();
+      const md = await metadataOf(project, version);
+      if (!md) continue;
+      const next: State = { pins: new Map(st.pins), criteria: new Map([...st.criteria].map(([k, v]) => [k, [...v]])) };
+      const pinned: Pinned = { version, file: md.file, requires: md.requires, extrasDone: new Set() };
+      next.pins.set(name, pinned);
+      if (!expand(next, name)) continue;
+      const r = await search(next);
+      if (r) return r;
+    }
+    return null;
+  }
+
+  /** Add the dependencies of `name` (for every extra asked of it) as criteria; false if they contradict a pin. */
+  function expand(st: State, name: string): boolean {
+    const work = [name];
+    while (work.length) {
+      const n = work.pop()!;
+      const pinned = st.pins.get(n)!;
+      const wanted = new Set(["", ...(st.criteria.get(n) ?? []).flatMap((c) => c.extras)]);
+      const fresh = [...wanted].filter((e) => !pinned.extrasDone.has(e));
+      if (fresh.length === 0) continue;
+      const copy: Pinned = { ...pinned, extrasDone: new Set([...pinned.extrasDone, ...fresh]) };
+      st.pins.set(n, copy);
+      for (const dep of depsFor(copy, fresh)) {
+        const d = canonicalizeName(dep.name);
+        const crit: Criterion = { specifier: dep.specifier, extras: dep.extras.map(canonicalizeExtra), by: `${n} ${copy.version}`, text: requirementToString({ ...dep, marker: undefined }) };
+        addCriterion(st, d, crit);
+        const p = st.pins.get(d);
+        if (p) {
+          if (crit.specifier && !satisfies(p.version, crit.specifier, { prereleases: true })) return false;
+          if (crit.extras.some((e) => !p.extrasDone.has(e))) work.push(d);
+        } else {
+          void source.getProject(d).catch(() => undefined); // prefetch the listing
+        }
+      }
+    }
+    return true;
+  }
+
+  try {
+    const done = await search(state);
+    if (!done) {
+      const errors = [...conflicts.values()];
+      if (errors.length === 0) errors.push(new WbError("E_CONFLICT", `the requirements cannot be satisfied together on ${target.spec}`, { details: { target: target.spec } }));
+      return { errors };
+    }
+    return { resolution: { pins: new Map([...done.pins].map(([k, v]) => [k, v.version])), requested }, errors: [] };
+  } catch (e) {
+    if (e instanceof StepLimit) {
+      return {
+        errors: [
+          new WbError("E_CONFLICT", `resolution for ${target.spec} did not finish within ${opts.maxSteps} steps`, {
+            hint: ["pin the projects that backtrack the most (see the requirements above), or raise --max-resolution-steps", ...[...conflicts.values()].slice(0, 3).map((c) => c.message.split("\n")[0]!)],
+            details: { target: target.spec, steps: opts.maxSteps },
+          }),
+        ],
+      };
+    }
+    throw e;
+  }
+}
+
+function addCriterion(st: State, name: string, c: Criterion): void {
+  st.criteria.set(name, [...(st.criteria.get(name) ?? []), c]);
+}
+
+function whoAsked(crit: Criterion[]): string {
+  return [...new Set(crit.map((c) => `${c.text} (${c.by})`))].join(", ");
+}
+
+function installable(project: ProjectFiles, version: string, target: Target, opts: PlanOptions, allowYanked: boolean): boolean {
+  return filesOfVersion(project, version).some(
+    (f) =>
+      f.wheel !== null &&
+      (allowYanked || f.file.yanked === false) &&
+      tagRank(f.wheel.tags, target.tagIndex) !== null &&
+      requiresPythonAllows(f.file.requiresPython, target) &&
+      (!opts.excludeNewer || !f.file.uploadTime || new Date(f.file.uploadTime) <= opts.excludeNewer),
+  );
+}
+
+function conflictError(name: string, crit: Criterion[], project: ProjectFiles, target: Target, opts: PlanOptions): WbError {
+  const all = [...new Set(project.files.map((f) => fileVersion(project.name, f.filename).version).filter((v): v is string => !!v))].sort((a, b) => compareVersions(b, a));
+  const usable = all.filter((v) => installable(project, v, target, opts, false));
+  const lines = crit.map((c) => {
+    const excluded = c.specifier ? usable.filter((v) => !satisfies(v, c.specifier, { prereleases: true })) : [];
+    return `    ${c.by} requires ${c.text}${excluded.length ? ` (excludes ${excluded.slice(0, 6).join(", ")}${excluded.length > 6 ? ", …" : ""})` : ""}`;
+  });
+  const unusable = all.filter((v) => !usable.includes(v));
+  return new WbError("E_CONFLICT", `no version of ${name} satisfies every requirement on ${target.spec}:\n${lines.join("\n")}\n    versions with a wheel for ${target.spec}: ${usable.slice(0, 10).join(", ") || "none"}${unusable.length ? `; without: ${unusable.slice(0, 6).join(", ")}` : ""}`, {
+    hint: `relax one of these requirements, or pin ${name} to a version the others accept`,
+    details: { project: name, target: target.spec, requirements: crit.map((c) => ({ by: c.by, requires: c.text })), available: usable },
+  });
+}

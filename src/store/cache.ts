@@ -1,0 +1,196 @@
+/**
+ * The download cache: content-addressed by sha256, with a versioned layout so a future format
+ * lives beside this one instead of misreading it.
+ *
+ *   <root>/wheels-v1/sha256/<ab>/<hex>      distribution files (wheels, and sdists when asked)
+ *   <root>/metadata-v1/sha256/<ab>/<hex>    METADATA of the wheel with that sha256
+ *   <root>/simple-v1/<ab>/<key>.json        index responses (body, validators), key = sha256 of
+ *                                           the credential-free URL; for --offline and ETags
+ *   <root>/urls-v1/<ab>/<key>               sha256 of a file whose index gave no hash
+ *
+ * Every write goes to a temp file in the destination directory and is renamed into place, so a
+ * reader never sees a partial file and two wheelbarrow processes sharing the cache are safe:
+ * both may download the same file, the second rename replaces identical bytes. A file in
+ * wheels-v1 is re-hashed before use (verifyWheel) and removed if it does not match its name.
+ */
+import { createHash, randomBytes } from "node:crypto";
+import { createReadStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+
+export function defaultCacheDir(env: Record<string, string | undefined>, platform: NodeJS.Platform): string {
+  const explicit = env["WHEELBARROW_CACHE_DIR"];
+  if (explicit) return explicit;
+  const home = env["HOME"] ?? env["USERPROFILE"] ?? ".";
+  if (platform === "win32") {
+    const base = env["LOCALAPPDATA"] ?? join(home, "AppData", "Local");
+    return join(base, "wheelbarrow", "Cache");
+  }
+  if (platform === "darwin") return join(home, "Library", "Caches", "wheelbarrow");
+  const xdg = env["XDG_CACHE_HOME"];
+  return join(xdg && xdg.startsWith("/") ? xdg : join(home, ".cache"), "wheelbarrow");
+}
+
+const HEX64 = /^[0-9a-f]{64}$/;
+
+function check(sha256: string): string {
+  const s = sha256.toLowerCase();
+  if (!HEX64.test(s)) throw new Error(`internal: not a sha256 hex digest: ${JSON.stringify(sha256)}`);
+  return s;
+}
+
+export function sha256Hex(text: string | Buffer): string {
+  return createHash("sha256").update(text).digest("hex");
+}
+
+export async function hashFile(path: string): Promise<{ sha256: string; size: number }> {
+  const h = createHash("sha256");
+  let size = 0;
+  for await (const chunk of createReadStream(path)) {
+    h.update(chunk as Buffer);
+    size += (chunk as Buffer).length;
+  }
+  return { sha256: h.digest("hex"), size };
+}
+
+/** A cached index response. */
+export interface CachedPage {
+  /** Credential-free URL that was asked for. */
+  url: string;
+  /** Final URL after redirects (relative links resolve against it). */
+  finalUrl: string;
+  /** 200, or 404 when the index does not have the project. */
+  status: number;
+  contentType: string;
+  etag?: string;
+  lastModified?: string;
+  body: string;
+  fetchedAt: string;
+}
+
+export class Cache {
+  readonly root: string;
+
+  constructor(root: string) {
+    this.root = root;
+  }
+
+  wheelPath(sha256: string): string {
+    const s = check(sha256);
+    return join(this.root, "wheels-v1", "sha256", s.slice(0, 2), s);
+  }
+
+  hasWheel(sha256: string): boolean {
+    return existsSync(this.wheelPath(sha256));
+  }
+
+  /** True when the cached file still hashes to its name; a damaged file is removed. */
+  async verifyWheel(sha256: string): Promise<boolean> {
+    const p = this.wheelPath(sha256);
+    if (!existsSync(p)) return false;
+    const got = await hashFile(p);
+    if (got.sha256 === sha256.toLowerCase()) return true;
+    rmSync(p, { force: true });
+    return false;
+  }
+
+  /** A fresh temp path in the directory of `finalPath` (created). */
+  tempPath(finalPath: string): string {
+    mkdirSync(dirname(finalPath), { recursive: true });
+    return `${finalPath}.tmp-${process.pid}-${randomBytes(6).toString("hex")}`;
+  }
+
+  /** A temp path in the wheels area, for a download whose sha256 is not known yet. */
+  downloadTempPath(): string {
+    return this.tempPath(join(this.root, "wheels-v1", "sha256", "incoming"));
+  }
+
+  /** Move a fully written and verified temp file into place under its sha256. */
+  commitWheel(tempPath: string, sha256: string): string {
+    const dest = this.wheelPath(sha256);
+    mkdirSync(dirname(dest), { recursive: true });
+    try {
+      renameSync(tempPath, dest);
+    } catch (e) {
+      // Windows refuses to replace a file another process holds open: if the same content is
+      // already there (a concurrent download), ours is redundant.
+      if (existsSync(dest)) rmSync(tempPath, { force: true });
+      else throw e;
+    }
+    return dest;
+  }
+
+  /** Write a small file atomically (temp + rename in the same directory). */
+  writeAtomic(path: string, data: string | Buffer): void {
+    const tmp = this.tempPath(path);
+    try {
+      writeFileSync(tmp, data);
+      renameSync(tmp, path);
+    } catch (e) {
+      rmSync(tmp, { force: true });
+      if (!existsSync(path)) throw e;
+    }
+  }
+
+  metadataPath(wheelSha256: string): string {
+    const s = check(wheelSha256);
+    return join(this.root, "metadata-v1", "sha256", s.slice(0, 2), s);
+  }
+
+  readMetadata(wheelSha256: string): string | null {
+    try {
+      return readFileSync(this.metadataPath(wheelSha256), "utf8");
+    } catch {
+      return null;
+    }
+  }
+
+  writeMetadata(wheelSha256: string, text: string): void {
+    this.writeAtomic(this.metadataPath(wheelSha256), text);
+  }
+
+  private pagePath(url: string): string {
+    const k = sha256Hex(url);
+    return join(this.root, "simple-v1", k.slice(0, 2), `${k}.json`);
+  }
+
+  readPage(url: string): CachedPage | null {
+    try {
+      const p = JSON.parse(readFileSync(this.pagePath(url), "utf8")) as CachedPage;
+      return p.url === url ? p : null;
+    } catch {
+      return null;
+    }
+  }
+
+  writePage(page: CachedPage): void {
+    this.writeAtomic(this.pagePath(page.url), JSON.stringify(page));
+  }
+
+  private urlShaPath(url: string): string {
+    const k = sha256Hex(url);
+    return join(this.root, "urls-v1", k.slice(0, 2), k);
+  }
+
+  /** The sha256 recorded for a file URL whose index gave no hash. */
+  shaForUrl(url: string): string | null {
+    try {
+      const s = readFileSync(this.urlShaPath(url), "utf8").trim();
+      return HEX64.test(s) ? s : null;
+    } catch {
+      return null;
+    }
+  }
+
+  recordUrlSha(url: string, sha256: string): void {
+    this.writeAtomic(this.urlShaPath(url), check(sha256));
+  }
+
+  /** Size of a cached wheel, or null. */
+  wheelSize(sha256: string): number | null {
+    try {
+      return statSync(this.wheelPath(sha256)).size;
+    } catch {
+      return null;
+    }
+  }
+}
