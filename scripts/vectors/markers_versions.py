@@ -24,6 +24,7 @@ Deliberately left out (wheelbarrow documents a different behaviour, see src/pypa
     environment key; wheelbarrow rejects the comparison),
   * quoted strings containing a backslash (packaging runs ast.literal_eval; PEP 508 has no escapes),
   * doubly parenthesised groups inside a larger expression (packaging's str() drops the parens),
+  * str() of a literal containing `"` (packaging prints `"say "hi""`, which does not re-parse),
   * integers above 2**53 in versions (@renovatebot/pep440 uses JS numbers),
   * `extra` literals inside parentheses: packaging 26.2 normalises (PEP 685) only top-level
     ones, so `(extra == "Foo_Bar")` never matches extra "foo-bar" (fixed upstream later).

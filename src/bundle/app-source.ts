@@ -69,19 +69,22 @@ export async function collectApp(appDir: string, exclude: string[]): Promise<App
       if (builtinExcluded(name)) continue;
       let st = await lstat(abs);
       let real = abs;
+      let dangling = false;
       if (st.isSymbolicLink()) {
         try {
           real = await realpath(abs);
           st = await stat(real);
         } catch {
-          refuse(rel, "is a dangling symlink");
-        }
-        if (!inside(rootReal, real)) {
-          refuse(rel, `is a symlink to ${real}, outside the app directory`, `copy the file into the app, or exclude it with --exclude '${rel}'`);
+          dangling = true;
         }
       }
-      const isDir = st.isDirectory();
+      const isDir = !dangling && st.isDirectory();
+      // Excludes first: an excluded symlink is never looked at further.
       if (matcher.excludes(rel, isDir)) continue;
+      if (dangling) refuse(rel, "is a dangling symlink");
+      if (!inside(rootReal, real)) {
+        refuse(rel, `is a symlink to ${real}, outside the app directory`, `copy the file into the app, or exclude it with --exclude '${rel}'`);
+      }
       if (/[\\\n\r]/.test(name)) refuse(rel, "has a name with a backslash or a line break, which a bundle cannot carry");
       if (isDir) {
         if (await exists(join(real, "pyvenv.cfg"))) continue;

@@ -71,7 +71,7 @@ async function hashWith(path: string, alg: string): Promise<string> {
 }
 
 function integrityError(req: DownloadRequest, expected: string[], found: string, attempts: number): WbError {
-  return new WbError("E_INTEGRITY", `${req.filename} from ${req.displayUrl} does not match its expected hash (${attempts} attempts): expected ${expected.join(" or ")}, found sha256:${found}`, {
+  return new WbError("E_INTEGRITY", `${req.filename} from ${req.displayUrl} does not match its expected hash (${attempts === 1 ? "cached copy" : `${attempts} attempts`}): expected ${expected.join(" or ")}, found sha256:${found}`, {
     hint: ["the index, a proxy or a cache in between served different bytes; retry later, or ask the index's owner", "if the requirements' --hash values are outdated, regenerate them"],
     details: { expected, found: `sha256:${found}`, url: req.displayUrl, file: req.filename },
   });
@@ -120,10 +120,13 @@ export async function fetchToCache(req: DownloadRequest, o: Omit<DownloadAllOpti
   if (known && (await o.cache.verifyWheel(known))) {
     const path = o.cache.wheelPath(known);
     const size = o.cache.wheelSize(known) ?? 0;
-    if (!(await mismatchAll([{ ...req, sha256: known }, ...others], path, known, size))) {
+    const bad = await mismatchAll([{ ...req, sha256: known }, ...others], path, known, size);
+    if (!bad) {
       reporter.fileDone(id, { filename: req.filename, bytes: size, cached: true });
       return { path, sha256: known, size, filename: req.filename, url: req.url, cached: true };
     }
+    // The index's own hash matched these bytes, so a new download would bring the same ones.
+    if (req.sha256) throw integrityError(req, bad, known, 1);
   }
   if (o.offline && !req.url.startsWith("file:")) {
     throw new WbError("E_NETWORK", `--offline: ${req.filename} is not in the cache (${o.cache.root})`, {

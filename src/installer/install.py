@@ -1357,9 +1357,10 @@ def run(args, out, log):
               "bundle": {"name": bundle.name, "version": bundle.version, "target": target_text},
               "packages": [{"name": p["name"], "version": p["version"], "requested": p["requested"]} for p in bundle.packages]}
     if args.check:
-        action = {"absent": "install", "empty": "install", "same": "replace" if args.force else "nothing (already installed)", "other": "replace"}[state]
-        report.update(action="checked", would=action, **predicted_paths(dest))
-        return report, "checked %s %s for %s: the bundle is intact and this python fits; DEST %s: would %s" % (bundle.name, bundle.version, target_text, dest, action)
+        would = {"absent": "install", "empty": "install", "same": "replace" if args.force else "nothing", "other": "replace"}[state]
+        text = {"install": "would install into %s", "replace": "would replace the install in %s", "nothing": "%s already holds this bundle: nothing to do"}[would] % dest
+        report.update(action="checked", would=would, **predicted_paths(dest))
+        return report, "checked %s %s for %s: the bundle is intact and this python fits; %s" % (bundle.name, bundle.version, target_text, text)
     if state == "same" and not args.force:
         report.update(action="unchanged", compiled=None, **existing_paths(dest))
         return report, "%s %s is already installed in %s; nothing to do" % (bundle.name, bundle.version, dest)

@@ -92,7 +92,7 @@ export async function resolveTarget(roots: InputRequirement[], constraints: Inpu
       candidateCache.set(name, all);
     }
     const specs = [...crit, ...(constraintMap.get(name) ?? [])].map((c) => c.specifier).filter(Boolean);
-    let versions = filterVersions(all, specs.join(","), { prereleases: opts.pre });
+    let versions = filterVersions(all, specs.join(","), { prereleases: opts.pre ? true : undefined });
     const exact = crit.some((c) => isExactPin(c.specifier));
     if (exact && versions.length === 0) {
       // An exact pin may take a yanked file (PEP 592).

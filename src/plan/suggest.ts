@@ -21,7 +21,7 @@ export async function fitsHint(name: string, specifier: string, target: Target, 
     const v = fileVersion(project.name, f.filename).version;
     if (v) versions.add(v);
   }
-  const ok = filterVersions([...versions], specifier, { prereleases: opts.pre }).sort((a, b) => compareVersions(b, a));
+  const ok = filterVersions([...versions], specifier, { prereleases: opts.pre ? true : undefined }).sort((a, b) => compareVersions(b, a));
   for (const v of ok) {
     const fits = filesOfVersion(project, v).some(
       (f) => f.wheel !== null && f.file.yanked === false && tagRank(f.wheel.tags, target.tagIndex) !== null && requiresPythonAllows(f.file.requiresPython, target),

@@ -15,11 +15,10 @@
  * alphabetically; the rest keeps the key order of the spec. Keys the spec does not define are
  * dropped on reading.
  */
-import { compare as pep440Compare, eq as pep440Eq } from "@renovatebot/pep440";
 import { parse, stringify, TomlError } from "smol-toml";
 import { WbError } from "../errors.js";
 import { canonicalizeName, isNormalizedName } from "./names.js";
-import { isValidVersion } from "./versions.js";
+import { compareVersions, isValidVersion, versionsEqual } from "./versions.js";
 import { filenameFromUrl, parseWheelFilename, WheelFilenameError } from "./wheel-filename.js";
 
 export interface PylockWheel {
@@ -235,7 +234,7 @@ function readWheel(c: Check, t: Table, where: string, pkg: PylockPackage): Pyloc
     throw c.fail(where, e instanceof WheelFilenameError ? `'${name}' is not a wheel file name: ${e.reason}` : `'${name}' is not a wheel file name`);
   }
   if (parsed.canonicalName !== pkg.name) throw c.fail(where, `wheel '${name}' does not belong to package '${pkg.name}'`);
-  if (pkg.version !== undefined && !pep440Eq(parsed.version, pkg.version)) throw c.fail(where, `wheel '${name}' is not version ${pkg.version}`);
+  if (pkg.version !== undefined && !versionsEqual(parsed.version, pkg.version)) throw c.fail(where, `wheel '${name}' is not version ${pkg.version}`);
   const wheel: PylockWheel = { name, ...loc, hashes: c.hashes(t, where) };
   const size = t["size"];
   if (size !== undefined) {
@@ -260,7 +259,7 @@ function byVersion(a: string | undefined, b: string | undefined): number {
   if (a === undefined) return -1;
   if (b === undefined) return 1;
   if (isValidVersion(a) && isValidVersion(b)) {
-    const r = pep440Compare(a, b);
+    const r = compareVersions(a, b);
     if (r !== 0) return r;
   }
   return a < b ? -1 : 1;

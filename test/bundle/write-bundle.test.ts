@@ -212,6 +212,28 @@ describe("tar.gz speed: wheels are stored, not recompressed", () => {
     expect(execFileSync("python3", ["-c", py, r.path, `${r.stem}/wheels/${big.filename}`]).toString().trim()).toBe(big.sha256);
     expect(execFileSync("gzip", ["-t", r.path]).toString()).toBe("");
   });
+
+  test("wheel bytes are stored verbatim even when they would compress; text around them is compressed", async () => {
+    const root = tempDir();
+    // Not a real wheel: 1 MB of one repeated line, which deflate would shrink ~1000x.
+    const path = join(root, "squeezy-1.0-py3-none-any.whl");
+    const body = Buffer.from("compressible line of text\n".repeat(40_000));
+    writeFileSync(path, body);
+    const sha256 = (await import("node:crypto")).createHash("sha256").update(body).digest("hex");
+    const packages = [{ name: "squeezy", version: "1.0", filename: "squeezy-1.0-py3-none-any.whl", sha256, size: body.length, requested: true, index: "https://pypi.org/simple", cachePath: path, metadataText: "Name: squeezy\n" }];
+    const app = join(root, "app");
+    execFileSync("mkdir", ["-p", app]);
+    writeFileSync(join(app, "big.txt"), body);
+    const r = await writeBundle(bundleInput({ packages, installerDir: makeInstallerDir(root), appDir: app, outDir: join(root, "out") }));
+    // The wheel is stored (>= its size); the same bytes as an app text file cost almost nothing.
+    expect(r.size).toBeGreaterThan(body.length);
+    expect(r.size).toBeLessThan(body.length + 30_000);
+    const gz = readFileSync(r.path);
+    expect(gz.includes(body.subarray(500_000, 530_000))).toBe(true);
+    execFileSync("tar", ["-xzf", r.path, "-C", root]);
+    expect(readFileSync(join(root, r.stem, "wheels", "squeezy-1.0-py3-none-any.whl")).equals(body)).toBe(true);
+    expect(readFileSync(join(root, r.stem, "app", "big.txt")).equals(body)).toBe(true);
+  });
 });
 
 describe("atomic output", () => {

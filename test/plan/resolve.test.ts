@@ -98,3 +98,11 @@ describe("resolver", () => {
     expect(errors[0]!.message).toBe("resolution for manylinux_2_28_x86_64@3.11 did not finish within 5 steps");
   });
 });
+
+describe("resolver pre-release fallback", () => {
+  it("takes a pre-release without --pre when nothing else satisfies (PEP 440)", async () => {
+    const { plan, errors } = await planTargets(inputs("only-pre"), [linux], memorySource([{ name: "only-pre", version: "1.0rc1" }]), opts);
+    expect(errors).toEqual([]);
+    expect(versions(plan)).toEqual(["only-pre==1.0rc1"]);
+  });
+});
