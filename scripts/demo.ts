@@ -57,7 +57,7 @@ try {
   // The CLI is a child process; keep serving index requests meanwhile.
   await new Promise<void>((res, rej) => {
     import("node:child_process").then(({ spawn }) => {
-      process.stderr.write(`$ wheelbarrow ${bundleArgs.map((a) => relative(root, a) || a).join(" ")}\n`);
+      process.stderr.write(`$ wheelbarrow ${bundleArgs.map((a) => (a.startsWith(root) ? relative(root, a) : a)).join(" ")}\n`);
       const child = spawn(process.execPath, [cli, ...bundleArgs], { stdio: "inherit", env: { ...process.env, WHEELBARROW_FROM_SOURCE: "1" } });
       child.on("exit", (code) => (code === 0 ? res() : rej(new Error(`wheelbarrow bundle exited with ${code}`))));
     }, rej);
@@ -77,6 +77,7 @@ mkdirSync(join(out, "unpacked"), { recursive: true });
 execFileSync("tar", ["-xzf", join(out, "dist", mine), "-C", join(out, "unpacked")]);
 const unpacked = join(out, "unpacked", mine.replace(/\.tar\.gz$/, ""));
 const dest = join(out, "installed", "shop");
+mkdirSync(join(out, "installed"), { recursive: true });
 const installCmd = ["sh", join(unpacked, "install.sh"), dest];
 if (canUnshare()) {
   process.stderr.write("  (inside `unshare -n`: this process has no network at all)\n");

@@ -2,6 +2,8 @@
  * What a command may touch of the outside world, passed in explicitly (conventions.md habit 5):
  * nothing below the CLI reads process.env, process.cwd() or writes to process.stdout itself.
  */
+import type { Reporter } from "./download/reporter.js";
+
 export interface Output {
   write(text: string): void;
   isTTY: boolean;
@@ -16,6 +18,8 @@ export interface Context {
   stderr: Output;
   /** Current time; tests pin it. */
   now: () => Date;
+  /** Draws progress and logs (the CLI supplies bars/lines on stderr); absent = warnings only. */
+  makeReporter?: (o: { progress: boolean; quiet: boolean; verbose: boolean }) => Reporter;
 }
 
 export function processContext(): Context {

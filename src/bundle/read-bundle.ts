@@ -13,13 +13,12 @@ import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { lstat, open, readdir, stat } from "node:fs/promises";
 import { basename, join } from "node:path";
-import { createGunzip } from "node:zlib";
-import { pipeline } from "node:stream/promises";
-import { Writable } from "node:stream";
+import { crc32, createInflateRaw } from "node:zlib";
 import { Parser, type ReadEntry } from "tar";
 import yauzl from "yauzl";
 import { WbError } from "../errors.js";
 import { MANIFEST_NAME, SUMS_NAME, isSafeRelPath } from "./manifest.js";
+import { checkZipLayout } from "./zip-layout.js";
 
 export type ReadFormat = "tar.gz" | "zip" | "dir";
 
@@ -60,6 +59,10 @@ interface RawEntry {
   kind: "file" | "dir" | "other";
   kindName: string;
   executable: boolean;
+  /** Archives only: permission bits, a time stamp in the format's own units, format-specific anomalies. */
+  perms?: number;
+  stamp?: number;
+  anomalies?: string[];
 }
 
 /** Collects raw archive entries and maps them under the single top-level directory. */
@@ -69,6 +72,7 @@ class Collector {
   readonly problems: Problem[] = [];
   root: string | null = null;
   private readonly seen = new Set<string>();
+  private stamp: number | null = null;
 
   constructor(private readonly hash: boolean) {}
 
@@ -92,6 +96,17 @@ class Collector {
       return null;
     }
     this.seen.add(rel);
+    // wheelbarrow writes one time stamp and modes 0644/0755 (directories 0755): anything else was altered.
+    const odd = [...(e.anomalies ?? [])];
+    if (e.perms !== undefined) {
+      const allowed = e.kind === "dir" ? [0o755] : [0o644, 0o755];
+      if (!allowed.includes(e.perms)) odd.push(`mode ${e.perms.toString(8).padStart(4, "0")} is not one wheelbarrow writes`);
+    }
+    if (e.stamp !== undefined) {
+      if (this.stamp === null) this.stamp = e.stamp;
+      else if (e.stamp !== this.stamp) odd.push("its time stamp differs from the other entries'");
+    }
+    for (const why of odd) this.problems.push({ file: rel, problem: why });
     if (e.kind === "dir") return null;
     if (e.kind === "other") {
       this.problems.push({ file: rel, problem: `unexpected ${e.kindName} (a bundle holds only files and directories)` });
@@ -127,39 +142,118 @@ async function sniff(path: string): Promise<"tar.gz" | "zip" | null> {
   }
 }
 
+const WB_GZIP_HEADER = Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0, 0, 0, 0, 0x00, 0xff]);
 const TAR_KIND: Record<string, RawEntry["kind"]> = { File: "file", OldFile: "file", ContiguousFile: "file", Directory: "dir" };
 
-async function readTarGz(path: string, c: Collector): Promise<void> {
+/** Length of a gzip member header (RFC 1952), or null if `b` does not start one. */
+function gzipHeaderLength(b: Buffer): number | null {
+  if (b.length < 10 || b[0] !== 0x1f || b[1] !== 0x8b || b[2] !== 8) return null;
+  const flg = b[3] as number;
+  let i = 10;
+  if (flg & 4) i += 2 + b.readUInt16LE(i);
+  for (const bit of [8, 16]) {
+    if (!(flg & bit)) continue;
+    const z = b.indexOf(0, i);
+    if (z === -1) return null;
+    i = z + 1;
+  }
+  if (flg & 2) i += 2;
+  return i <= b.length ? i : null;
+}
+
+/**
+ * Inflates the gzip body as raw deflate and checks CRC-32/ISIZE against the trailer itself:
+ * zlib's gunzip would fail on a bad checksum before handing over the last data, and verify
+ * wants to see (and name) every entry even in a damaged archive.
+ */
+async function readTarGz(path: string, fileSize: number, c: Collector): Promise<void> {
+  const fh = await open(path, "r");
+  let headerLen: number | null;
+  let gzHead = Buffer.alloc(0);
+  const trailer = Buffer.alloc(8);
+  try {
+    const head = Buffer.alloc(Math.min(fileSize, 64 * 1024));
+    await fh.read(head, 0, head.length, 0);
+    headerLen = gzipHeaderLength(head);
+    gzHead = Buffer.from(head.subarray(0, headerLen ?? 10));
+    if (fileSize >= 18) await fh.read(trailer, 0, 8, fileSize - 8);
+  } finally {
+    await fh.close();
+  }
+  if (headerLen === null || fileSize < headerLen + 8) {
+    c.problems.push({ file: ARCHIVE, problem: "the gzip header is damaged" });
+    return;
+  }
+  if (!gzHead.equals(WB_GZIP_HEADER)) c.problems.push({ file: ARCHIVE, problem: "the gzip header is not the one wheelbarrow writes (name, time or OS byte changed)" });
   const parser = new Parser({
     onwarn: (code: string, message: string) => {
       c.problems.push({ file: ARCHIVE, problem: `tar: ${message} (${code})` });
     },
   });
+  parser.on("error", (e: Error) => c.problems.push({ file: ARCHIVE, problem: `tar: ${e.message}` }));
   parser.on("entry", (entry: ReadEntry) => {
     const kind = TAR_KIND[entry.type] ?? "other";
-    const sink = c.add({ name: entry.path, kind, kindName: `${entry.type} entry`, executable: ((entry.mode ?? 0) & 0o111) !== 0 }, entry.size);
+    const anomalies: string[] = [];
+    if (entry.uid !== 0 || entry.gid !== 0 || (entry.uname ?? "") !== "" || (entry.gname ?? "") !== "") anomalies.push("its owner is not uid/gid 0 with empty names");
+    const sink = c.add(
+      {
+        name: entry.path,
+        kind,
+        kindName: `${entry.type} entry`,
+        executable: ((entry.mode ?? 0) & 0o111) !== 0,
+        perms: (entry.mode ?? 0) & 0o7777,
+        stamp: entry.mtime ? entry.mtime.getTime() / 1000 : -1,
+        anomalies,
+      },
+      entry.size,
+    );
     if (!sink) return void entry.resume();
     entry.on("data", (d: Buffer) => sink.data(d));
     entry.on("end", () => sink.end());
   });
-  const sinkStream = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      if (parser.write(chunk)) cb();
-      else parser.once("drain", () => cb());
-    },
-    final(cb) {
-      parser.end(() => cb());
-    },
+  await new Promise<void>((resolve) => {
+    const src = createReadStream(path, { start: headerLen as number, end: fileSize - 9 });
+    const inflate = createInflateRaw();
+    let crc = 0;
+    let isize = 0;
+    let done = false;
+    const finish = (problem?: string): void => {
+      if (done) return;
+      done = true;
+      if (problem) c.problems.push({ file: ARCHIVE, problem });
+      parser.end(() => resolve());
+    };
+    src.on("error", (e) => {
+      inflate.destroy();
+      finish(`cannot read the archive: ${e.message}`);
+    });
+    inflate.on("error", (e) => {
+      src.destroy();
+      finish(`the gzip stream is damaged: ${e.message}`);
+    });
+    inflate.on("data", (chunk: Buffer) => {
+      crc = crc32(chunk, crc);
+      isize = (isize + chunk.length) >>> 0;
+      if (!parser.write(chunk)) {
+        inflate.pause();
+        parser.once("drain", () => inflate.resume());
+      }
+    });
+    inflate.on("end", () => {
+      const ok = trailer.readUInt32LE(0) === crc >>> 0 && trailer.readUInt32LE(4) === isize;
+      finish(ok ? undefined : "the gzip stream is damaged: its CRC-32 or length does not match the content");
+    });
+    src.pipe(inflate);
   });
-  try {
-    await pipeline(createReadStream(path), createGunzip(), sinkStream);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? "";
-    c.problems.push({ file: ARCHIVE, problem: `the gzip stream is damaged: ${(e as Error).message}${code ? ` (${code})` : ""}` });
-  }
 }
 
-async function readZip(path: string, c: Collector): Promise<void> {
+/** An archive entry name relative to the bundle root (the top-level directory stripped). */
+function inBundle(name: string): string {
+  const i = name.indexOf("/");
+  return (i === -1 ? name : name.slice(i + 1)).replace(/\/$/, "") || name;
+}
+
+async function readZip(path: string, fileSize: number, c: Collector): Promise<void> {
   let zip: yauzl.ZipFile;
   try {
     zip = await new Promise<yauzl.ZipFile>((res, rej) => yauzl.open(path, { lazyEntries: true, validateEntrySizes: true }, (err, z) => (err ? rej(err) : res(z))));
@@ -167,6 +261,7 @@ async function readZip(path: string, c: Collector): Promise<void> {
     c.problems.push({ file: ARCHIVE, problem: `not a readable zip archive: ${(e as Error).message}` });
     return;
   }
+  for (const p of await checkZipLayout(path, fileSize)) c.problems.push({ file: p.entry === null ? ARCHIVE : inBundle(p.entry), problem: p.problem });
   await new Promise<void>((res) => {
     const fail = (e: Error): void => {
       c.problems.push({ file: ARCHIVE, problem: `the zip archive is damaged: ${e.message}` });
@@ -176,20 +271,33 @@ async function readZip(path: string, c: Collector): Promise<void> {
     zip.on("error", fail);
     zip.on("end", () => res());
     zip.on("entry", (entry: yauzl.Entry) => {
-      const unixType = (entry.externalFileAttributes >>> 16) & 0o170000;
+      const attrs = entry.externalFileAttributes >>> 16;
+      const unixType = attrs & 0o170000;
       const isDir = entry.fileName.endsWith("/");
       const kind: RawEntry["kind"] = isDir ? "dir" : unixType === 0 || unixType === 0o100000 ? "file" : "other";
       const sink = c.add(
-        { name: entry.fileName, kind, kindName: unixType === 0o120000 ? "symlink" : "special file", executable: ((entry.externalFileAttributes >>> 16) & 0o111) !== 0 },
+        {
+          name: entry.fileName,
+          kind,
+          kindName: unixType === 0o120000 ? "symlink" : "special file",
+          executable: (attrs & 0o111) !== 0,
+          perms: attrs & 0o7777,
+          stamp: entry.lastModFileDate * 65536 + entry.lastModFileTime,
+        },
         entry.uncompressedSize,
       );
       if (!sink) return void zip.readEntry();
       zip.openReadStream(entry, (err, s) => {
         if (err) return fail(err);
-        s.on("data", (d: Buffer) => sink.data(d));
+        let crc = 0;
+        s.on("data", (d: Buffer) => {
+          crc = crc32(d, crc);
+          sink.data(d);
+        });
         s.on("error", fail);
         s.on("end", () => {
           sink.end();
+          if (crc >>> 0 !== entry.crc32) c.problems.push({ file: inBundle(entry.fileName), problem: "its CRC-32 does not match the zip directory" });
           zip.readEntry();
         });
       });
@@ -252,7 +360,7 @@ export async function openBundle(path: string, opts: { hash?: boolean; display?:
   if (format === null) {
     throw new WbError("E_BUNDLE", `${source} is neither a .tar.gz nor a .zip bundle`, { hint: "give a bundle archive written by 'wheelbarrow bundle', or an unpacked bundle directory" });
   }
-  if (format === "tar.gz") await readTarGz(path, c);
-  else await readZip(path, c);
+  if (format === "tar.gz") await readTarGz(path, st.size, c);
+  else await readZip(path, st.size, c);
   return { source, format, root: c.root ?? "", files: c.files, texts: c.texts, problems: c.problems, size: st.size };
 }

@@ -110,6 +110,14 @@ function checkContents(b: OpenedBundle, p: Problems): Manifest | null {
     }
     if (inManifest && inManifest.size !== f.size) p.add(path, `size differs from manifest.json (expected ${inManifest.size} bytes, found ${f.size})`);
   }
+  // Archives carry modes: the executable bit must be the manifest's (wheels never executable).
+  if (manifest && b.format !== "dir") {
+    const exec = new Map<string, boolean>([...manifest.packages.map((x) => [x.path, false] as const), ...manifest.files.map((f) => [f.path, f.executable === true] as const)]);
+    for (const [path, want] of exec) {
+      const got = b.files.get(path)?.executable;
+      if (got !== undefined && got !== want) p.add(path, want ? "is not executable, manifest.json says it is" : "is executable, manifest.json says it is not");
+    }
+  }
   for (const path of [...b.files.keys()].sort()) {
     if (path === SUMS_NAME) continue;
     const notIn = [!sums.has(path) && sumsText !== undefined && SUMS_NAME, manifest && path !== MANIFEST_NAME && !expected.has(path) && MANIFEST_NAME].filter(Boolean);

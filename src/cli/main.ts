@@ -7,6 +7,7 @@ import { processContext, type Context } from "../context.js";
 import { WbError, isWbError } from "../errors.js";
 import { TOOL_NAME, TOOL_VERSION } from "../version.js";
 import { commandTable, type CommandName } from "./commands.js";
+import { createReporter } from "./progress.js";
 
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
@@ -91,6 +92,7 @@ export function buildProgram(run: (name: CommandName, args: unknown[], opts: Rec
 
 /** Runs the CLI and returns the exit code; never throws. */
 export async function main(argv: string[], ctx: Context = processContext()): Promise<number> {
+  ctx.makeReporter ??= (o) => createReporter({ stderr: ctx.stderr, ...o, progress: o.progress && !ctx.env["NO_PROGRESS"] });
   let exitCode = 0;
   const program = buildProgram(async (name, args, opts) => {
     exitCode = await commandTable[name](args, opts, ctx);

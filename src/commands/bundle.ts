@@ -62,7 +62,7 @@ export async function bundleCommand(args: unknown[], flags: Record<string, unkno
           filename: p.file.filename,
           sha256: p.sha256 ?? undefined,
           size: p.file.size,
-          extraHashes: [],
+          extraHashes: p.allowedHashes,
         });
       }
     }

@@ -17,6 +17,7 @@ export interface LoadedInputs {
   inputs: InputRequirement[];
   constraints: InputRequirement[];
   /** Index options found inside requirements files. */
+  warnings: string[];
   fileOptions: Pick<ParsedRequirements, "indexUrl" | "extraIndexUrls" | "noIndex" | "findLinks" | "pre" | "preferBinary" | "onlyBinary" | "requireHashes">;
 }
 
@@ -36,10 +37,13 @@ export function loadInputs(opts: RunOptions, env: Record<string, string | undefi
   }
   const inputs: InputRequirement[] = [];
   const constraints: InputRequirement[] = [];
+  const warnings: string[] = [];
   const fileOptions: LoadedInputs["fileOptions"] = { extraIndexUrls: [], noIndex: false, findLinks: [], pre: false, preferBinary: false, onlyBinary: [], requireHashes: false };
   const files = [...opts.requirements.map((f) => ({ f, constraint: false })), ...opts.constraints.map((f) => ({ f, constraint: true }))];
   for (const { f, constraint } of files) {
-    const parsed = parseRequirementsFile(f, fsReader, env);
+    const parsed = parseRequirementsFile(f, fsReader, env, { constraint, cwd: opts.cwd });
+    warnings.push(...parsed.warnings);
+    if (parsed.noBinary.length) warnings.push(`${f}: --no-binary ${parsed.noBinary.join(",")} is ignored: a bundle ships wheels only`);
     if (parsed.indexUrl) fileOptions.indexUrl = parsed.indexUrl;
     fileOptions.extraIndexUrls.push(...parsed.extraIndexUrls);
     fileOptions.findLinks.push(...parsed.findLinks);
@@ -57,7 +61,7 @@ export function loadInputs(opts: RunOptions, env: Record<string, string | undefi
       if (item) constraints.push(item);
     }
   }
-  return { inputs, constraints, fileOptions };
+  return { inputs, constraints, fileOptions, warnings };
 }
 
 function toInput(line: ReqLine, cwd: string): InputRequirement | null {
@@ -91,6 +95,14 @@ function loadPylock(path: string, cwd: string): LoadedInputs {
   const base = dirname(path);
   const inputs: InputRequirement[] = [];
   for (const pkg of lock.packages) {
+    // `pip lock ./x.whl` records a direct wheel as [packages.archive] with no version: take it as a wheel.
+    const archive = pkg.archive as { url?: string; path?: string; hashes?: Record<string, string>; size?: number } | undefined;
+    const archiveRef = archive?.url ?? archive?.path;
+    if (pkg.wheels.length === 0 && archive && archiveRef && /\.whl$/i.test(archiveRef.split(/[?#]/)[0]!)) {
+      const name = decodeURIComponent(archiveRef.split(/[?#]/)[0]!.split("/").pop()!);
+      pkg.wheels = [{ name, url: archive.url, path: archive.path, hashes: archive.hashes ?? {}, size: archive.size }];
+      pkg.version ??= name.split("-")[1];
+    }
     if (!pkg.version) throw new WbError("E_NOT_PINNED", `${path}: package ${pkg.name} has no version`, { hint: "a bundle needs exact versions" });
     if (pkg.wheels.length === 0) {
       throw new WbError("E_SDIST_ONLY", `${path}: package ${pkg.name} ${pkg.version} lists no wheels`, { hint: "a bundle ships wheels; lock with wheels (pip lock / uv export list them)" });
@@ -120,5 +132,5 @@ function loadPylock(path: string, cwd: string): LoadedInputs {
       requested: tool.requested !== false,
     });
   }
-  return { inputs, constraints: [], fileOptions: { extraIndexUrls: [], noIndex: false, findLinks: [], pre: false, preferBinary: false, onlyBinary: [], requireHashes: true } };
+  return { inputs, constraints: [], warnings: [], fileOptions: { extraIndexUrls: [], noIndex: false, findLinks: [], pre: false, preferBinary: false, onlyBinary: [], requireHashes: true } };
 }

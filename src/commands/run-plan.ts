@@ -21,6 +21,7 @@ export async function runPlan(opts: RunOptions, ctx: Context): Promise<{ plan: P
   const loaded = loadInputs(opts, ctx.env);
   const session = await openSession(opts, loaded.fileOptions, ctx);
   try {
+    if (!opts.quiet) for (const w of loaded.warnings) session.reporter.warn(w);
     const source = new MemoSource(session.planSource);
     const { plan, errors } = await planTargets(loaded.inputs, targets, source, {
       pre: opts.pre || loaded.fileOptions.pre,

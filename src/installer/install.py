@@ -37,6 +37,7 @@ import argparse
 import base64
 import configparser
 import csv
+import errno
 import hashlib
 import importlib.machinery
 import io
@@ -158,8 +159,8 @@ def unsafe_reason(name):
 
 def inside(base, parts):
     """join(base, *parts), refusing anything that leaves base (belt and braces after unsafe_reason)."""
-    path = os.path.normpath(os.path.join(base, *parts))
-    if os.path.commonpath([base, path]) != base:
+    path = os.path.join(base, *parts)
+    if unsafe_reason("/".join(parts)) or not path.startswith(base + os.sep):
         raise bundle_error("path %s leaves %s" % ("/".join(parts), base))
     return path
 
@@ -925,6 +926,8 @@ def write_records(dists, compiled):
 
 
 def rel_record_path(path, parent):
+    if path.startswith(parent + os.sep):
+        return path[len(parent) + 1:].replace(os.sep, "/")
     return os.path.relpath(path, parent).replace(os.sep, "/")
 
 
@@ -1198,6 +1201,8 @@ def read_dest(dest, manifest_bytes):
 
 
 def worker_count():
+    if os.environ.get("WHEELBARROW_JOBS", "").isdigit():
+        return max(1, int(os.environ["WHEELBARROW_JOBS"]))
     try:
         n = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
@@ -1369,8 +1374,10 @@ def run(args, out, log):
         transaction.begin()
         paths = installer.build(transaction.tmp)
         transaction.commit(replace=state in ("same", "other"))
-    except BaseException:
+    except BaseException as e:
         transaction.abort()
+        if isinstance(e, OSError):
+            raise os_error(e, "while building the install next to %s" % dest, parent) from e
         raise
     report.update(action="replaced" if state in ("same", "other") else "installed", compiled=args.compile, **paths)
     return report, "installed %s %s into %s" % (bundle.name, bundle.version, dest)
@@ -1453,16 +1460,26 @@ def main(argv=None):
         name = e.args[0] if isinstance(e, Interrupted) and e.args else "SIGINT"
         return fail(InstallError("E_INSTALL", "interrupted by %s; nothing was installed and DEST is unchanged" % name), as_json)
     except OSError as e:
-        hint = "free space on that filesystem, or choose another DEST" if getattr(e, "errno", None) == 28 else \
-            "check that you may write there, or choose another DEST"
-        where = " (%s)" % e.filename if e.filename else ""
-        return fail(InstallError("E_INSTALL", "%s%s; nothing was installed and DEST is unchanged" % (e.strerror or e, where), [hint]), as_json)
+        return fail(os_error(e, "", None), as_json)
     except Exception as e:  # a bug in this file
         import traceback
 
         traceback.print_exc()
         sys.stderr.write("error: internal error (a bug) in install.py: %s: %s\nhint: please report it with the traceback above; DEST is unchanged\n" % (type(e).__name__, e))
         return 2
+
+
+def os_error(e, context, folder):
+    """An OSError from the machine (full disk, permissions) as E_INSTALL with a next step."""
+    where = " (%s)" % e.filename if e.filename else ""
+    if e.errno == errno.ENOSPC:
+        hint = "free space on the filesystem of %s, or choose another DEST" % (folder or "DEST")
+    elif e.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        hint = "choose a DEST you may write to, or run as a user who may write to %s" % (folder or "DEST")
+    else:
+        hint = "fix the cause above and run the installer again"
+    message = "%s%s%s; nothing was installed and DEST is unchanged" % (e.strerror or e, where, " " + context if context else "")
+    return InstallError("E_INSTALL", message, [hint])
 
 
 def fail(error, as_json):

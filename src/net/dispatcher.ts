@@ -12,7 +12,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { rootCertificates } from "node:tls";
-import { Agent, ProxyAgent, type Dispatcher } from "undici";
+import { Agent, ProxyAgent, buildConnector, type Dispatcher } from "undici";
 import { WbError } from "../errors.js";
 import { CredentialStore } from "./credentials.js";
 import { HttpClient, type DownloadOptions, type DownloadResult, type GetOptions, type HttpResponse, type HttpSettings, type Route } from "./http.js";
@@ -140,7 +140,22 @@ export function createNet(o: NetOptions): Net {
       throw new WbError("E_USAGE", `the proxy URL ${redactor.url(p)} is not a valid URL`);
     }
   }
-  const direct = new Agent({ connect: { timeout: settings.connectTimeoutMs, ...tls }, headersTimeout: settings.readTimeoutMs, bodyTimeout: settings.readTimeoutMs });
+  // A server that refuses the client certificate (TLS 1.3) sends an alert after the handshake;
+  // undici then reports only "other side closed". The connector keeps the socket's own TLS
+  // error per origin so the failure can be reported as what it is.
+  const tlsErrors = new Map<string, { error: Error; at: number }>();
+  const base = buildConnector({ timeout: settings.connectTimeoutMs, ...tls });
+  const connect: buildConnector.connector = (opts, cb) =>
+    base(opts, (...args) => {
+      const socket = args[1];
+      if (socket) {
+        socket.on("error", (e: NodeJS.ErrnoException) => {
+          if (typeof e.code === "string" && /^ERR_SSL|^ERR_TLS|CERT/.test(e.code)) tlsErrors.set(`${opts.protocol}//${opts.host ?? opts.hostname}`, { error: e, at: Date.now() });
+        });
+      }
+      (cb as (...a: typeof args) => void)(...args);
+    });
+  const direct = new Agent({ connect, headersTimeout: settings.readTimeoutMs, bodyTimeout: settings.readTimeoutMs });
   const proxyAgents = new Map<string, Dispatcher>();
   const proxyAgent = (p: string): Dispatcher => {
     let a = proxyAgents.get(p);
@@ -159,7 +174,14 @@ export function createNet(o: NetOptions): Net {
   };
   const route = (u: URL): Route => {
     const p = proxyFor(u, proxies);
-    return p ? { dispatcher: proxyAgent(p), proxy: redactor.url(p) } : { dispatcher: direct };
+    if (p) return { dispatcher: proxyAgent(p), proxy: redactor.url(p) };
+    return {
+      dispatcher: direct,
+      tlsError: () => {
+        const t = tlsErrors.get(u.origin);
+        return t && Date.now() - t.at < 10_000 ? t.error : undefined;
+      },
+    };
   };
   const client = new HttpClient({ route, creds, redactor, settings, log: o.log });
   return {

@@ -18,7 +18,7 @@ import type { Dispatcher } from "undici";
 import { WbError, isWbError } from "../errors.js";
 import { classifyError } from "./classify.js";
 import type { CredentialStore } from "./credentials.js";
-import type { Redactor } from "./redact.js";
+import { stripCredentials, type Redactor } from "./redact.js";
 
 export interface HttpResponse {
   status: number;
@@ -71,6 +71,8 @@ export interface Route {
   dispatcher: Dispatcher;
   /** Redacted proxy URL when the request goes through a proxy. */
   proxy?: string;
+  /** The TLS error the connection's socket reported recently, if any (see dispatcher.ts). */
+  tlsError?: () => Error | undefined;
 }
 
 export interface HttpDeps {
@@ -142,7 +144,7 @@ export class HttpClient {
 
   private fail(code: WbError["code"], message: string, url: string, hints: string[] = [], extra: Record<string, unknown> = {}, cause?: unknown): WbError {
     const r = this.d.redactor;
-    return new WbError(code, r.text(message), { hint: hints.map((h) => r.text(h)), details: { url: this.display(url), ...extra }, cause: cause === undefined ? undefined : r.text(String((cause as Error)?.message ?? cause)) });
+    return new WbError(code, r.text(message), { hint: hints.map((h) => r.secretsOnly(h)), details: { url: this.display(url), ...extra }, cause: cause === undefined ? undefined : r.text(String((cause as Error)?.message ?? cause)) });
   }
 
   private backoff(attempt: number, retryAfterMs?: number): number {
@@ -179,7 +181,9 @@ export class HttpClient {
           headersTimeout: s.readTimeoutMs,
           bodyTimeout: s.readTimeoutMs,
         });
-      } catch (e) {
+      } catch (err) {
+        // "other side closed" right after a TLS handshake is often a refused client certificate.
+        const e = (u.protocol === "https:" && route.tlsError?.()) || err;
         const c = classifyError(e, route.proxy !== undefined);
         if (c.retriable) throw new Retriable(c.reason, undefined, route.proxy !== undefined);
         const where = route.proxy ? ` through the proxy ${route.proxy}` : "";
@@ -207,7 +211,8 @@ export class HttpClient {
     const hadCreds = this.d.creds.forUrl(o.url) !== null || this.d.creds.forUrl(url) !== null;
     await drain(o.body);
     if (RETRY_STATUS.has(st)) throw new Retriable(`HTTP ${st}`, parseRetryAfter(o.headers["retry-after"]), o.viaProxy);
-    const shown = this.display(o.url);
+    // Without a redirect, show the URL as the user gave it (credentials masked, not dropped).
+    const shown = this.display(stripCredentials(url) === o.url ? url : o.url);
     if (st === 401 || st === 403) {
       const msg = hadCreds
         ? `${shown} refused the credentials for its host (HTTP ${st})`

@@ -113,7 +113,12 @@ export class Redactor {
   }
 
   text(text: string): string {
-    let out = redactUrlsInText(text);
+    return this.secretsOnly(redactUrlsInText(text));
+  }
+
+  /** Only the registered secrets (for our own texts, such as hints with `USER:PASSWORD@` placeholders). */
+  secretsOnly(text: string): string {
+    let out = text;
     // Longest first, so a secret that contains another is removed whole.
     for (const s of [...this.secrets].sort((a, b) => b.length - a.length)) out = out.split(s).join(MASK);
     return out;

@@ -238,6 +238,7 @@ async function planOneTarget(inputs: InputRequirement[], target: Target, source:
       file: s.file,
       sha256: s.file.hashes["sha256"]?.toLowerCase() ?? null,
       requested: s.pin.input.requested !== false,
+      allowedHashes: s.pin.input.hashes,
       extras: [...s.pin.extras].sort(),
       chain: chains.get(s.pin.name) ?? [],
       metadataText: s.metadataText,

@@ -50,6 +50,8 @@ export interface PlannedPackage {
   file: CandidateFile;
   sha256: string | null;
   requested: boolean;
+  /** "alg:hex" values the user's --hash (or a lock) allows; the downloader enforces them. */
+  allowedHashes: string[];
   extras: string[];
   /** Why it is here: the first chain that reached it, e.g. ["django==5.2", "asgiref>=3.8"]. */
   chain: string[];

@@ -126,7 +126,7 @@ export async function buildWheel(spec: WheelSpec, outDir: string): Promise<Built
   zip.end();
   const chunks: Buffer[] = [];
   for await (const c of zip.outputStream as AsyncIterable<Buffer>) chunks.push(c);
-  let bytes = Buffer.concat(chunks);
+  let bytes: Buffer = Buffer.concat(chunks);
   if (spec.corrupt?.extraRawMember) {
     const ph = Buffer.from(placeholderFor(spec.corrupt.extraRawMember.name));
     const real = Buffer.from(spec.corrupt.extraRawMember.name);

@@ -14,6 +14,7 @@ function pkg(name: string, version: string, filename: string, sha: string): Plan
     file: { filename, url: `https://user:secret@pypi.example/files/${filename}`, displayUrl: `https://pypi.example/files/${filename}`, hashes: { sha256: sha }, yanked: false, coreMetadata: true, size: 10, source: src },
     sha256: sha,
     requested: true,
+    allowedHashes: [],
     extras: [],
     chain: [],
     metadataText: "",

@@ -1,0 +1,237 @@
+/**
+ * Draws Reporter events on stderr (never stdout: stdout carries only `--json` data).
+ *
+ * - On a TTY (and without --no-progress / --quiet): cli-progress bars, one total bar (bytes,
+ *   rate, ETA) and one bar per file in flight, removed when the file is done. No colours are
+ *   used at all, so NO_COLOR holds by construction.
+ * - Otherwise: plain lines (one per downloaded file and a summary), which CI logs keep readable.
+ * - --quiet: warnings only. --verbose: debug lines and cached files too.
+ */
+import cliProgress from "cli-progress";
+import type { Output } from "../context.js";
+import type { Reporter } from "../download/reporter.js";
+
+export interface ProgressOptions {
+  stderr: Output;
+  /** False with --no-progress. */
+  progress: boolean;
+  quiet: boolean;
+  verbose: boolean;
+  /** Terminal width when known (tests fix it). */
+  columns?: number;
+  now?: () => number;
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ["KiB", "MiB", "GiB", "TiB"];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v >= 100 ? v.toFixed(0) : v.toFixed(1)} ${units[i]}`;
+}
+
+function formatEta(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return "--";
+  const s = Math.round(seconds);
+  return s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m` : s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s` : `${s}s`;
+}
+
+function bar(progress: number, width: number): string {
+  const full = Math.max(0, Math.min(width, Math.round(progress * width)));
+  return "#".repeat(full) + "-".repeat(width - full);
+}
+
+export function createReporter(o: ProgressOptions): Reporter {
+  if (o.stderr.isTTY && o.progress && !o.quiet) return new BarReporter(o);
+  return new LineReporter(o);
+}
+
+abstract class BaseReporter implements Reporter {
+  protected files = 0;
+  protected totalBytes?: number;
+  protected doneBytes = 0;
+  protected downloaded = 0;
+  protected cachedFiles = 0;
+  protected startedAt = 0;
+  protected readonly now: () => number;
+
+  constructor(protected readonly o: ProgressOptions) {
+    this.now = o.now ?? Date.now;
+  }
+
+  protected line(s: string): void {
+    this.o.stderr.write(s + "\n");
+  }
+  start(info: { files: number; bytes?: number }): void {
+    this.files = info.files;
+    this.totalBytes = info.bytes;
+    this.doneBytes = 0;
+    this.downloaded = 0;
+    this.cachedFiles = 0;
+    this.startedAt = this.now();
+  }
+  abstract fileStart(id: string, info: { filename: string; size?: number }): void;
+  abstract fileProgress(id: string, bytes: number): void;
+  abstract fileDone(id: string, info: { filename: string; bytes: number; cached: boolean }): void;
+  abstract finish(): void;
+  log(message: string): void {
+    if (!this.o.quiet) this.line(message);
+  }
+  warn(message: string): void {
+    this.line(`warning: ${message}`);
+  }
+  debug(message: string): void {
+    if (this.o.verbose && !this.o.quiet) this.line(`debug: ${message}`);
+  }
+  protected summary(): string | null {
+    if (this.files === 0) return null;
+    const secs = Math.max(0.001, (this.now() - this.startedAt) / 1000);
+    const parts = [`${this.downloaded} downloaded (${formatBytes(this.doneBytes)} in ${secs.toFixed(1)} s, ${formatBytes(this.doneBytes / secs)}/s)`];
+    if (this.cachedFiles) parts.push(`${this.cachedFiles} from the cache`);
+    return `${this.files} file${this.files === 1 ? "" : "s"}: ${parts.join(", ")}`;
+  }
+}
+
+class LineReporter extends BaseReporter {
+  override start(info: { files: number; bytes?: number }): void {
+    super.start(info);
+    if (!this.o.quiet && info.files > 0) this.line(`fetching ${info.files} file${info.files === 1 ? "" : "s"}${info.bytes !== undefined ? ` (${formatBytes(info.bytes)})` : ""}`);
+  }
+  fileStart(): void {}
+  fileProgress(): void {}
+  fileDone(_id: string, info: { filename: string; bytes: number; cached: boolean }): void {
+    if (info.cached) {
+      this.cachedFiles++;
+      if (this.o.verbose && !this.o.quiet) this.line(`cached ${info.filename}`);
+      return;
+    }
+    this.downloaded++;
+    this.doneBytes += info.bytes;
+    if (!this.o.quiet) this.line(`downloaded ${info.filename} (${formatBytes(info.bytes)})`);
+  }
+  finish(): void {
+    const s = this.summary();
+    if (s && !this.o.quiet) this.line(s);
+  }
+}
+
+interface Payload {
+  label: string;
+  text: string;
+}
+
+class BarReporter extends BaseReporter {
+  private multi: cliProgress.MultiBar | null = null;
+  private total: cliProgress.SingleBar | null = null;
+  private readonly bars = new Map<string, { bar: cliProgress.SingleBar; bytes: number }>();
+  private inFlight = 0;
+
+  private stream() {
+    const out = this.o.stderr;
+    return { write: (s: string) => (out.write(s), true), isTTY: true, columns: this.o.columns ?? 100, on: () => undefined, removeListener: () => undefined };
+  }
+
+  override start(info: { files: number; bytes?: number }): void {
+    super.start(info);
+    this.stopBars();
+    if (info.files === 0) return;
+    this.multi = new cliProgress.MultiBar({
+      stream: this.stream() as unknown as NodeJS.WritableStream,
+      hideCursor: true,
+      clearOnComplete: true,
+      stopOnComplete: false,
+      fps: 10,
+      autopadding: true,
+      format: (_opts: unknown, params: { progress: number }, payload: Payload) => `${payload.label} [${bar(params.progress, 24)}] ${payload.text}`,
+    });
+    this.total = this.multi.create(info.bytes ?? info.files, 0, { label: "total".padEnd(28), text: "" });
+    this.refreshTotal();
+  }
+
+  private transferred(): number {
+    let n = this.doneBytes;
+    for (const b of this.bars.values()) n += b.bytes;
+    return n;
+  }
+
+  private refreshTotal(): void {
+    if (!this.total) return;
+    const secs = Math.max(0.001, (this.now() - this.startedAt) / 1000);
+    const got = this.transferred();
+    const rate = got / secs;
+    const done = this.downloaded + this.cachedFiles;
+    if (this.totalBytes !== undefined) {
+      const eta = rate > 0 ? (this.totalBytes - got - this.cachedBytes) / rate : Infinity;
+      this.total.update(got + this.cachedBytes, { label: "total".padEnd(28), text: `${formatBytes(got + this.cachedBytes)}/${formatBytes(this.totalBytes)} ${formatBytes(rate)}/s ETA ${formatEta(eta)} (${done}/${this.files} files)` });
+    } else {
+      this.total.update(done, { label: "total".padEnd(28), text: `${done}/${this.files} files ${formatBytes(got)} ${formatBytes(rate)}/s` });
+    }
+  }
+
+  private cachedBytes = 0;
+
+  fileStart(id: string, info: { filename: string; size?: number }): void {
+    if (!this.multi) return;
+    const label = info.filename.length > 28 ? info.filename.slice(0, 27) + "…" : info.filename.padEnd(28);
+    const b = this.multi.create(info.size ?? 1, 0, { label, text: "" });
+    this.bars.set(id, { bar: b, bytes: 0 });
+    this.inFlight++;
+  }
+
+  fileProgress(id: string, bytes: number): void {
+    const b = this.bars.get(id);
+    if (!b) return;
+    b.bytes = bytes;
+    const total = b.bar.getTotal();
+    b.bar.update(total > 1 ? Math.min(bytes, total) : 0, { text: total > 1 ? `${formatBytes(bytes)}/${formatBytes(total)}` : formatBytes(bytes) });
+    this.refreshTotal();
+  }
+
+  fileDone(id: string, info: { filename: string; bytes: number; cached: boolean }): void {
+    const b = this.bars.get(id);
+    if (b) {
+      this.multi?.remove(b.bar);
+      this.bars.delete(id);
+      this.inFlight--;
+    }
+    if (info.cached) {
+      this.cachedFiles++;
+      this.cachedBytes += info.bytes;
+    } else {
+      this.downloaded++;
+      this.doneBytes += info.bytes;
+    }
+    this.refreshTotal();
+  }
+
+  private stopBars(): void {
+    this.multi?.stop();
+    this.multi = null;
+    this.total = null;
+    this.bars.clear();
+  }
+
+  finish(): void {
+    this.stopBars();
+    const s = this.summary();
+    if (s) this.line(s);
+  }
+
+  override log(message: string): void {
+    if (this.multi) this.multi.log(message + "\n");
+    else super.log(message);
+  }
+  override warn(message: string): void {
+    if (this.multi) this.multi.log(`warning: ${message}\n`);
+    else super.warn(message);
+  }
+  override debug(message: string): void {
+    if (!this.o.verbose) return;
+    if (this.multi) this.multi.log(`debug: ${message}\n`);
+    else super.debug(message);
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * The I/O edge of `lock` and `bundle`, built once per run: one Net (dispatcher, proxy, TLS,
+ * credentials), the cache, the sources (index-url, extra-index-urls, find-links in that order,
+ * first source that has a project wins) and the reporter. Closed when the command ends.
+ */
+import type { Context } from "../context.js";
+import { silentReporter, type Reporter } from "../download/reporter.js";
+import { createNet, type Net } from "../net/dispatcher.js";
+import { Sources } from "../index/sources.js";
+import { Cache, defaultCacheDir } from "../store/cache.js";
+import type { PlanSource } from "../plan/types.js";
+import type { LoadedInputs } from "./load-inputs.js";
+import type { RunOptions } from "./options.js";
+
+export interface Session {
+  net: Net;
+  cache: Cache;
+  sources: Sources;
+  planSource: PlanSource;
+  reporter: Reporter;
+  close(): Promise<void>;
+}
+
+function warningsOnly(ctx: Context, quiet: boolean): Reporter {
+  return { ...silentReporter, warn: (m) => void (quiet ? undefined : ctx.stderr.write(`warning: ${m}\n`)) };
+}
+
+export async function openSession(opts: RunOptions, fileOptions: LoadedInputs["fileOptions"], ctx: Context): Promise<Session> {
+  const reporter = ctx.makeReporter ? ctx.makeReporter({ progress: opts.progress && !opts.json, quiet: opts.quiet, verbose: opts.verbose }) : warningsOnly(ctx, opts.quiet);
+  // A flag wins over the requirements file; extra indexes and find-links add up (flags first).
+  const indexUrl = opts.indexUrl ?? fileOptions.indexUrl;
+  const net = createNet({
+    proxy: opts.proxy,
+    env: ctx.env,
+    cert: opts.cert,
+    clientCert: opts.clientCert,
+    offline: opts.offline,
+    primaryIndexUrl: indexUrl,
+    log: opts.verbose ? (m) => reporter.debug(m) : undefined,
+  });
+  const cache = new Cache(opts.cacheDir ?? defaultCacheDir(ctx.env, process.platform));
+  const sources = new Sources(
+    {
+      indexUrl,
+      extraIndexUrls: [...opts.extraIndexUrls, ...fileOptions.extraIndexUrls.filter((u) => !opts.extraIndexUrls.includes(u))],
+      findLinks: [...opts.findLinks, ...fileOptions.findLinks.filter((u) => !opts.findLinks.includes(u))],
+      noIndex: opts.noIndex || fileOptions.noIndex,
+      pinned: opts.pinnedProjects,
+      namedIndexes: opts.namedIndexes,
+    },
+    net,
+    cache,
+    { offline: opts.offline, cwd: opts.cwd, reporter },
+  );
+  return {
+    net,
+    cache,
+    sources,
+    planSource: { getProject: (n) => sources.getProject(n), fetchMetadata: (f) => sources.fetchMetadata(f as Parameters<Sources["fetchMetadata"]>[0]) },
+    reporter,
+    close: () => net.close(),
+  };
+}

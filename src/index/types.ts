@@ -1,0 +1,39 @@
+/**
+ * What an index, a find-links source or the cache says about a project's files. The planner's
+ * CandidateFile (src/plan/types.ts) is structurally this type.
+ */
+
+export interface SourceInfo {
+  /** The named index's name, "pypi", "index-url", "extra-index-url", "find-links" (+ " #n" when several). */
+  name: string;
+  /** Redacted URL (or path) of the source. */
+  url: string;
+  kind: "index" | "find-links";
+}
+
+export interface IndexFile {
+  filename: string;
+  /** Absolute, without fragment; credentials are never added here (the Net knows them per host). */
+  url: string;
+  /** Redacted, for messages, locks and manifests. */
+  displayUrl: string;
+  /** Lowercase algorithm -> lowercase hex (from the JSON `hashes` or the URL's `#alg=hex`). */
+  hashes: Record<string, string>;
+  requiresPython?: string;
+  /** false, or the reason ("" when none was given). */
+  yanked: false | string;
+  /** PEP 658/714: false, true (no hash given) or the sidecar's hashes. */
+  coreMetadata: false | true | Record<string, string>;
+  size?: number;
+  uploadTime?: string;
+  source: SourceInfo;
+}
+
+export interface ProjectListing {
+  /** Canonical (PEP 503) name. */
+  name: string;
+  files: IndexFile[];
+  source: SourceInfo;
+  /** PEP 629 version of the page ("1.0" when the page does not say). */
+  apiVersion?: string;
+}
