@@ -2,7 +2,7 @@
  * Parity with pip: the same wheels installed by install.py and by `pip install --no-index
  * --find-links` into a second venv give the same files (ignoring INSTALLER, RECORD, REQUESTED,
  * direct_url.json and bytecode) with the same bytes outside bin/; `pip check` passes in ours; pip
- * can uninstall from ours (our RECORD is complete). pip runs from python's own ensurepip wheel.
+ * can uninstall from ours (our RECORD is complete). pip comes from python's own ensurepip wheel.
  * Fixture wheels always; real wheels (Django, numpy, pydantic-core …) where the machine's mirror
  * exists. And the install works with no network at all (`unshare -n`).
  */
@@ -17,9 +17,17 @@ import { APP, DEFAULT_PYTHON as PY, fixtureWheels, pythonTags, run, runInstaller
 const root = mkdtempSync(join(tmpdir(), "wb-inst-parity-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-const pipWheel = (() => {
-  const r = run(PY.exe, ["-c", "import ensurepip, os; d = os.path.join(os.path.dirname(ensurepip.__file__), '_bundled'); print(os.path.join(d, [f for f in os.listdir(d) if f.startswith('pip-')][0]))"]);
-  return r.code === 0 ? r.stdout.trim() : null;
+/** pip from python's ensurepip wheel, unpacked once (running it from the zip recompiles pip on every run). */
+const pipDir = (() => {
+  const dir = join(root, "pip");
+  const code = [
+    "import ensurepip, os, shutil, sys, zipfile",
+    "d = os.path.join(os.path.dirname(ensurepip.__file__), '_bundled')",
+    "z = zipfile.ZipFile(os.path.join(d, [f for f in os.listdir(d) if f.startswith('pip-')][0]))",
+    "z.extractall(sys.argv[1])",
+    "[shutil.rmtree(os.path.join(sys.argv[1], n)) for n in os.listdir(sys.argv[1]) if n.endswith('.dist-info')]",
+  ].join("\n");
+  return run(PY.exe, ["-c", code, dir]).code === 0 ? dir : null;
 })();
 
 const IGNORED = /(^|\/)(__pycache__\/.*|[^/]+\.pyc|[^/]+\.dist-info\/(INSTALLER|RECORD|REQUESTED|direct_url\.json))$/;
@@ -47,7 +55,7 @@ function pipInstall(wheelsDir: string, names: string[]): string {
   const venv = mkdtempSync(join(root, "pip-venv-"));
   expect(run(PY.exe, ["-m", "venv", "--without-pip", venv]).code).toBe(0);
   const r = run(join(venv, "bin", "python"), [
-    join(pipWheel!, "pip"),
+    join(pipDir!, "pip"),
     "install",
     "--no-index",
     "--find-links",
@@ -62,7 +70,7 @@ function pipInstall(wheelsDir: string, names: string[]): string {
 }
 
 function pip(venv: string, args: string[]) {
-  return run(join(venv, "bin", "python"), [join(pipWheel!, "pip"), "--disable-pip-version-check", ...args]);
+  return run(join(venv, "bin", "python"), [join(pipDir!, "pip"), "--disable-pip-version-check", ...args]);
 }
 
 function compare(ours: string, theirs: string): void {
@@ -112,7 +120,7 @@ function realWheels(): string[] | null {
 }
 
 describe("parity with pip", () => {
-  it.skipIf(!pipWheel)("fixture wheels: same files, pip check passes, scripts run, pip uninstall removes every file", async () => {
+  it.skipIf(!pipDir)("fixture wheels: same files, pip check passes, scripts run, pip uninstall removes every file", async () => {
     const tags = pythonTags(PY.exe);
     const { venv, bundle } = await ourInstall(fixtureWheels(tags, PY.version), "fixture");
     const theirs = pipInstall(join(bundle, "wheels"), ["pure-lib", "tool-pkg", "plat-lib"]);
@@ -134,7 +142,7 @@ describe("parity with pip", () => {
   });
 
   const picked = realWheels();
-  it.skipIf(!pipWheel || !picked)("real wheels from the mirror: Django, numpy, pydantic + pydantic-core", async () => {
+  it.skipIf(!pipDir || !picked)("real wheels from the mirror: Django, numpy, pydantic + pydantic-core", async () => {
     const { venv, bundle } = await ourInstall(picked!.map((file) => ({ file })), "real");
     const theirs = pipInstall(join(bundle, "wheels"), ["django", "numpy", "pydantic"]);
     compare(venv, theirs);
