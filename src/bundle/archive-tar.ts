@@ -81,7 +81,8 @@ function setLevel(z: DeflateRaw, level: number): Promise<void> {
  * caller writes them to the temp file and hashes them).
  */
 export async function writeTarGz(plan: ArchivePlan, onChunk: (c: Buffer) => Promise<void>): Promise<void> {
-  const z = createDeflateRaw({ level: TEXT_LEVEL });
+  // A fixed output chunk size (it shapes the stored blocks, so it is part of the byte layout).
+  const z = createDeflateRaw({ level: TEXT_LEVEL, chunkSize: 256 * 1024 });
   let level = TEXT_LEVEL;
   let crc = 0;
   let isize = 0;

@@ -8,6 +8,14 @@
  * Nothing is extracted. Anything that is not a plain file or directory under the single
  * top-level directory (links, devices, entries outside it, unsafe or duplicate paths, a damaged
  * compressed stream) is reported as a problem naming the entry, for verify to list with the rest.
+ *
+ * Archives are also held to what wheelbarrow writes, so that a change of any byte is noticed:
+ * one time stamp for every entry, modes 0644/0755 (directories 0755), tar owners uid/gid 0 with
+ * empty names, wheelbarrow's exact gzip header, the gzip CRC-32/length of the whole tar stream,
+ * and for zip the CRC-32 of every entry plus the byte-exact layout check of zip-layout.ts. (A
+ * few bits inside deflate's Huffman tables carry no information; flipping them changes nothing
+ * that is read, so nothing can notice.) Unpacked directories are checked for content only:
+ * copying a tree rarely keeps times, and Windows keeps no modes.
  */
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
@@ -194,7 +202,7 @@ async function readTarGz(path: string, fileSize: number, c: Collector): Promise<
   parser.on("entry", (entry: ReadEntry) => {
     const kind = TAR_KIND[entry.type] ?? "other";
     const anomalies: string[] = [];
-    if (entry.uid !== 0 || entry.gid !== 0 || (entry.uname ?? "") !== "" || (entry.gname ?? "") !== "") anomalies.push("its owner is not uid/gid 0 with empty names");
+    if (entry.header.uid !== 0 || entry.header.gid !== 0 || (entry.header.uname ?? "") !== "" || (entry.header.gname ?? "") !== "") anomalies.push("its owner is not uid/gid 0 with empty names");
     const sink = c.add(
       {
         name: entry.path,

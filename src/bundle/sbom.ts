@@ -66,8 +66,9 @@ export function licencesFromMetadata(text: string | null): CDX.Models.License[] 
   const h = parseMetadataHeaders(text);
   const expr = h.get("license-expression")?.[0]?.trim();
   if (expr) return [CDX.SPDX.isSupportedSpdxId(expr) ? new CDX.Models.SpdxLicense(expr) : new CDX.Models.LicenseExpression(expr)];
-  const lic = h.get("license")?.[0]?.trim() ?? "";
-  const oneLine = lic !== "" && !lic.includes("\n") && lic.length <= 100 && !/^unknown$/i.test(lic);
+  const raw = h.get("license")?.[0]?.trim() ?? "";
+  const lic = /^unknown$/i.test(raw) ? "" : raw;
+  const oneLine = lic !== "" && !lic.includes("\n") && lic.length <= 100;
   if (oneLine) return [disjunctive(lic)];
   const fromClassifiers = (h.get("classifier") ?? [])
     .map((c) => c.trim())

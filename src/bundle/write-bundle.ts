@@ -218,7 +218,7 @@ async function planBundle(input: BundleInput, stem: string): Promise<ArchivePlan
     app: { name: input.name, version: input.version, entry: input.entry },
     target: input.target,
     packages: input.packages.map((p) => ({
-      name: p.name,
+      name: canonicalizeName(p.name),
       version: p.version,
       filename: p.filename,
       path: `wheels/${p.filename}`,

@@ -59,7 +59,8 @@ function centralRecord(c: Omit<Central, "raw">): Buffer {
   fixed.writeUInt32LE(c.zip64 ? 0xffffffff : c.usize, 24);
   fixed.writeUInt16LE(c.nameRaw.length, 28);
   fixed.writeUInt16LE(c.zip64 ? 28 : 0, 30);
-  fixed.writeUInt32LE(c.external, 38);
+  // yazl stores only the Unix mode (high 16 bits); the mode itself is checked by the reader.
+  fixed.writeUInt32LE((c.external & 0xffff0000) >>> 0, 38);
   fixed.writeUInt32LE(c.zip64 ? 0xffffffff : c.offset, 42);
   if (!c.zip64) return Buffer.concat([fixed, c.nameRaw]);
   const extra = Buffer.alloc(28);

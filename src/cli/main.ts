@@ -44,6 +44,7 @@ export function buildProgram(run: (name: CommandName, args: unknown[], opts: Rec
   const program = new Command(TOOL_NAME)
     .description("Offline bundler for portable, air-gapped Python deployments")
     .version(TOOL_VERSION, "-V, --version")
+    .enablePositionalOptions()
     .showSuggestionAfterError()
     .exitOverride();
 

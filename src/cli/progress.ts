@@ -209,6 +209,8 @@ class BarReporter extends BaseReporter {
   }
 
   private stopBars(): void {
+    // stop() drops log lines not yet drawn; a last update() flushes them.
+    this.multi?.update();
     this.multi?.stop();
     this.multi = null;
     this.total = null;

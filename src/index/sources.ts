@@ -62,6 +62,7 @@ export class Sources {
     const indexes: { url: string; name: string }[] = [];
     if (!o.noIndex) {
       const primary = o.indexUrl ?? DEFAULT_INDEX_URL;
+      net.usePrimaryIndex(primary);
       indexes.push({ url: primary, name: nameOf(primary) ?? (o.indexUrl ? "index-url" : "pypi") });
       o.extraIndexUrls.forEach((u, i) => indexes.push({ url: u, name: nameOf(u) ?? (o.extraIndexUrls.length > 1 ? `extra-index-url #${i + 1}` : "extra-index-url") }));
     }

@@ -44,7 +44,9 @@ for ($i = 0; $i -lt $args.Count; $i++) {
 }
 
 $installPy = Join-Path $here 'install.py'
+# From here on install.py reports its own errors; its stderr must not stop this script.
 if ($python) {
+    $ErrorActionPreference = 'Continue'
     if (-not (Test-Path -LiteralPath $python -PathType Leaf)) {
         $found = Get-Command $python -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1
         if (-not $found) { Fail 'E_USAGE' "--python $python is not an executable file" }
@@ -79,6 +81,7 @@ foreach ($candidate in $candidates) {
     if ($LASTEXITCODE -ne 0 -or -not $version) { continue }
     $seen += "$($candidate -join ' ') is $version"
     if ($version -eq $want) {
+        $ErrorActionPreference = 'Continue'
         & $exe @pre $installPy @rest
         exit $LASTEXITCODE
     }

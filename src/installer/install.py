@@ -160,7 +160,7 @@ def unsafe_reason(name):
 def inside(base, parts):
     """join(base, *parts), refusing anything that leaves base (belt and braces after unsafe_reason)."""
     path = os.path.join(base, *parts)
-    if unsafe_reason("/".join(parts)) or not path.startswith(base + os.sep):
+    if ".." in parts or not path.startswith(base + os.sep):
         raise bundle_error("path %s leaves %s" % ("/".join(parts), base))
     return path
 
@@ -660,6 +660,8 @@ class WheelSource:
             self.zip = zipfile.ZipFile(path)
         except (zipfile.BadZipFile, OSError) as e:
             raise bundle_error("%s is not a readable wheel: %s" % (filename, e))
+        self.raw = open(path, "rb", buffering=0)
+        self.fd, self.lock = self.raw.fileno(), threading.Lock()
         self.infos = self.zip.infolist()
         names = [i.filename for i in self.infos]
         for info in self.infos:
@@ -695,6 +697,37 @@ class WheelSource:
                 raise bundle_error("%s: member %s is not listed in RECORD with a hash" % (filename, name),
                                    "the wheel is broken as published or was altered: rebuild the bundle from a trusted index")
 
+    def read_small(self, info):
+        """A member's bytes straight from the archive: one pread of its local header and data, one
+        inflate (zipfile's reader costs several calls per member). RECORD's hash, checked by the
+        caller, is stronger than the CRC this skips; the local header must name the same member."""
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) or info.flag_bits & 1:
+            return self.zip.read(info)
+        name = info.orig_filename.encode("utf-8" if info.flag_bits & 0x800 else "cp437")
+        want = 30 + len(name) + len(info.extra) + info.compress_size + 256
+        buf = self._pread(want, info.header_offset)
+        start = 30 + len(name) + (struct.unpack("<H", buf[28:30])[0] if len(buf) >= 30 else 0)
+        if buf[:4] != b"PK\x03\x04" or buf[30:30 + len(name)] != name:
+            raise bundle_error("%s: the local header of %s does not match the archive's directory" % (self.filename, info.filename))
+        if len(buf) < start + info.compress_size:
+            buf += self._pread(start + info.compress_size - len(buf), info.header_offset + len(buf))
+        raw = buf[start:start + info.compress_size]
+        data = zlib.decompress(raw, -15) if info.compress_type == zipfile.ZIP_DEFLATED else raw
+        if len(data) != info.file_size:
+            raise bundle_error("%s: %s is truncated" % (self.filename, info.filename))
+        return data
+
+    def _pread(self, size, offset):
+        if hasattr(os, "pread"):
+            return os.pread(self.fd, size, offset)
+        with self.lock:
+            self.raw.seek(offset)
+            return self.raw.read(size)
+
+    def close(self):
+        self.zip.close()
+        self.raw.close()
+
     def _text(self, name):
         try:
             return self.zip.read(self.dist_info + "/" + name).decode("utf-8")
@@ -704,7 +737,8 @@ class WheelSource:
             raise bundle_error("%s: %s/%s is not UTF-8" % (self.filename, self.dist_info, name))
 
     def members(self):
-        skip = {self.dist_info + "/" + n for n in ("RECORD", "RECORD.jws", "RECORD.p7s")}
+        # RECORD is rewritten; INSTALLER, REQUESTED and direct_url.json are the installer's to write
+        skip = {self.dist_info + "/" + n for n in ("RECORD", "RECORD.jws", "RECORD.p7s", "INSTALLER", "REQUESTED", "direct_url.json")}
         for info in self.infos:
             name = info.filename
             if name.endswith("/") or name in skip:
@@ -781,14 +815,14 @@ def rewrite_shebang(data, python):
 
 class VenvDestination:
     """Writes wheel members and generated files into the venv under construction (pypa/installer's
-    SchemeDictionaryDestination). Paths are temp paths; `final(path)` is where they will live."""
+    SchemeDictionaryDestination). `schemes` holds temp paths; `python` is the venv's final python."""
 
     def __init__(self, schemes, python_final, cancel):
         self.schemes = schemes  # scheme key -> temp dir
         self.python = python_final
         self.cancel = cancel
         self.owners = {}  # path -> wheel filename that wrote it
-        self.collisions = []  # (path, sha256 hex of the content that lost, wheel filename)
+        self.collisions = []  # (path, sha256 digest of the content that found the file there, wheel)
         self.lock = threading.Lock()
         self._dirs = set()
 
@@ -806,15 +840,19 @@ class VenvDestination:
             self.owners[path] = owner
         return fd
 
-    def write_bytes(self, path, data, executable, owner):
-        """Write generated content; returns a RECORD row tuple's (hash, size)."""
-        digest = hashlib.sha256(data).digest()
+    def write_bytes(self, path, data, executable, owner, digest=None):
+        """Write content (generated, or a small member already read); returns RECORD's (hash, size)."""
+        digest = digest or hashlib.sha256(data).digest()
         fd = self._open(path, executable, owner)
         if fd is None:
             self.collisions.append((path, digest, owner))
         else:
-            with open(fd, "wb") as out:
-                out.write(data)
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view):]
+            finally:
+                os.close(fd)
         return "sha256=" + record_digest(digest), len(data)
 
     def copy_member(self, source, info, path, expected, is_script):
@@ -822,12 +860,13 @@ class VenvDestination:
         algo, want, want_size = expected
         executable = is_script or bool((info.external_attr >> 16) & 0o111)
         if is_script or info.file_size <= CHUNK:
-            data = source.zip.read(info)
-            if hashlib.new(algo, data).digest() != _b64(want) or want_size not in (None, len(data)):
+            data = source.read_small(info)
+            digest = hashlib.new(algo, data).digest()
+            if digest != _b64(want) or want_size not in (None, len(data)):
                 raise self._mismatch(source, info)
             if is_script:
-                data = rewrite_shebang(data, self.python)
-            return self.write_bytes(path, data, executable, source.filename)
+                data, digest = rewrite_shebang(data, self.python), None
+            return self.write_bytes(path, data, executable, source.filename, digest if algo == "sha256" else None)
         h = hashlib.new(algo)
         h256 = h if algo == "sha256" else hashlib.sha256()
         size = 0
@@ -951,27 +990,47 @@ def _ignore_signals():
         signal.signal(s, signal.SIG_IGN)
 
 
-def compile_bytecode(items, jobs):
-    """Compile [(temp path, final path)] with this interpreter (the venv's base, same magic number),
-    recording the final path in each .pyc. Returns {source: pyc path}."""
-    if len(items) < 200 or jobs < 2:
-        return dict(_compile_batch(items))
-    import multiprocessing
+def _noop():
+    return None
 
-    context = multiprocessing.get_context("fork") if sys.platform.startswith("linux") else multiprocessing.get_context()
-    size = max(50, len(items) // (jobs * 4))
-    batches = [items[i:i + size] for i in range(0, len(items), size)]
-    compiled = {}
-    pool = futures.ProcessPoolExecutor(jobs, mp_context=context, initializer=_ignore_signals)
-    jobs_ = [pool.submit(_compile_batch, b) for b in batches]
-    try:
-        for job in jobs_:
+
+class Compiler:
+    """Compiles [(temp path, final path)] with this interpreter (the venv's base: same magic
+    number), recording the final path in each .pyc. With several CPUs a process pool, forked before
+    any thread exists, compiles each wheel's modules as soon as that wheel is installed."""
+
+    BATCH = 100
+
+    def __init__(self, jobs):
+        self.pool, self.inline, self.futures = None, [], []
+        if jobs > 1:
+            import multiprocessing
+
+            linux = sys.platform.startswith("linux")
+            context = multiprocessing.get_context("fork" if linux else None)
+            self.pool = futures.ProcessPoolExecutor(jobs, mp_context=context, initializer=_ignore_signals)
+            for job in [self.pool.submit(_noop) for _ in range(jobs)]:
+                job.result()  # every worker exists now, before the install threads start
+
+    def submit(self, items):
+        if self.pool is None:
+            self.inline += items
+            return
+        for i in range(0, len(items), self.BATCH):
+            self.futures.append(self.pool.submit(_compile_batch, items[i:i + self.BATCH]))
+
+    def results(self):
+        """{source: pyc path} of every module that compiled."""
+        compiled = dict(_compile_batch(self.inline))
+        for job in self.futures:
             compiled.update(job.result())
-    finally:
-        for job in jobs_:
-            job.cancel()
-        pool.shutdown(wait=True)
-    return compiled
+        return compiled
+
+    def close(self):
+        if self.pool is not None:
+            for job in self.futures:
+                job.cancel()
+            self.pool.shutdown(wait=True)
 
 
 # --- the venv --------------------------------------------------------------------------------
@@ -1183,7 +1242,10 @@ def read_dest(dest, manifest_bytes):
     """absent | empty | same | other | foreign, and the manifest found there (if any)."""
     if not os.path.lexists(dest):
         return "absent", None
-    if not os.path.isdir(dest) or os.path.islink(dest):
+    if os.path.islink(dest):
+        raise InstallError("E_INSTALL", "%s is a symlink; refusing to replace it" % dest,
+                           ["give the directory it points to (%s), or another DEST" % os.path.realpath(dest)])
+    if not os.path.isdir(dest):
         raise InstallError("E_INSTALL", "%s exists and is not a directory" % dest, ["choose another DEST"])
     if not os.listdir(dest):
         return "empty", None
@@ -1222,6 +1284,25 @@ class Installer:
 
     def build(self, tmp):
         """Everything of the install inside `tmp` (renamed to DEST afterwards)."""
+        modules = self._count_modules() if self.compile else 0
+        compiler = Compiler(self.jobs if modules >= 200 else 1) if self.compile else None
+        try:
+            return self._build(tmp, compiler)
+        finally:
+            if compiler:
+                compiler.close()
+
+    def _count_modules(self):
+        count = 0
+        for package in self.bundle.packages:
+            try:
+                with zipfile.ZipFile(self.bundle.local(package["path"])) as z:
+                    count += sum(1 for name in z.namelist() if name.endswith(".py"))
+            except (zipfile.BadZipFile, OSError):
+                pass  # reported properly when the wheel is installed
+        return count
+
+    def _build(self, tmp, compiler):
         bundle, final = self.bundle, self.final
         tmp_venv = os.path.join(tmp, "venv")
         self.log("creating the venv with %s" % sys.executable)
@@ -1229,8 +1310,13 @@ class Installer:
         python = self.final_path(tmp, python_tmp)
         cancel = threading.Event()
         dest = VenvDestination(schemes_tmp, python, cancel)
-        self.log("installing %d packages" % len(bundle.packages))
-        dists = self._install_wheels(dest, cancel)
+        self.log("installing %d packages%s" % (len(bundle.packages), " and compiling their bytecode" if compiler else ""))
+
+        def compile_(paths):
+            if compiler and paths:
+                compiler.submit([(p, self.final_path(tmp, p)) for p in paths])
+
+        dists = self._install_wheels(dest, cancel, lambda dist: compile_(dist.sources))
         for path, digest, owner in dest.collisions:
             with open(path, "rb") as f:
                 existing = hashlib.sha256(f.read()).digest()
@@ -1238,24 +1324,20 @@ class Installer:
                 rel = os.path.relpath(path, tmp).replace(os.sep, "/")
                 raise InstallError("E_INSTALL", "%s and %s both install %s with different contents" % (dest.owners.get(path), owner, rel),
                                    ["the bundle's packages conflict: remove one of them from the requirements and rebuild the bundle"])
-        py_files = [src for d in dists for src in d.sources]
         app_dir = None
         if bundle.app_files:
             app_dir = os.path.join(tmp, "app")
-            py_files += copy_app(bundle, app_dir)
+            compile_(copy_app(bundle, app_dir))
         if bundle.entry:
             self._write_launcher(tmp, python, app_dir)
-        compiled = {}
-        if self.compile and py_files:
-            self.log("compiling bytecode of %d modules (%d workers)" % (len(py_files), self.jobs))
-            compiled = compile_bytecode([(p, self.final_path(tmp, p)) for p in py_files], self.jobs)
-        write_records(dists, compiled)
+        write_records(dists, compiler.results() if compiler else {})
         with open(os.path.join(tmp, "manifest.json"), "wb") as f:
             f.write(bundle.manifest_bytes)
         return {"python": python, "site_packages": self.final_path(tmp, schemes_tmp["purelib"]),
                 "platlib": self.final_path(tmp, schemes_tmp["platlib"]), "scripts": self.final_path(tmp, schemes_tmp["scripts"])}
 
-    def _install_wheels(self, dest, cancel):
+    def _install_wheels(self, dest, cancel, on_done):
+        """Install every wheel, several at a time; `on_done(dist)` runs in this thread as each ends."""
         bundle = self.bundle
 
         def one(package):
@@ -1265,18 +1347,24 @@ class Installer:
             except (zipfile.BadZipFile, zlib.error, EOFError) as e:
                 raise bundle_error("%s is damaged: %s" % (package["filename"], e))
             finally:
-                source.zip.close()
+                source.close()
 
         pool = futures.ThreadPoolExecutor(self.jobs)
         jobs = [pool.submit(one, p) for p in bundle.packages]
+        pending, failed = set(jobs), False
         try:
-            futures.wait(jobs, return_when=futures.FIRST_EXCEPTION)
-            if any(j.done() and not j.cancelled() and j.exception() for j in jobs):
-                cancel.set()
+            while pending and not failed:
+                done, pending = futures.wait(pending, return_when=futures.FIRST_COMPLETED)
+                for job in done:
+                    failed = failed or job.exception() is not None
+                    if job.exception() is None:
+                        on_done(job.result())
         except BaseException:
-            cancel.set()
+            failed = True
             raise
         finally:
+            if failed:
+                cancel.set()
             for j in jobs:
                 j.cancel()
             pool.shutdown(wait=True)
@@ -1319,28 +1407,63 @@ def predicted_paths(dest):
             "site_packages": paths["purelib"], "platlib": paths["platlib"], "scripts": paths["scripts"]}
 
 
-def run(args, out, log):
+def check_interpreter(bundle, machine):
+    """E_TARGET_MISMATCH unless `machine` fits the bundle's target: what it has, what the bundle
+    needs, and a python on PATH that fits (or what to install)."""
+    target, wheel_files = bundle.target, [p["filename"] for p in bundle.packages]
+    problems = target_problems(machine, target, wheel_files)
+    if not problems:
+        return
+    want = target["python"]
+    minor = ".".join(want.split(".")[:2])
+    impl = {"cpython": "CPython", "pypy": "PyPy"}.get(target.get("implementation") or "cpython", target.get("implementation"))
+    hints = ["this machine has: %s" % machine.describe(),
+             "the bundle needs: %s %s%s on %s" % (impl, want, " free-threaded" if target.get("freeThreaded") else "", target["platform"])]
+    fit = find_fitting_python(target, wheel_files)
+    if fit:
+        hints.append("%s fits: run ./install.sh --python %s" % (fit, fit))
+    else:
+        own = [p for p in machine.platforms if not p.startswith("linux_")] or machine.platforms
+        hints.append("no python on PATH fits: install %s %s (python%s), or build a bundle for this machine: "
+                     "wheelbarrow bundle --target %s@%d.%d" % (impl, want, minor, own[0], machine.version[0], machine.version[1]))
+    if machine.version[:2] > tuple(int(x) for x in minor.split(".")):
+        hints.append("a newer Python is refused even for pure-Python bundles: compiled (cp%s) wheels do not load on another "
+                     "minor version, and the lock was resolved for %s" % (minor.replace(".", ""), want))
+    raise InstallError("E_TARGET_MISMATCH", "%s does not fit this bundle's target %s@%s: %s" % (sys.executable, target["platform"], want, "; ".join(problems)),
+                       hints, machine=machine.to_json(), target=target, problems=problems)
+
+
+def check_dest(bundle, dest, force):
+    """The state of DEST (absent, empty, same, other), refusing what must not be replaced."""
+    state, found = read_dest(dest, bundle.manifest_bytes)
+    if state == "foreign":
+        raise InstallError("E_INSTALL", "%s exists and is not a wheelbarrow install (it has no manifest.json); refusing to replace it" % dest,
+                           ["choose another DEST, or remove %s yourself if it is safe" % dest])
+    if state == "other" and not force:
+        raise InstallError("E_INSTALL", "%s already holds another bundle (%s %s)" % (dest, found.get("name", "?"), found.get("version", "?")),
+                           ["add --force to replace it (the old install is removed only after the new one is in place)"])
+    return state
+
+
+def make_report(bundle, dest, action, paths, **extra):
+    """The --json document: {ok, action, dest, venv, python, site_packages, ..., packages}."""
+    out = {"ok": True, "action": action, "dest": dest, "venv": os.path.join(dest, "venv")}
+    out.update(paths)
+    out.update(app=os.path.join(dest, "app") if bundle.app_files else None,
+               launcher=os.path.join(dest, "bin", bundle.name + (".cmd" if WINDOWS else "")) if bundle.entry else None,
+               bundle={"name": bundle.name, "version": bundle.version, "target": "%s@%s" % (bundle.target["platform"], bundle.target["python"])},
+               packages=[{"name": p["name"], "version": p["version"], "requested": p["requested"]} for p in bundle.packages])
+    out.update(extra)
+    return out
+
+
+def run(args, log):
+    """The whole install (or --check): returns (report, one-line summary)."""
     bundle = Bundle(os.path.dirname(os.path.abspath(__file__)))
     dest = os.path.abspath(args.dest or bundle.name)
     machine = Machine()
-    wheel_files = [p["filename"] for p in bundle.packages]
-    problems = target_problems(machine, bundle.target, wheel_files)
+    check_interpreter(bundle, machine)
     target_text = "%s@%s" % (bundle.target["platform"], bundle.target["python"])
-    if problems:
-        fit = find_fitting_python(bundle.target, wheel_files)
-        impl = {"cpython": "CPython", "pypy": "PyPy"}.get(bundle.target.get("implementation") or "cpython", "?")
-        hints = ["this machine has: %s" % machine.describe(),
-                 "the bundle needs: %s %s%s on %s" % (impl, bundle.target["python"], " free-threaded" if bundle.target.get("freeThreaded") else "", bundle.target["platform"])]
-        if fit:
-            hints.append("%s fits: run ./install.sh --python %s" % (fit, fit))
-        else:
-            hints.append("no python on PATH fits: install %s %s (python%s), or build a bundle for this machine's target"
-                         % (impl, bundle.target["python"], ".".join(bundle.target["python"].split(".")[:2])))
-        if machine.version[:2] > tuple(int(x) for x in bundle.target["python"].split(".")[:2]):
-            hints.append("a newer Python is refused even for pure-Python bundles: compiled (cp%s) wheels do not load on another minor version, and the lock was resolved for %s"
-                         % ("".join(bundle.target["python"].split(".")[:2]), bundle.target["python"]))
-        raise InstallError("E_TARGET_MISMATCH", "%s does not fit this bundle's target %s: %s" % (sys.executable, target_text, "; ".join(problems)),
-                           hints, machine=machine.to_json(), target=bundle.target, problems=problems)
     log("python %s (%s) fits %s" % (sys.executable, machine.describe(), target_text))
     count, size = bundle.verify(worker_count())
     log("verified %d files (%.1f MB) of %s %s" % (count, size / 1e6, bundle.name, bundle.version))
@@ -1350,36 +1473,26 @@ def run(args, out, log):
     transaction = Transaction(dest)
     if not args.check:
         transaction.clean_stale(log)
-    state, found = read_dest(dest, bundle.manifest_bytes)
-    if state == "foreign":
-        raise InstallError("E_INSTALL", "%s exists and is not a wheelbarrow install (it has no manifest.json); refusing to replace it" % dest,
-                           ["choose another DEST, or remove %s yourself if it is safe" % dest])
-    if state == "other" and not args.force:
-        raise InstallError("E_INSTALL", "%s already holds another bundle (%s %s)" % (dest, found.get("name", "?"), found.get("version", "?")),
-                           ["add --force to replace it (the old install is removed only after the new one is in place)"])
-    report = {"ok": True, "dest": dest, "venv": os.path.join(dest, "venv"), "app": os.path.join(dest, "app") if bundle.app_files else None,
-              "launcher": (os.path.join(dest, "bin", bundle.name + (".cmd" if WINDOWS else ""))) if bundle.entry else None,
-              "bundle": {"name": bundle.name, "version": bundle.version, "target": target_text},
-              "packages": [{"name": p["name"], "version": p["version"], "requested": p["requested"]} for p in bundle.packages]}
+    state = check_dest(bundle, dest, args.force)
+    replace = state == "other" or state == "same" and args.force
     if args.check:
-        would = {"absent": "install", "empty": "install", "same": "replace" if args.force else "nothing", "other": "replace"}[state]
-        text = {"install": "would install into %s", "replace": "would replace the install in %s", "nothing": "%s already holds this bundle: nothing to do"}[would] % dest
-        report.update(action="checked", would=would, **predicted_paths(dest))
-        return report, "checked %s %s for %s: the bundle is intact and this python fits; %s" % (bundle.name, bundle.version, target_text, text)
+        would = "replace" if replace else "nothing" if state == "same" else "install"
+        text = {"install": "would install into %s", "replace": "would replace the install in %s",
+                "nothing": "%s already holds this bundle: nothing to do"}[would] % dest
+        summary = "checked %s %s for %s: the bundle is intact and this python fits; %s" % (bundle.name, bundle.version, target_text, text)
+        return make_report(bundle, dest, "checked", predicted_paths(dest), would=would), summary
     if state == "same" and not args.force:
-        report.update(action="unchanged", compiled=None, **existing_paths(dest))
-        return report, "%s %s is already installed in %s; nothing to do" % (bundle.name, bundle.version, dest)
-    installer = Installer(bundle, dest, args.compile, log)
+        return make_report(bundle, dest, "unchanged", existing_paths(dest)), "%s %s is already installed in %s; nothing to do" % (bundle.name, bundle.version, dest)
     try:
         transaction.begin()
-        paths = installer.build(transaction.tmp)
-        transaction.commit(replace=state in ("same", "other"))
+        paths = Installer(bundle, dest, args.compile, log).build(transaction.tmp)
+        transaction.commit(replace)
     except BaseException as e:
         transaction.abort()
         if isinstance(e, OSError):
             raise os_error(e, "while building the install next to %s" % dest, parent) from e
         raise
-    report.update(action="replaced" if state in ("same", "other") else "installed", compiled=args.compile, **paths)
+    report = make_report(bundle, dest, "replaced" if replace else "installed", paths, compiled=args.compile)
     return report, "installed %s %s into %s" % (bundle.name, bundle.version, dest)
 
 
@@ -1451,7 +1564,7 @@ def main(argv=None):
             if code is not None:
                 return code
         log = (lambda m: None) if args.json else (lambda m: sys.stderr.write("wheelbarrow: %s\n" % m))
-        report, headline = run(args, sys.stdout, log)
+        report, headline = run(args, log)
         sys.stdout.write(json.dumps(report, indent=2) + "\n" if args.json else human_summary(report, headline))
         return 0
     except InstallError as e:

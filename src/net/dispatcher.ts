@@ -11,7 +11,7 @@
  * out after 60 s without a byte; at most 10 redirects.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { rootCertificates } from "node:tls";
+import { createSecureContext, rootCertificates, type SecureContext } from "node:tls";
 import { Agent, ProxyAgent, buildConnector, type Dispatcher } from "undici";
 import { WbError } from "../errors.js";
 import { CredentialStore } from "./credentials.js";
@@ -41,7 +41,7 @@ export interface NetOptions {
   maxRetryAfterMs?: number;
   /** Refuse every http(s) request (file:// still works). */
   offline?: boolean;
-  /** The primary index URL: WHEELBARROW_INDEX_USERNAME/_PASSWORD are sent to its host only. */
+  /** The primary index URL: WHEELBARROW_INDEX_USERNAME/_PASSWORD are sent to its origin only (Sources also sets it). */
   primaryIndexUrl?: string;
   /** Debug lines (retries, redirects, resumes), already redacted. */
   log?: (message: string) => void;
@@ -53,6 +53,8 @@ export interface Net {
   download(url: string, dest: string, opts?: DownloadOptions): Promise<DownloadResult>;
   /** Remember credentials written in a configured URL (index, find-links) for its host. */
   addCredentialsFromUrl(url: string): void;
+  /** The primary index: WHEELBARROW_INDEX_USERNAME/_PASSWORD go to its origin only (Sources calls this). */
+  usePrimaryIndex(url: string): void;
   /** The URL as it may be shown or written (credentials and secret query values masked). */
   displayUrl(url: string): string;
   /** Remove every known secret from a text. */
@@ -76,8 +78,21 @@ function readPem(path: string, flag: string): string {
 const CERT_RE = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
 const KEY_RE = /-----BEGIN ((?:RSA |EC |DSA )?PRIVATE KEY)-----[\s\S]*?-----END \1-----/;
 
-/** TLS options shared by direct and tunnelled connections. */
-export function tlsOptions(o: Pick<NetOptions, "cert" | "clientCert" | "env">): { ca?: string[]; cert?: string; key?: string } {
+/**
+ * TLS options shared by direct and tunnelled connections, as one SecureContext built once
+ * (building it per connection would parse a few hundred CA certificates each time).
+ */
+export function tlsOptions(o: Pick<NetOptions, "cert" | "clientCert" | "env">): { secureContext?: SecureContext } {
+  const parts = tlsParts(o);
+  if (!parts.ca && !parts.cert) return {};
+  try {
+    return { secureContext: createSecureContext(parts) };
+  } catch (e) {
+    throw new WbError("E_USAGE", `${o.clientCert ? `--client-cert ${o.clientCert}` : `--cert ${o.cert}`}: the certificate or key cannot be used (${(e as Error).message})`);
+  }
+}
+
+function tlsParts(o: Pick<NetOptions, "cert" | "clientCert" | "env">): { ca?: string[]; cert?: string; key?: string } {
   const out: { ca?: string[]; cert?: string; key?: string } = {};
   if (o.cert) {
     const extra = readPem(o.cert, "--cert").match(CERT_RE);
@@ -130,6 +145,8 @@ export function createNet(o: NetOptions): Net {
     creds.bindEnvToPrimary(o.primaryIndexUrl);
   }
   const tls = tlsOptions(o);
+  // An https proxy is verified with the same CAs, but is not shown the index's client certificate.
+  const proxyTlsOpts = o.clientCert ? tlsOptions({ ...o, clientCert: undefined }) : tls;
   const proxies = proxyConfig(o.proxy, o.env);
   for (const p of [proxies.http, proxies.https]) {
     if (!p) continue;
@@ -164,7 +181,7 @@ export function createNet(o: NetOptions): Net {
         uri: p,
         proxyTunnel: false,
         requestTls: { timeout: settings.connectTimeoutMs, ...tls },
-        proxyTls: { timeout: settings.connectTimeoutMs, ...(tls.ca ? { ca: tls.ca } : {}) },
+        proxyTls: { timeout: settings.connectTimeoutMs, ...proxyTlsOpts },
         headersTimeout: settings.readTimeoutMs,
         bodyTimeout: settings.readTimeoutMs,
       });
@@ -188,6 +205,10 @@ export function createNet(o: NetOptions): Net {
     get: (url, opts) => client.get(url, opts),
     download: (url, dest, opts) => client.download(url, dest, opts),
     addCredentialsFromUrl: (url) => creds.addFromUrl(url),
+    usePrimaryIndex: (url) => {
+      creds.addFromUrl(url);
+      creds.bindEnvToPrimary(url);
+    },
     displayUrl: (url) => redactor.url(url),
     redact: (text) => redactor.text(text),
     offline: settings.offline,

@@ -16,6 +16,7 @@ import { fileURLToPath } from "node:url";
 import type { Readable } from "node:stream";
 import type { Dispatcher } from "undici";
 import { WbError, isWbError } from "../errors.js";
+import { TOOL_VERSION } from "../version.js";
 import { classifyError } from "./classify.js";
 import type { CredentialStore } from "./credentials.js";
 import { stripCredentials, type Redactor } from "./redact.js";
@@ -93,6 +94,8 @@ interface Opened {
   body: Readable;
   url: string;
   viaProxy: boolean;
+  /** An Authorization header went with the final request. */
+  sentAuth: boolean;
 }
 
 /** A failure worth another attempt; carries the delay the server asked for, if any. */
@@ -156,6 +159,8 @@ export class HttpClient {
   /** One request, following redirects; the body is left unread. */
   private async openFollowing(url: string, headers: Record<string, string>): Promise<Opened> {
     const s = this.d.settings;
+    // Credentials written in the URL belong to its origin, and stay with it across redirects.
+    this.d.creds.addFromUrl(url);
     let current = url;
     for (let hop = 0; ; hop++) {
       const u = new URL(current);
@@ -166,7 +171,7 @@ export class HttpClient {
         throw this.fail("E_NETWORK", `--offline: not fetching ${this.display(current)}`, current, ["run without --offline once to fill the cache"]);
       }
       const route = this.d.route(u);
-      const h: Record<string, string> = { "user-agent": "wheelbarrow", ...headers };
+      const h: Record<string, string> = { "user-agent": `wheelbarrow/${TOOL_VERSION}`, ...headers };
       const auth = this.d.creds.authorization(current);
       if (auth) h["authorization"] = auth;
       u.username = "";
@@ -200,7 +205,7 @@ export class HttpClient {
         current = next.toString();
         continue;
       }
-      return { status: res.statusCode, headers: rh, body: res.body as unknown as Readable, url: u.toString(), viaProxy: route.proxy !== undefined };
+      return { status: res.statusCode, headers: rh, body: res.body as unknown as Readable, url: u.toString(), viaProxy: route.proxy !== undefined, sentAuth: auth !== null };
     }
   }
 
@@ -208,7 +213,7 @@ export class HttpClient {
   private async checkStatus(o: Opened, url: string, allow: number[]): Promise<void> {
     const st = o.status;
     if ((st >= 200 && st < 300) || allow.includes(st)) return;
-    const hadCreds = this.d.creds.forUrl(o.url) !== null || this.d.creds.forUrl(url) !== null;
+    const hadCreds = o.sentAuth;
     await drain(o.body);
     if (RETRY_STATUS.has(st)) throw new Retriable(`HTTP ${st}`, parseRetryAfter(o.headers["retry-after"]), o.viaProxy);
     // Without a redirect, show the URL as the user gave it (credentials masked, not dropped).
@@ -261,9 +266,14 @@ export class HttpClient {
     }
     const attempts = failures;
     const code = viaProxy && /cannot reach the proxy/.test(last) ? "E_PROXY" : "E_NETWORK";
-    throw this.fail(code, `cannot fetch ${this.display(url)} after ${attempts} attempt${attempts === 1 ? "" : "s"}: ${last}`, url, [
-      code === "E_PROXY" ? "check --proxy / HTTPS_PROXY / HTTP_PROXY, or list the index host in NO_PROXY" : "check the network, the index URL and any proxy (--proxy, HTTPS_PROXY); with a filled cache, --offline works without the network",
-    ], { attempts, reason: last });
+    const hints =
+      code === "E_PROXY"
+        ? ["check --proxy / HTTPS_PROXY / HTTP_PROXY, or list the index host in NO_PROXY"]
+        : ["check the network, the index URL and any proxy (--proxy, HTTPS_PROXY); with a filled cache, --offline works without the network"];
+    if (url.startsWith("https:") && last.includes("UND_ERR_SOCKET")) {
+      hints.push("an https server that does not accept the client certificate closes the connection like this: check --client-cert");
+    }
+    throw this.fail(code, `cannot fetch ${this.display(url)} after ${attempts} attempt${attempts === 1 ? "" : "s"}: ${last}`, url, hints, { attempts, reason: last });
   }
 
   async get(url: string, opts: GetOptions = {}): Promise<HttpResponse> {
@@ -328,7 +338,9 @@ export class HttpClient {
     const fh = await open(dest, "w");
     let hash = createHash("sha256");
     let written = 0;
-    let lastFailureAt = 0;
+    // The furthest any attempt got: a failure only "made progress" if it got further, so a
+    // server that always cuts at the same byte and cannot resume still runs out of retries.
+    let highWater = 0;
     let validator: string | undefined;
     let resumed = 0;
     let finalUrl = url;
@@ -354,13 +366,11 @@ export class HttpClient {
                 // A range we did not ask for: start over without one.
                 await drain(o.body);
                 written = 0;
-                lastFailureAt = 0;
                 hash = createHash("sha256");
                 await fh.truncate(0);
                 throw new Retriable("the server answered an unexpected range");
               }
               written = 0;
-              lastFailureAt = 0;
               hash = createHash("sha256");
               await fh.truncate(0);
             }
@@ -381,8 +391,8 @@ export class HttpClient {
           }
         },
         () => {
-          const progressed = written > lastFailureAt;
-          lastFailureAt = written;
+          const progressed = written > highWater;
+          highWater = Math.max(highWater, written);
           return progressed;
         },
       );

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { buildWheel, type WheelSpec } from "../helpers/wheel-builder.js";
 import type { BundleInput, BundlePackage } from "../../src/bundle/write-bundle.js";
 import type { TargetInfo } from "../../src/bundle/manifest.js";
+import type { Context } from "../../src/context.js";
 
 export const LINUX: TargetInfo = {
   spec: "manylinux_2_28_x86_64@3.11",
@@ -148,4 +149,18 @@ export function bundleInput(over: Partial<BundleInput> & Pick<BundleInput, "pack
     toolVersion: "0.1.0",
     ...over,
   };
+}
+
+/** A Context that captures stdout and stderr (for the command tests). */
+export function fakeContext(cwd: string): { ctx: Context; out: () => string; err: () => string } {
+  let out = "";
+  let err = "";
+  const ctx: Context = {
+    cwd,
+    env: {},
+    stdout: { write: (t) => void (out += t), isTTY: false },
+    stderr: { write: (t) => void (err += t), isTTY: false },
+    now: () => new Date(0),
+  };
+  return { ctx, out: () => out, err: () => err };
 }

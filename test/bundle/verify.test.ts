@@ -148,7 +148,31 @@ describe("verify: one byte changed anywhere is named", () => {
     writeFileSync(copy, z);
     flipByte(copy, at + 50);
     const e = await problemsOf(copy);
-    expect(e.message.split("\n").slice(1)).toEqual([expect.stringMatching(new RegExp(`^ {2}wheels/${whl.filename}: content differs from SHA256SUMS and manifest.json`))]);
+    expect(e.message.split("\n").slice(1)).toEqual([expect.stringMatching(new RegExp(`^ {2}wheels/${whl.filename}: its CRC-32 does not match the zip directory; content differs from SHA256SUMS and manifest.json`))]);
+  });
+
+  test("any byte of the archive structure: gzip header and trailer, zip headers, central directory and end record", async () => {
+    const undetected: string[] = [];
+    const scan = async (b: BundleResult, offsets: number[]): Promise<void> => {
+      const bytes = readFileSync(b.path);
+      const copy = join(root, `scan-${n++}.${b.format}`);
+      for (const at of offsets) {
+        const c = Buffer.from(bytes);
+        c[at] = (c[at] as number) ^ 0x01;
+        writeFileSync(copy, c);
+        const res = await verifyBundle(copy).then(
+          () => "OK",
+          (e: unknown) => (e as WbError).code,
+        );
+        if (res !== "E_BUNDLE") undetected.push(`${b.format}@${at}: ${res}`);
+      }
+    };
+    const range = (from: number, to: number, step = 1): number[] => Array.from({ length: Math.ceil((to - from) / step) }, (_, i) => from + i * step);
+    const gzSize = readFileSync(tgz.path).length;
+    await scan(tgz, [...range(0, 40), ...range(gzSize - 8, gzSize)]);
+    const zipSize = readFileSync(zip.path).length;
+    await scan(zip, [...range(0, 120, 2), ...range(zipSize - 400, zipSize, 3), zipSize - 1]);
+    expect(undetected).toEqual([]);
   });
 
   test("a .tar.gz damaged in a compressed stretch is refused", async () => {
@@ -183,9 +207,34 @@ describe("verify: unexpected files and inconsistent records", () => {
     cpSync(dirBundle.path, join(base, dirBundle.stem), { recursive: true });
     writeFileSync(join(base, "README"), "not in the bundle dir\n");
     const archive = join(root, `outside-${n++}.tar.gz`);
-    execFileSync("tar", ["-czf", archive, "-C", base, dirBundle.stem, "README"]);
+    const gnu = ["--sort=name", "--owner=0", "--group=0", "--numeric-owner", "--mtime=@315532800"];
+    execFileSync("tar", ["-czf", archive, ...gnu, "-C", base, dirBundle.stem, "README"]);
     const e = await problemsOf(archive);
-    expect(e.message.split("\n").slice(1)).toEqual([`  README: unexpected entry outside the bundle's top-level directory ${dirBundle.stem}/`]);
+    expect(e.message.split("\n").slice(1)).toEqual([
+      "  (archive): the gzip header is not the one wheelbarrow writes (name, time or OS byte changed)",
+      `  README: unexpected entry outside the bundle's top-level directory ${dirBundle.stem}/`,
+    ]);
+    // The same tree packed with the host's owner names is named entry by entry.
+    const owned = join(root, `owned-${n++}.tar.gz`);
+    execFileSync("tar", ["-czf", owned, "--sort=name", "--owner=wheel:1000", "--group=0", "--mtime=@315532800", "-C", base, dirBundle.stem]);
+    const e2 = await problemsOf(owned);
+    expect(e2.message.split("\n")).toContain("  manifest.json: its owner is not uid/gid 0 with empty names");
+  });
+
+  test("in an archive, the executable bit must be the manifest's", async () => {
+    const base = join(root, `modes-${n++}`);
+    mkdirSync(base);
+    const d = join(base, dirBundle.stem);
+    cpSync(dirBundle.path, d, { recursive: true });
+    execFileSync("chmod", ["0644", join(d, "install.sh")]);
+    execFileSync("chmod", ["0755", join(d, "wheels", packages[0]!.filename)]);
+    const archive = join(root, `modes-${n++}.tar.gz`);
+    execFileSync("tar", ["-czf", archive, "--sort=name", "--owner=0", "--group=0", "--numeric-owner", "--mtime=@315532800", "-C", base, dirBundle.stem]);
+    const e = await problemsOf(archive);
+    expect(e.message.split("\n").slice(2)).toEqual([
+      "  install.sh: is not executable, manifest.json says it is",
+      `  wheels/${packages[0]!.filename}: is executable, manifest.json says it is not`,
+    ]);
   });
 
   test("pylock.toml and requirements.txt must agree with the manifest even when resealed", async () => {

@@ -3,8 +3,8 @@ import { cpSync, existsSync, readdirSync, readFileSync, statSync, symlinkSync, u
 import { join, relative } from "node:path";
 import { randomBytes } from "node:crypto";
 import { afterAll, afterEach, describe, expect, test, vi } from "vitest";
-import Ajv2020 from "ajv/dist/2020.js";
-import Ajv from "ajv";
+import { Ajv2020 } from "ajv/dist/2020.js";
+import { Ajv } from "ajv";
 import { writeBundle, type BundleFormat } from "../../src/bundle/write-bundle.js";
 import { openBundle } from "../../src/bundle/read-bundle.js";
 import { verifyBundle } from "../../src/bundle/verify.js";
@@ -129,6 +129,30 @@ print(json.dumps([[m.name, oct(m.mode), m.uid, m.gid, m.uname, m.gname, m.mtime,
     }
   });
 
+  test("long and non-ASCII paths: a pax record carrying only the path; tar, python and verify agree", async () => {
+    const root = tempDir();
+    const packages = await makePackages(join(root, "cache"));
+    const app = join(root, "app");
+    const deep = ["a".repeat(60), "b".repeat(60), "c".repeat(60), "d".repeat(60), "file.txt"].join("/");
+    for (const rel of [deep, "café/ünïcode.txt"]) {
+      execFileSync("mkdir", ["-p", join(app, rel, "..")]);
+      writeFileSync(join(app, rel), rel);
+    }
+    for (const format of ["tar.gz", "zip"] as const) {
+      const r = await writeBundle(bundleInput({ packages, installerDir: makeInstallerDir(root), appDir: app, format, outDir: join(root, "out") }));
+      await expect(verifyBundle(r.path)).resolves.toMatchObject({ files: 13 });
+      const py =
+        format === "tar.gz"
+          ? "import sys,tarfile,json; t=tarfile.open(sys.argv[1]); print(json.dumps({m.name: [sorted(m.pax_headers), t.extractfile(m).read().decode()] for m in t.getmembers() if m.isfile() and '/app/' in m.name}))"
+          : "import sys,zipfile,json; z=zipfile.ZipFile(sys.argv[1]); print(json.dumps({i.filename: [[], z.read(i).decode()] for i in z.infolist() if '/app/' in i.filename and not i.is_dir()}))";
+      const got = JSON.parse(execFileSync("python3", ["-c", py, r.path]).toString()) as Record<string, [string[], string]>;
+      expect(got).toEqual({
+        [`${r.stem}/app/${deep}`]: [format === "tar.gz" ? ["path"] : [], deep],
+        [`${r.stem}/app/café/ünïcode.txt`]: [format === "tar.gz" ? ["path"] : [], "café/ünïcode.txt"],
+      });
+    }
+  });
+
   test("the app ships without built-in junk and --exclude matches; executables keep +x; entry scripts are checked", async () => {
     const root = tempDir();
     const packages = await makePackages(join(root, "cache"));
@@ -175,6 +199,21 @@ print(json.dumps([[m.name, oct(m.mode), m.uid, m.gid, m.uname, m.gname, m.mtime,
     const b = await openBundle(r.path);
     expect(checked).toEqual([...b.files.keys()].filter((p) => p !== "SHA256SUMS").sort());
     expect(checked).toContain("manifest.json");
+  });
+
+  test("interop: packaging.pylock reads pylock.toml; pip resolves requirements.txt offline against wheels/", async () => {
+    const root = tempDir();
+    const packages = await makePackages(join(root, "cache"));
+    const r = await writeBundle(bundleInput({ packages, installerDir: makeInstallerDir(root), format: "dir", outDir: join(root, "out") }));
+    const lock = execFileSync("python3", ["-c", "import tomllib, json; from packaging.pylock import Pylock; p = Pylock.from_dict(tomllib.load(open('pylock.toml', 'rb'))); print(json.dumps([[x.name, str(x.version), x.wheels[0].path, x.wheels[0].hashes['sha256']] for x in p.packages]))"], { cwd: r.path });
+    expect(JSON.parse(lock.toString())).toEqual(packages.map((p) => [p.name, p.version, `wheels/${p.filename}`, p.sha256]).sort());
+    const report = execFileSync(
+      "python3",
+      ["-m", "pip", "install", "--dry-run", "--ignore-installed", "--no-index", "--find-links", "wheels", "--require-hashes", "-r", "requirements.txt", "--quiet", "--report", "-"],
+      { cwd: r.path, env: { ...process.env, PIP_DISABLE_PIP_VERSION_CHECK: "1" } },
+    );
+    const installed = (JSON.parse(report.toString()) as { install: { metadata: { name: string } }[] }).install.map((i) => i.metadata.name).sort();
+    expect(installed).toEqual(["helper", "markupsafe_lite", "tinyweb"]);
   });
 
   test("credentials in index URLs never reach a file of the bundle", async () => {
@@ -256,7 +295,8 @@ describe("atomic output", () => {
       const packages = await makePackages(join(root, "cache"));
       const victim = packages[1]!;
       const bytes = readFileSync(victim.cachePath);
-      bytes[bytes.length >> 1] ^= 0xff;
+      const mid = bytes.length >> 1;
+      bytes[mid] = (bytes[mid] as number) ^ 0xff;
       writeFileSync(victim.cachePath, bytes);
       const out = join(root, "out");
       const err = await writeBundle(bundleInput({ packages, installerDir: makeInstallerDir(root), appDir: makeApp(root), format, outDir: out })).catch((e: unknown) => e);

@@ -124,3 +124,14 @@ describe("CLI usage errors", () => {
     expect(r.stderr).toBe("error[E_USAGE]: unknown option '--frobnicate'\nhint: run 'wheelbarrow --help' for usage\n");
   });
 });
+
+describe("CLI versions", () => {
+  it("--version prints the tool's version, and `bundle --version X` sets the bundle's version", async () => {
+    const tool = await runCli(["--version"]);
+    expect(tool.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    const r = await runCli(["bundle", "--version", "9.9.9", "-r", reqs("x==1\n")]);
+    // It went on to planning (no target given), which proves --version was taken as the bundle's.
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toContain("error[E_USAGE]: no target given");
+  });
+});

@@ -36,11 +36,12 @@ export function alwaysStatus(m: Match, status: number, headers: http.OutgoingHtt
 
 /**
  * For the first `times` full (non-Range) requests of a file: announce the full length, send
- * `afterBytes` bytes, then destroy the connection. Range requests are left to the server.
+ * `afterBytes` bytes, then destroy the connection. Range requests are left to the server,
+ * unless `everyRequest` (a server that ignores Range and always breaks at the same byte).
  */
-export function cutBody(m: Match, path: string, afterBytes: number, times = 1): FaultHandler & { hits: number } {
+export function cutBody(m: Match, path: string, afterBytes: number, times = 1, everyRequest = false): FaultHandler & { hits: number } {
   const h = ((req, res) => {
-    if (!matches(m, req) || req.headers["range"] || h.hits >= times) return false;
+    if (!matches(m, req) || (req.headers["range"] && !everyRequest) || h.hits >= times) return false;
     h.hits++;
     const size = statSync(path).size;
     res.writeHead(200, { "content-type": "application/octet-stream", "content-length": size, "accept-ranges": "bytes", etag: `"${size.toString(16)}-${Math.floor(statSync(path).mtimeMs).toString(16)}"` });

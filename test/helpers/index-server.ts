@@ -142,6 +142,18 @@ function closer(server: http.Server): () => Promise<void> {
     });
 }
 
+/** A page with an ETag; 304 when the client already has it. */
+function send(req: http.IncomingMessage, res: http.ServerResponse, contentType: string, body: string): void {
+  const etag = `"${createHash("sha256").update(contentType + body).digest("hex").slice(0, 16)}"`;
+  if (req.headers["if-none-match"] === etag) {
+    res.writeHead(304, { etag });
+    res.end();
+    return;
+  }
+  res.writeHead(200, { "content-type": contentType, etag });
+  res.end(body);
+}
+
 export async function startIndexServer(o: IndexServerOptions): Promise<IndexServer> {
   const files = o.files.map(fileOf);
   const byName = new Map<string, ServedFile>(files.map((f) => [f.filename, f]));
@@ -184,8 +196,7 @@ export async function startIndexServer(o: IndexServerOptions): Promise<IndexServ
         }),
         versions: [],
       });
-      res.writeHead(200, { "content-type": o.contentType ?? "application/vnd.pypi.simple.v1+json", etag: `"${createHash("sha256").update(body).digest("hex").slice(0, 12)}"` });
-      res.end(body);
+      send(req, res, o.contentType ?? "application/vnd.pypi.simple.v1+json", body);
       return;
     }
     const links = list.map((f) => {
@@ -198,8 +209,7 @@ export async function startIndexServer(o: IndexServerOptions): Promise<IndexServ
     });
     const base = o.baseHref ? `\n    <base href="/packages/">` : "";
     const body = `<!DOCTYPE html>\n<html>\n  <head>\n    <meta name="pypi:repository-version" content="${version}">${base}\n    <title>Links for ${name}</title>\n  </head>\n  <body>\n    <h1>Links for ${name}</h1>\n${links.join("\n")}\n  </body>\n</html>\n`;
-    res.writeHead(200, { "content-type": o.contentType ?? "text/html; charset=utf-8" });
-    res.end(body);
+    send(req, res, o.contentType ?? "text/html; charset=utf-8", body);
   };
 
   const handler = async (req: http.IncomingMessage, res: http.ServerResponse) => {

@@ -26,6 +26,7 @@ const pipDir = (() => {
     "z = zipfile.ZipFile(os.path.join(d, [f for f in os.listdir(d) if f.startswith('pip-')][0]))",
     "z.extractall(sys.argv[1])",
     "[shutil.rmtree(os.path.join(sys.argv[1], n)) for n in os.listdir(sys.argv[1]) if n.endswith('.dist-info')]",
+    "import compileall; compileall.compile_dir(sys.argv[1], quiet=2, workers=0)",  // even under PYTHONDONTWRITEBYTECODE
   ].join("\n");
   return run(PY.exe, ["-c", code, dir]).code === 0 ? dir : null;
 })();

@@ -416,5 +416,42 @@ class WheelSourceTests(unittest.TestCase):
             bad.entry_points()
 
 
+class MainTests(unittest.TestCase):
+    def call(self, argv, raises):
+        import contextlib
+
+        def boom(args, log):
+            raise raises
+
+        saved = install.run
+        install.run = boom
+        err, out = io.StringIO(), io.StringIO()
+        try:
+            with contextlib.redirect_stderr(err), contextlib.redirect_stdout(out):
+                code = install.main(argv)
+        finally:
+            install.run = saved
+        return code, out.getvalue(), err.getvalue()
+
+    def test_a_bug_exits_2_and_says_so(self):
+        code, _, err = self.call(["dest"], RuntimeError("boom"))
+        self.assertEqual(code, 2)
+        self.assertIn("Traceback (most recent call last):", err)
+        self.assertTrue(err.endswith("error: internal error (a bug) in install.py: RuntimeError: boom\n"
+                                     "hint: please report it with the traceback above; DEST is unchanged\n"), err)
+
+    def test_operator_errors_exit_1_with_hints_and_json(self):
+        code, out, err = self.call(["dest", "--json"], install.InstallError("E_BUNDLE", "bad thing", ["do this"], file="x"))
+        self.assertEqual(code, 1)
+        self.assertEqual(err, "error[E_BUNDLE]: bad thing\nhint: do this\n")
+        self.assertEqual(json.loads(out), {"ok": False, "error": {"code": "E_BUNDLE", "message": "bad thing", "hints": ["do this"], "file": "x"}})
+
+    def test_os_errors_are_the_machines_fault(self):
+        code, _, err = self.call(["dest"], PermissionError(13, "Permission denied", "/opt/x"))
+        self.assertEqual(code, 1)
+        self.assertEqual(err, "error[E_INSTALL]: Permission denied (/opt/x); nothing was installed and DEST is unchanged\n"
+                              "hint: choose a DEST you may write to, or run as a user who may write to DEST\n")
+
+
 if __name__ == "__main__":
     unittest.main()

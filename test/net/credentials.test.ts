@@ -1,9 +1,9 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { CredentialStore, parseNetrc } from "../../src/net/credentials.js";
 import { Redactor } from "../../src/net/redact.js";
+import { tempDir } from "./net-helpers.js";
 
 const NETRC = `# comment
 machine idx.example.com
@@ -18,7 +18,7 @@ default login anon password anonpw
 `;
 
 function store(env: Record<string, string | undefined>, netrc?: string) {
-  const dir = mkdtempSync(join(tmpdir(), "wb-netrc-"));
+  const dir = tempDir("wb-netrc-");
   const path = join(dir, ".netrc");
   if (netrc !== undefined) writeFileSync(path, netrc);
   const redactor = new Redactor();

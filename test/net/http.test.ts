@@ -14,6 +14,7 @@ import { buildWheel, type BuiltWheel } from "../helpers/wheel-builder.js";
 import { startIndexServer, type IndexServer } from "../helpers/index-server.js";
 import { cutBody, failTimes, neverAnswer, redirect } from "../helpers/http-faults.js";
 import { expectNoSecrets, rejection, tempDir, testNet } from "./net-helpers.js";
+import { parseRetryAfter } from "../../src/net/http.js";
 
 const SECRET = "s3cr3t-pw-xyz";
 let wheel: BuiltWheel;
@@ -119,8 +120,7 @@ describe("auth", () => {
       faults: [redirect(/^\/packages\//, (req) => `${files.origin}${req.url}`), redirect("/moved/", () => "/packages/" + wheel.filename)],
     });
     const net = testNet();
-    net.addCredentialsFromUrl(withCreds(index.indexUrl));
-    const res = await net.get(`${index.origin}/packages/${wheel.filename}`);
+    const res = await net.get(withCreds(`${index.origin}/packages/${wheel.filename}`));
     expect(res.status).toBe(200);
     expect(res.url).toBe(`${files.origin}/packages/${wheel.filename}`);
     expect(index.requests.at(-1)!.headers["authorization"]).toBe(`Basic ${Buffer.from(`alice:${SECRET}`).toString("base64")}`);
@@ -199,5 +199,16 @@ describe("download", () => {
     expect(r.size).toBe(wheel.size);
     expect(r.sha256).toBe(wheel.sha256);
     await net.close();
+  });
+});
+
+describe("parseRetryAfter", () => {
+  it("reads delta-seconds and HTTP dates", () => {
+    const now = Date.parse("Wed, 21 Oct 2015 07:28:00 GMT");
+    expect(parseRetryAfter("120", now)).toBe(120_000);
+    expect(parseRetryAfter("Wed, 21 Oct 2015 07:28:30 GMT", now)).toBe(30_000);
+    expect(parseRetryAfter("Wed, 21 Oct 2015 07:27:00 GMT", now)).toBe(0);
+    expect(parseRetryAfter("soon", now)).toBeUndefined();
+    expect(parseRetryAfter(undefined, now)).toBeUndefined();
   });
 });

@@ -2,10 +2,10 @@
  * Shared pieces of the network tests: a Net with short timeouts and backoffs (so the suite stays
  * fast), and the check that no secret appears in an error in any of its printed forms.
  */
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { expect } from "vitest";
+import { afterAll, expect } from "vitest";
 import { createNet, type Net, type NetOptions } from "../../src/net/dispatcher.js";
 import { WbError } from "../../src/errors.js";
 
@@ -23,8 +23,17 @@ export function testNet(o: Partial<NetOptions> = {}, logs: string[] = []): Net {
   });
 }
 
+const made: string[] = [];
+// Registered while the importing test file is collected: runs after that file's tests.
+afterAll(() => {
+  for (const d of made.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+/** A fresh temp directory, removed after the test file's tests. */
 export function tempDir(prefix = "wb-net-"): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  made.push(d);
+  return d;
 }
 
 /** Await a promise that must reject with a WbError; returns it. */

@@ -4,10 +4,8 @@
  * request went through it; proxy authentication accepted and refused (E_PROXY); NO_PROXY; an
  * https index tunnelled with CONNECT; squid when it is installed.
  */
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import http from "node:http";
-import { connect, type AddressInfo, type Socket } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import { join } from "node:path";
 import { createProxy } from "proxy";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -15,6 +13,7 @@ import { bypassesProxy, proxyConfig, proxyFor } from "../../src/net/proxy.js";
 import { buildWheel, type BuiltWheel } from "../helpers/wheel-builder.js";
 import { startIndexServer, type IndexServer } from "../helpers/index-server.js";
 import { testPki } from "../helpers/tls.js";
+import { squidBinary, startSquid, type Squid } from "../helpers/squid.js";
 import { expectNoSecrets, rejection, tempDir, testNet } from "./net-helpers.js";
 
 describe("proxy rules", () => {
@@ -184,68 +183,25 @@ describe("through a real forward proxy", () => {
   });
 });
 
-function which(cmd: string): string | null {
-  for (const d of ["/usr/sbin", "/usr/bin", "/usr/local/sbin", "/usr/local/bin", "/sbin"]) if (existsSync(join(d, cmd))) return join(d, cmd);
-  try {
-    return execFileSync("which", [cmd], { encoding: "utf8" }).trim() || null;
-  } catch {
-    return null;
-  }
-}
+const squidBin = squidBinary();
 
-const squid = which("squid");
-
-describe.skipIf(!squid)("through squid (when installed)", () => {
-  let proc: ChildProcess | null = null;
-  let port = 0;
-  let dir = "";
+describe.skipIf(!squidBin)("through squid (when installed)", () => {
+  let squid: Squid | null = null;
 
   beforeAll(async () => {
-    dir = tempDir("wb-squid-");
-    const probe = http.createServer();
-    await new Promise<void>((r) => probe.listen(0, "127.0.0.1", r));
-    port = (probe.address() as AddressInfo).port;
-    await new Promise<void>((r) => probe.close(() => r()));
-    writeFileSync(
-      join(dir, "squid.conf"),
-      [
-        `http_port 127.0.0.1:${port}`,
-        "acl localnet src 127.0.0.1/32",
-        "http_access allow localnet",
-        "http_access deny all",
-        `access_log stdio:${join(dir, "access.log")}`,
-        `cache_log ${join(dir, "cache.log")}`,
-        `pid_filename ${join(dir, "squid.pid")}`,
-        `coredump_dir ${dir}`,
-        "cache deny all",
-        "shutdown_lifetime 0 seconds",
-        "",
-      ].join("\n"),
-    );
-    proc = spawn(squid!, ["-N", "-f", join(dir, "squid.conf")], { stdio: "ignore" });
-    const t0 = Date.now();
-    for (;;) {
-      const ok = await new Promise<boolean>((r) => {
-        const s = connect(port, "127.0.0.1");
-        s.on("connect", () => (s.destroy(), r(true)));
-        s.on("error", () => r(false));
-      });
-      if (ok) break;
-      if (Date.now() - t0 > 15_000) throw new Error("squid did not start");
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    squid = await startSquid();
   });
-  afterAll(() => {
-    proc?.kill("SIGTERM");
+  afterAll(async () => {
+    await squid?.stop();
   });
 
   it("every request appears in squid's access.log", async () => {
-    const net = testNet({ proxy: `http://127.0.0.1:${port}` });
+    const net = testNet({ proxy: squid!.url });
     await net.get(`${index.indexUrl}demo/`);
     await net.download(`${index.origin}/packages/${wheel.filename}`, join(tempDir(), "w.whl"));
     await net.close();
-    await new Promise((r) => setTimeout(r, 500));
-    const log = readFileSync(join(dir, "access.log"), "utf8");
+    await new Promise((r) => setTimeout(r, 300));
+    const log = squid!.accessLog();
     expect(log).toContain(`GET ${index.indexUrl}demo/`);
     expect(log).toContain(`GET ${index.origin}/packages/${wheel.filename}`);
   });

@@ -1,0 +1,79 @@
+/**
+ * The progress renderer (src/cli/progress.ts): plain lines when stderr is not a TTY, cli-progress
+ * bars on a TTY, warnings only with --quiet. It is only ever given stderr.
+ */
+import { describe, expect, it } from "vitest";
+import { createReporter, formatBytes } from "../../src/cli/progress.js";
+
+function sink(isTTY: boolean) {
+  const chunks: string[] = [];
+  return { out: { write: (t: string) => void chunks.push(t), isTTY }, text: () => chunks.join("") };
+}
+
+function drive(r: ReturnType<typeof createReporter>) {
+  r.start({ files: 2, bytes: 3 * 1024 * 1024 });
+  r.fileStart("a", { filename: "alpha-1.0-py3-none-any.whl", size: 2 * 1024 * 1024 });
+  r.fileProgress("a", 1024 * 1024);
+  r.warn("demo 1.0 is yanked");
+  r.fileProgress("a", 2 * 1024 * 1024);
+  r.fileDone("a", { filename: "alpha-1.0-py3-none-any.whl", bytes: 2 * 1024 * 1024, cached: false });
+  r.fileDone("b", { filename: "beta-2.0-py3-none-any.whl", bytes: 1024 * 1024, cached: true });
+  r.debug("retrying x");
+  r.finish();
+}
+
+describe("progress", () => {
+  it("formats bytes", () => {
+    expect([formatBytes(10), formatBytes(2048), formatBytes(5 * 1024 * 1024), formatBytes(300 * 1024 * 1024)]).toEqual(["10 B", "2.0 KiB", "5.0 MiB", "300 MiB"]);
+  });
+
+  it("plain lines when stderr is not a TTY", () => {
+    let t = 1000;
+    const s = sink(false);
+    drive(createReporter({ stderr: s.out, progress: true, quiet: false, verbose: false, now: () => (t += 500) }));
+    expect(s.text()).toBe(
+      [
+        "fetching 2 files (3.0 MiB)",
+        "warning: demo 1.0 is yanked",
+        "downloaded alpha-1.0-py3-none-any.whl (2.0 MiB)",
+        "2 files: 1 downloaded (2.0 MiB in 0.5 s, 4.0 MiB/s), 1 from the cache",
+        "",
+      ].join("\n"),
+    );
+  });
+
+  it("--verbose adds cached files and debug lines; --quiet keeps only warnings", () => {
+    const v = sink(false);
+    drive(createReporter({ stderr: v.out, progress: true, quiet: false, verbose: true }));
+    expect(v.text()).toContain("cached beta-2.0-py3-none-any.whl\n");
+    expect(v.text()).toContain("debug: retrying x\n");
+    const q = sink(true);
+    drive(createReporter({ stderr: q.out, progress: true, quiet: true, verbose: true }));
+    expect(q.text()).toBe("warning: demo 1.0 is yanked\n");
+  });
+
+  it("bars on a TTY: per-file and total with size, rate and ETA; then a summary", async () => {
+    const s = sink(true);
+    const r = createReporter({ stderr: s.out, progress: true, quiet: false, verbose: false, columns: 120 });
+    r.start({ files: 2, bytes: 3 * 1024 * 1024 });
+    r.fileStart("a", { filename: "alpha-1.0-py3-none-any.whl", size: 2 * 1024 * 1024 });
+    r.fileProgress("a", 1024 * 1024);
+    await new Promise((res) => setTimeout(res, 250)); // bars are redrawn on a timer (10 fps)
+    const during = s.text();
+    expect(during).toContain("\x1b[?25l"); // cursor hidden while drawing
+    expect(during).toMatch(/total\s+\[#+-+\] 1\.0 MiB\/3\.0 MiB [0-9.]+ [KMG]?i?B\/s ETA /);
+    expect(during).toMatch(/alpha-1\.0-py3-none-any\.whl\s+\[#{12}-{12}\] 1\.0 MiB\/2\.0 MiB/);
+    r.warn("careful");
+    r.fileDone("a", { filename: "alpha-1.0-py3-none-any.whl", bytes: 2 * 1024 * 1024, cached: false });
+    r.finish();
+    expect(s.text()).toContain("warning: careful\n");
+    expect(s.text()).toMatch(/2 files: 1 downloaded \(2\.0 MiB in [0-9.]+ s, .*\/s\)\n$/);
+  });
+
+  it("--no-progress on a TTY gives plain lines", () => {
+    const s = sink(true);
+    drive(createReporter({ stderr: s.out, progress: false, quiet: false, verbose: false }));
+    expect(s.text()).not.toContain("\x1b[");
+    expect(s.text()).toContain("downloaded alpha-1.0-py3-none-any.whl (2.0 MiB)\n");
+  });
+});
