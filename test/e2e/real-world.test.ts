@@ -8,7 +8,8 @@
  *  - the files `lock` selects for those pins equal what `pip download` picks (expanded platforms);
  *  - resolving loose top-level requirements gives the versions pip resolves.
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFile, spawnSync } from "node:child_process";
+import { promisify } from "node:util";
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -52,9 +53,16 @@ function pipEnv(): NodeJS.ProcessEnv {
   return { ...process.env, PIP_CONFIG_FILE: "/dev/null", PIP_DISABLE_PIP_VERSION_CHECK: "1", PIP_NO_CACHE_DIR: "1" };
 }
 
-function offline(cmd: string[]): string {
-  const full = canUnshare ? ["unshare", "-n", ...cmd] : cmd;
-  return execFileSync(full[0]!, full.slice(1), { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+const run = promisify(execFile);
+
+/** Async on purpose: the index servers live in this process and must keep answering. */
+async function sh(cmd: string[], env?: NodeJS.ProcessEnv): Promise<string> {
+  const r = await run(cmd[0]!, cmd.slice(1), { encoding: "utf8", env: env ?? process.env, maxBuffer: 1 << 26 });
+  return r.stdout;
+}
+
+function offline(cmd: string[]): Promise<string> {
+  return sh(canUnshare ? ["unshare", "-n", ...cmd] : cmd);
 }
 
 describe.skipIf(!mirror)("real-world apps from the machine's mirror", () => {
@@ -74,8 +82,8 @@ describe.skipIf(!mirror)("real-world apps from the machine's mirror", () => {
       expect(r.code).toBe(0);
       const bundle = join(out, readdirSync(out)[0]!);
       const dest = join(dir, `${app.name}-installed`);
-      offline(["python3", join(bundle, "install.py"), dest]);
-      expect(app.check(dest)).toContain(app.expect);
+      await offline(["python3", join(bundle, "install.py"), dest]);
+      expect(await app.check(dest)).toContain(app.expect);
       // Every request the index servers saw went through squid.
       await new Promise((res) => setTimeout(res, 500));
       const log = squid.accessLog();
@@ -93,7 +101,7 @@ describe.skipIf(!mirror)("real-world apps from the machine's mirror", () => {
       const ours = (JSON.parse(r.stdout) as { targets: { packages: { filename: string }[] }[] }).targets[0]!.packages.map((p) => p.filename).sort();
       const pipDir = join(dir, `pip-${app}`);
       mkdirSync(pipDir, { recursive: true });
-      execFileSync("python3", ["-m", "pip", "download", "-q", "--no-deps", "-d", pipDir, "-r", reqs, ...pipPlatformArgs(), ...indexArgs], { env: pipEnv(), stdio: "pipe" });
+      await sh(["python3", "-m", "pip", "download", "-q", "--no-deps", "-d", pipDir, "-r", reqs, ...pipPlatformArgs(), ...indexArgs], pipEnv());
       expect(ours).toEqual(readdirSync(pipDir).sort());
     }
   }, 240_000);
@@ -106,8 +114,8 @@ describe.skipIf(!mirror)("real-world apps from the machine's mirror", () => {
       expect(r.stderr).not.toContain("error[");
       const ours = (JSON.parse(r.stdout) as { targets: { packages: { name: string; version: string }[] }[] }).targets[0]!.packages.map((p) => `${p.name}==${p.version}`).sort();
       const report = join(dir, "report.json");
-      execFileSync("python3", ["-m", "pip", "install", "-q", "--dry-run", "--ignore-installed", "--target", join(dir, "pip-target"), "--report", report, ...pipPlatformArgs(), ...indexArgs, "-r", reqs], { env: pipEnv(), stdio: "pipe" });
-      const pip = (JSON.parse(execFileSync("python3", ["-c", "import json,sys;print(json.dumps([i['metadata']['name'].lower().replace('_','-').replace('.','-')+'=='+i['metadata']['version'] for i in json.load(open(sys.argv[1]))['install']]))", report], { encoding: "utf8" })) as string[]).sort();
+      await sh(["python3", "-m", "pip", "install", "-q", "--dry-run", "--ignore-installed", "--target", join(dir, "pip-target"), "--report", report, ...pipPlatformArgs(), ...indexArgs, "-r", reqs], pipEnv());
+      const pip = (JSON.parse(await sh(["python3", "-c", "import json,sys;print(json.dumps([i['metadata']['name'].lower().replace('_','-').replace('.','-')+'=='+i['metadata']['version'] for i in json.load(open(sys.argv[1]))['install']]))", report])) as string[]).sort();
       expect(ours).toEqual(pip);
     }, 240_000);
   }
