@@ -9,7 +9,8 @@
  *  - peak RSS of bundling a set with a >100 MB wheel (torch-cpu).
  * Each wheelbarrow/pip run starts with a cold cache (pip --no-cache-dir; a fresh --cache-dir).
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
+import { promisify } from "node:util";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { join, resolve } from "node:path";
@@ -27,8 +28,13 @@ interface Measure {
   maxRssMb: number;
 }
 
-/** Runs a command under a tiny python wrapper that reports wall time and the children's peak RSS. */
-function measure(cmd: string[], env: NodeJS.ProcessEnv = {}): Measure {
+const execFileAsync = promisify(execFile);
+
+/**
+ * Runs a command under a tiny python wrapper that reports wall time and the children's peak RSS.
+ * Asynchronous on purpose: the index servers run in this process and must keep answering.
+ */
+async function measure(cmd: string[], env: NodeJS.ProcessEnv = {}): Promise<Measure> {
   const wrapper = `
 import json, resource, subprocess, sys, time
 t = time.perf_counter()
@@ -39,9 +45,12 @@ if r.returncode != 0:
     sys.exit(r.returncode)
 print(json.dumps({"seconds": dt, "maxRssMb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))
 `;
-  const r = spawnSync(python, ["-c", wrapper, ...cmd], { env: { ...process.env, ...env }, encoding: "utf8", maxBuffer: 1 << 26 });
-  if (r.status !== 0) throw new Error(`${cmd.join(" ")} failed:\n${r.stderr}`);
-  return JSON.parse(r.stdout) as Measure;
+  try {
+    const r = await execFileAsync(python, ["-c", wrapper, ...cmd], { env: { ...process.env, ...env }, encoding: "utf8", maxBuffer: 1 << 26 });
+    return JSON.parse(r.stdout) as Measure;
+  } catch (e) {
+    throw new Error(`${cmd.join(" ")} failed:\n${(e as { stderr?: string }).stderr ?? String(e)}`);
+  }
 }
 
 function sum(ms: Measure[]): Measure {
@@ -58,24 +67,28 @@ function fresh(name: string): string {
 const pipEnv = { PIP_CONFIG_FILE: "/dev/null", PIP_DISABLE_PIP_VERSION_CHECK: "1" };
 const wbEnv = { WHEELBARROW_FROM_SOURCE: existsSync(join(root, "dist", "cli", "entry.js")) ? "" : "1" };
 
-function wbBundle(reqs: string, targets: string[], indexes: string[], extra: string[] = []): Measure {
+function wbBundle(reqs: string, targets: string[], indexes: string[], extra: string[] = []): Promise<Measure> {
   const args = [process.execPath, cli, "bundle", "-r", reqs, "--out", fresh("wb-out"), "--cache-dir", fresh("wb-cache"), "--quiet", "--no-progress", "--index-url", indexes[0]!];
   for (const i of indexes.slice(1)) args.push("--extra-index-url", i);
   for (const t of targets) args.push("--target", t);
   return measure([...args, ...extra], wbEnv);
 }
 
-function pipDownload(reqs: string, targets: string[], indexes: string[], extra: string[] = []): Measure {
-  return sum(
-    targets.map((spec) => {
+async function pipDownload(reqs: string, targets: string[], indexes: string[], extra: string[] = []): Promise<Measure> {
+  const runs: Measure[] = [];
+  for (const spec of targets) {
+    runs.push(
+      await (async () => {
       const t = parseTarget(spec);
       const platforms = [...new Set(t.tags.map((tag) => tag.split("-")[2]!).filter((p) => p !== "any"))];
       const args = [python, "-m", "pip", "download", "--isolated", "--no-cache-dir", "-q", "--only-binary=:all:", "--python-version", t.pythonVersion, "--implementation", "cp", "--abi", t.pythonTag, "-d", fresh("pip-out"), "-r", reqs, "--index-url", indexes[0]!];
       for (const i of indexes.slice(1)) args.push("--extra-index-url", i);
       for (const p of platforms) args.push("--platform", p);
-      return measure([...args, ...extra], pipEnv);
-    }),
-  );
+        return measure([...args, ...extra], pipEnv);
+      })(),
+    );
+  }
+  return sum(runs);
 }
 
 const rows: string[][] = [];
@@ -108,34 +121,34 @@ async function main(): Promise<void> {
       const urls = await indexUrls(delay);
       const label = delay ? `+${delay} ms/request` : "loopback";
       process.stderr.write(`bundle (${label})\n`);
-      row(`bundle 1 target, ${label}`, wbBundle(web, four.slice(0, 1), urls), pipDownload(web, four.slice(0, 1), urls), "pip download x1");
-      row(`bundle 4 targets, ${label}`, wbBundle(web, four, urls), pipDownload(web, four, urls), "pip download x4");
+      row(`bundle 1 target, ${label}`, await wbBundle(web, four.slice(0, 1), urls), await pipDownload(web, four.slice(0, 1), urls), "pip download x1");
+      row(`bundle 4 targets, ${label}`, await wbBundle(web, four, urls), await pipDownload(web, four, urls), "pip download x4");
     }
 
     process.stderr.write("install\n");
     const urls = await indexUrls(0);
     const out = fresh("install-bundle");
-    execFileSync(process.execPath, [cli, "bundle", "-r", web, "--target", "manylinux_2_28_x86_64@3.11", "--index-url", urls[0]!, ...urls.slice(1).flatMap((u) => ["--extra-index-url", u]), "--format", "dir", "--out", out, "--quiet", "--no-progress", "--cache-dir", join(work, "wb-cache")], { env: { ...process.env, ...wbEnv } });
+    await execFileAsync(process.execPath, [cli, "bundle", "-r", web, "--target", "manylinux_2_28_x86_64@3.11", "--index-url", urls[0]!, ...urls.slice(1).flatMap((u) => ["--extra-index-url", u]), "--format", "dir", "--out", out, "--quiet", "--no-progress", "--cache-dir", join(work, "wb-cache")], { env: { ...process.env, ...wbEnv } });
     const bundleDir = join(out, readdirSync(out)[0]!);
     const wheels = join(bundleDir, "wheels");
     const pipVenv = join(work, "pip-venv");
     for (const compile of [true, false]) {
       rmSync(pipVenv, { recursive: true, force: true });
       execFileSync(python, ["-m", "venv", pipVenv]);
-      const ours = measure([python, join(bundleDir, "install.py"), fresh("ours") + "/app", ...(compile ? [] : ["--no-compile"])]);
-      const pip = measure([join(pipVenv, "bin", "python"), "-m", "pip", "install", "-q", "--no-index", "--find-links", wheels, "-r", join(bundleDir, "requirements.txt"), ...(compile ? [] : ["--no-compile"])], pipEnv);
+      const ours = await measure([python, join(bundleDir, "install.py"), fresh("ours") + "/app", ...(compile ? [] : ["--no-compile"])]);
+      const pip = await measure([join(pipVenv, "bin", "python"), "-m", "pip", "install", "-q", "--no-index", "--find-links", wheels, "-r", join(bundleDir, "requirements.txt"), ...(compile ? [] : ["--no-compile"])], pipEnv);
       row(`install ${compile ? "with" : "without"} bytecode`, ours, pip, "pip install --no-index");
     }
-    const extract = measure([python, "-c", "import sys,zipfile,glob\nfor w in glob.glob(sys.argv[1]+'/*.whl'): zipfile.ZipFile(w).extractall(sys.argv[2])", wheels, fresh("extract")]);
-    const oursNoCompile = measure([python, join(bundleDir, "install.py"), fresh("ours2") + "/app", "--no-compile"]);
+    const extract = await measure([python, "-c", "import sys,zipfile,glob\nfor w in glob.glob(sys.argv[1]+'/*.whl'): zipfile.ZipFile(w).extractall(sys.argv[2])", wheels, fresh("extract")]);
+    const oursNoCompile = await measure([python, join(bundleDir, "install.py"), fresh("ours2") + "/app", "--no-compile"]);
     row("install (no compile) vs plain unzip", oursNoCompile, extract, "zipfile extractall");
 
     const torchDir = mirror.findLinks.find((d) => existsSync(d) && readdirSync(d).some((f) => f.startsWith("torch-")));
     if (torchDir) {
       process.stderr.write("peak memory with a >100 MB wheel\n");
       const set = join(root, "bench", "sets", "torch.txt");
-      const ours = wbBundle(set, ["manylinux_2_28_x86_64@3.11"], urls, ["--find-links", torchDir]);
-      const pip = pipDownload(set, ["manylinux_2_28_x86_64@3.11"], urls, ["--find-links", torchDir]);
+      const ours = await wbBundle(set, ["manylinux_2_28_x86_64@3.11"], urls, ["--find-links", torchDir]);
+      const pip = await pipDownload(set, ["manylinux_2_28_x86_64@3.11"], urls, ["--find-links", torchDir]);
       row("bundle torch-cpu set (RSS)", ours, pip, "pip download x1");
     } else process.stderr.write("peak memory: skipped (no torch wheel in the mirror's find-links)\n");
   } finally {

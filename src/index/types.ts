@@ -8,7 +8,8 @@ export interface SourceInfo {
   name: string;
   /** Redacted URL (or path) of the source. */
   url: string;
-  kind: "index" | "find-links";
+  /** "lock" and "direct" are files named by a pylock.toml or a wheel URL/path in requirements. */
+  kind: "index" | "find-links" | "lock" | "direct";
 }
 
 export interface IndexFile {

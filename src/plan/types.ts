@@ -5,25 +5,15 @@
  */
 import type { Requirement } from "../pypa/requirement.js";
 import type { Target } from "../targets/target.js";
+import type { IndexFile, SourceInfo } from "../index/types.js";
 
-/** One file of a project as an index (or a lock) lists it. Structurally an index/sources IndexFile. */
-export interface CandidateFile {
-  filename: string;
-  url: string;
-  displayUrl: string;
-  hashes: Record<string, string>;
-  requiresPython?: string;
-  yanked: false | string;
-  coreMetadata: false | true | Record<string, string>;
-  size?: number;
-  uploadTime?: string;
-  source: { name: string; url: string; kind: string };
-}
+/** One file of a project as an index, a find-links source, a lock or a direct reference lists it. */
+export type CandidateFile = IndexFile;
 
 export interface ProjectFiles {
   name: string;
   files: CandidateFile[];
-  source: { name: string; url: string; kind: string };
+  source: SourceInfo;
 }
 
 export interface PlanSource {

@@ -17,6 +17,7 @@
 import { readFile } from "node:fs/promises";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { parse, TomlError } from "smol-toml";
+import { editDistance } from "../util/edit-distance.js";
 import { WbError } from "../errors.js";
 import { canonicalizeName } from "../pypa/names.js";
 import { isValidVersion } from "../pypa/versions.js";
@@ -281,20 +282,9 @@ function nearest(key: string, known: readonly string[]): string | undefined {
   let best: string | undefined;
   let bestD = 3;
   for (const k of known) {
-    const d = norm(k) === norm(key) ? 0 : distance(key, k);
+    const d = norm(k) === norm(key) ? 0 : editDistance(key, k);
     if (d < bestD) [best, bestD] = [k, d];
   }
   return best;
 }
 
-function distance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min((prev[j] ?? 0) + 1, (cur[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = cur;
-  }
-  return prev[b.length] ?? 0;
-}

@@ -17,6 +17,7 @@
  * version), and `<arch>-manylinux2014` / `<arch>-manylinux_2_<N>` as named. uv's Android, iOS and
  * Pyodide targets are not supported: a bundle installs into a venv.
  */
+import { editDistance } from "../util/edit-distance.js";
 
 export interface TargetAlias {
   alias: string;
@@ -82,17 +83,6 @@ export function lookupAlias(name: string): TargetAlias | undefined {
   return BY_NAME.get(name.toLowerCase());
 }
 
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min((prev[j] ?? 0) + 1, (cur[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = cur;
-  }
-  return prev[b.length] ?? 0;
-}
 
 /** The closest alias to a mistyped name, when one is close enough to be a plausible typo. */
 export function suggestAlias(name: string): string | undefined {

@@ -41,23 +41,9 @@ export interface BundleSpec {
   formatVersion?: string;
 }
 
-export interface ManifestFile {
-  path: string;
-  sha256: string;
-  size: number;
-  executable?: boolean;
-}
 
-export interface ManifestPackage {
-  name: string;
-  version: string;
-  filename: string;
-  path: string;
-  sha256: string;
-  size: number;
-  requested: boolean;
-  index: string;
-}
+export type { ManifestFile, ManifestPackage } from "../../src/bundle/manifest.js";
+import type { ManifestFile, ManifestPackage } from "../../src/bundle/manifest.js";
 
 export interface Manifest {
   formatVersion: string;

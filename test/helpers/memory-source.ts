@@ -13,7 +13,7 @@ export interface Dist {
   uploadTime?: string;
 }
 
-const src = { name: "fixture", url: "http://127.0.0.1/simple/", kind: "index" };
+const src = { name: "fixture", url: "http://127.0.0.1/simple/", kind: "index" as const };
 
 export function memorySource(dists: Dist[]): PlanSource & { metadataReads: string[] } {
   const metadataReads: string[] = [];

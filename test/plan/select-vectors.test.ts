@@ -22,7 +22,7 @@ const data = JSON.parse(readFileSync(new URL("../../fixtures/vectors/selection.j
   cases: Case[];
 };
 
-const source = { name: "fixture", url: "http://127.0.0.1/simple/", kind: "index" };
+const source = { name: "fixture", url: "http://127.0.0.1/simple/", kind: "index" as const };
 function project(name: string): ProjectFiles {
   const files: CandidateFile[] = data.projects[name]!.map((f) => ({
     filename: f.filename,

@@ -6,7 +6,7 @@ import { planToPylock, targetMarker } from "../../src/plan/to-pylock.js";
 import { parseTarget } from "../../src/targets/parse-target.js";
 import type { Plan, PlannedPackage } from "../../src/plan/types.js";
 
-const src = { name: "pypi", url: "https://pypi.example/simple/", kind: "index" };
+const src = { name: "pypi", url: "https://pypi.example/simple/", kind: "index" as const };
 function pkg(name: string, version: string, filename: string, sha: string): PlannedPackage {
   return {
     name,
