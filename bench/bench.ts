@@ -115,7 +115,7 @@ async function main(): Promise<void> {
     return urls;
   };
   const web = join(root, "bench", "sets", "web.txt");
-  const four = ["manylinux_2_17_x86_64@3.11", "manylinux_2_28_x86_64@3.11", "manylinux_2_31_x86_64@3.11", "manylinux_2_34_x86_64@3.11"];
+  const four = ["manylinux_2_28_x86_64@3.11", "manylinux_2_31_x86_64@3.11", "manylinux_2_34_x86_64@3.11", "manylinux_2_39_x86_64@3.11"];
   try {
     for (const delay of [0, 20]) {
       const urls = await indexUrls(delay);
@@ -147,8 +147,9 @@ async function main(): Promise<void> {
     if (torchDir) {
       process.stderr.write("peak memory with a >100 MB wheel\n");
       const set = join(root, "bench", "sets", "torch.txt");
-      const ours = await wbBundle(set, ["manylinux_2_28_x86_64@3.11"], urls, ["--find-links", torchDir]);
-      const pip = await pipDownload(set, ["manylinux_2_28_x86_64@3.11"], urls, ["--find-links", torchDir]);
+      // Only the primary index + find-links: the extra index has a CUDA torch, which would win (first source that has it).
+      const ours = await wbBundle(set, ["manylinux_2_28_x86_64@3.11"], urls.slice(0, 1), ["--find-links", torchDir]);
+      const pip = await pipDownload(set, ["manylinux_2_28_x86_64@3.11"], urls.slice(0, 1), ["--find-links", torchDir]);
       row("bundle torch-cpu set (RSS)", ours, pip, "pip download x1");
     } else process.stderr.write("peak memory: skipped (no torch wheel in the mirror's find-links)\n");
   } finally {
@@ -162,6 +163,7 @@ async function main(): Promise<void> {
   process.stdout.write(`\n${table}\n\nmachine: ${machine}\n`);
   if (process.argv.includes("--write")) {
     writeFileSync(join(root, "bench", "last-run.md"), `${table}\n\nmachine: ${machine}\ndate: ${new Date().toISOString()}\n`);
+    process.stderr.write("wrote bench/last-run.md; copy the table into bench/RESULTS.md with the notes\n");
   }
 }
 
