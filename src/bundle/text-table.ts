@@ -7,14 +7,4 @@ export function table(rows: string[][], indent = ""): string {
 }
 
 /** SI units, one decimal: 512 B, 12.3 kB, 4.0 MB. */
-export function formatBytes(n: number): string {
-  if (n < 1000) return `${n} B`;
-  const units = ["kB", "MB", "GB", "TB"];
-  let v = n / 1000;
-  let i = 0;
-  while (v >= 1000 && i < units.length - 1) {
-    v /= 1000;
-    i++;
-  }
-  return `${v.toFixed(1)} ${units[i]}`;
-}
+export { formatBytes } from "../util/format-bytes.js";

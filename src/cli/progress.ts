@@ -10,6 +10,10 @@
 import cliProgress from "cli-progress";
 import type { Output } from "../context.js";
 import type { Reporter } from "../download/reporter.js";
+import { formatBytes as formatSize } from "../util/format-bytes.js";
+
+/** IEC units for transfers: 3.5 KiB, 183 MiB. */
+export const formatBytes = (n: number): string => formatSize(n, 1024);
 
 export interface ProgressOptions {
   stderr: Output;
@@ -22,17 +26,6 @@ export interface ProgressOptions {
   now?: () => number;
 }
 
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ["KiB", "MiB", "GiB", "TiB"];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v >= 100 ? v.toFixed(0) : v.toFixed(1)} ${units[i]}`;
-}
 
 function formatEta(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0) return "--";

@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { WbError } from "../../src/errors.js";
 import { parsePylock, writePylock, type Pylock } from "../../src/pypa/pylock.js";
+import { errorOf } from "../helpers/error-of.js";
 
 const dir = join(import.meta.dirname, "../../fixtures/pylock");
 const read = (rel: string) => readFileSync(join(dir, rel), "utf8");
@@ -25,15 +25,6 @@ const oracle = JSON.parse(read("oracle.json")) as { packaging: string; files: Re
 /** Where wheelbarrow is deliberately stricter than packaging.pylock. */
 const STRICTER = new Set(["bad/hash-not-hex.toml"]);
 
-function errorOf(fn: () => unknown): WbError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(WbError);
-    return e as WbError;
-  }
-  throw new Error("expected an error");
-}
 
 describe("parsePylock agrees with packaging.pylock (fixtures/pylock/oracle.json)", () => {
   const files = Object.entries(oracle.files);

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { WbError, WbErrorList } from "../../src/errors.js";
+import { WbErrorList } from "../../src/errors.js";
 import { fsReader } from "../../src/io/read-requirements.js";
 import {
   decodeRequirementsBytes,
@@ -14,6 +14,7 @@ import {
   type ParsedRequirements,
 } from "../../src/pypa/requirements-txt.js";
 import { parseOptionTokens, splitLines } from "../../src/pypa/requirements-txt-lines.js";
+import { errorOf } from "../helpers/error-of.js";
 
 const root = join(import.meta.dirname, "../../fixtures/requirements");
 const oracle = JSON.parse(readFileSync(join(root, "pip-oracle.json"), "utf8")) as {
@@ -45,15 +46,6 @@ function memory(files: Record<string, string | Uint8Array>): FileReader {
   };
 }
 
-function errorOf(fn: () => unknown): WbError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(WbError);
-    return e as WbError;
-  }
-  throw new Error("expected an error");
-}
 
 describe("lexing, as pip's req_file.py does it", () => {
   it("joins continuations and lets a comment line end one (pip test_comments_and_joins)", () => {
