@@ -54,6 +54,18 @@ describe("wheelbarrow bundle", () => {
     expect(list(names[0]!)).not.toContain("winshim");
   }, 120_000);
 
+  it("--offline rebuilds the same bundles from the cache alone, with no request to the index", async () => {
+    const before = server.requests.length;
+    const r = await runCli([...bundleArgs(join(dir, "offline"), join(dir, "cache-a")), "--offline"]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(server.requests.length).toBe(before);
+    for (const n of readdirSync(join(dir, "a"))) expect(readFileSync(join(dir, "offline", n)).equals(readFileSync(join(dir, "a", n)))).toBe(true);
+    const cold = await runCli([...bundleArgs(join(dir, "offline-cold"), join(dir, "cache-empty")), "--offline"]);
+    expect(cold.code).toBe(1);
+    expect(cold.stderr).toMatch(/^error\[E_NETWORK\]: --offline: the index page of \S+ from http:\/\/127\.0\.0\.1:\d+\/simple\/\S+ is not in the cache/m);
+  }, 120_000);
+
   it("never writes index credentials into a bundle", async () => {
     const withCreds = `${server.url.replace("http://", "http://builder:s3cr3t-t0ken@")}/simple/`;
     const r = await runCli([...bundleArgs(join(dir, "creds"), join(dir, "cache-c"), withCreds), "--format", "dir"]);
