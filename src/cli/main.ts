@@ -93,7 +93,7 @@ export function buildProgram(run: (name: CommandName, args: unknown[], opts: Rec
 
 /** Runs the CLI and returns the exit code; never throws. */
 export async function main(argv: string[], ctx: Context = processContext()): Promise<number> {
-  ctx.makeReporter ??= (o) => createReporter({ stderr: ctx.stderr, ...o, progress: o.progress && !ctx.env["NO_PROGRESS"] });
+  ctx.makeReporter ??= (o) => createReporter({ stderr: ctx.stderr, ...o });
   let exitCode = 0;
   const program = buildProgram(async (name, args, opts) => {
     exitCode = await commandTable[name](args, opts, ctx);
