@@ -9,10 +9,8 @@ import { copyFileSync, createReadStream, existsSync, mkdirSync, readFileSync, st
 import { createServer, type Server } from "node:http";
 import { join, normalize, sep } from "node:path";
 import type { BuiltWheel } from "../../test/helpers/wheel-builder.js";
+import { parseWheelFilename } from "../../src/pypa/wheel-filename.js";
 
-function canonical(name: string): string {
-  return name.toLowerCase().replace(/[-_.]+/g, "-");
-}
 
 function escapeHtml(s: string): string {
   return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
@@ -22,7 +20,7 @@ export function writeStaticIndex(wheels: BuiltWheel[], root: string): void {
   const byProject = new Map<string, BuiltWheel[]>();
   mkdirSync(join(root, "files"), { recursive: true });
   for (const w of wheels) {
-    const project = canonical(w.filename.split("-")[0]!);
+    const project = parseWheelFilename(w.filename).canonicalName;
     byProject.set(project, [...(byProject.get(project) ?? []), w]);
     copyFileSync(w.path, join(root, "files", w.filename));
     writeFileSync(join(root, "files", `${w.filename}.metadata`), w.metadata);

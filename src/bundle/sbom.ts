@@ -11,6 +11,7 @@
  * Deterministic: no timestamp, no serial number, explicit bom-refs, sorted lists.
  */
 import * as CDX from "@cyclonedx/cyclonedx-library";
+import { canonicalizeName } from "../pypa/names.js";
 import { parseMetadataHeaders } from "./wheel-metadata.js";
 import { stripCredentials } from "./manifest.js";
 
@@ -38,7 +39,7 @@ function pct(s: string): string {
 }
 
 export function pypiPurl(p: { name: string; version: string; filename: string; index: string }): string {
-  const name = p.name.toLowerCase().replace(/[-_.]+/g, "-");
+  const name = canonicalizeName(p.name);
   const q: [string, string][] = [["file_name", p.filename]];
   const index = stripCredentials(p.index);
   if (index && !PYPI.test(index)) q.push(["repository_url", index]);

@@ -8,6 +8,7 @@ import { pathToFileURL } from "node:url";
 import { WbError } from "../errors.js";
 import { parsePylock } from "../pypa/pylock.js";
 import { parseRequirement } from "../pypa/requirement.js";
+import { filenameFromUrl, parseWheelFilename, type WheelFilename } from "../pypa/wheel-filename.js";
 import { parseRequirementsFile, type ParsedRequirements, type ReqLine } from "../pypa/requirements-txt.js";
 import { fsReader } from "../io/read-requirements.js";
 import type { CandidateFile, InputRequirement } from "../plan/types.js";
@@ -70,16 +71,20 @@ function toInput(line: ReqLine, cwd: string): InputRequirement | null {
   if (line.wheel) {
     // A direct wheel reference: pin the project to exactly that file.
     const url = line.wheel.url ?? pathToFileURL(line.wheel.path!).href;
-    const filename = decodeURIComponent(new URL(url).pathname.split("/").pop() ?? "");
-    const m = /^([^-]+)-([^-]+)-/.exec(filename);
-    if (!m) throw new WbError("E_REQUIREMENTS", `${o}: not a wheel file name: ${filename}`, { details: { file: line.source.file, line: line.source.line } });
+    const filename = filenameFromUrl(url);
+    let wheel: WheelFilename;
+    try {
+      wheel = parseWheelFilename(filename);
+    } catch (e) {
+      throw new WbError("E_REQUIREMENTS", `${o}: not a wheel file name: ${filename}: ${(e as Error).message}`, { details: { file: line.source.file, line: line.source.line } });
+    }
     const hashes: Record<string, string> = {};
     for (const h of line.hashes) {
       const [alg, hex] = h.split(":");
       if (alg && hex) hashes[alg] = hex;
     }
     const file: CandidateFile = { filename, url, displayUrl: url, hashes, yanked: false, coreMetadata: false, source: { name: "direct", url: o, kind: "direct" } };
-    return { requirement: parseRequirement(`${m[1]}==${m[2]}`), hashes: line.hashes, origin: o, files: [file] };
+    return { requirement: parseRequirement(`${wheel.canonicalName}==${wheel.version}`), hashes: line.hashes, origin: o, files: [file] };
   }
   return null;
 }
@@ -99,9 +104,9 @@ function loadPylock(path: string, cwd: string): LoadedInputs {
     const archive = pkg.archive as { url?: string; path?: string; hashes?: Record<string, string>; size?: number } | undefined;
     const archiveRef = archive?.url ?? archive?.path;
     if (pkg.wheels.length === 0 && archive && archiveRef && /\.whl$/i.test(archiveRef.split(/[?#]/)[0]!)) {
-      const name = decodeURIComponent(archiveRef.split(/[?#]/)[0]!.split("/").pop()!);
+      const name = filenameFromUrl(archiveRef);
       pkg.wheels = [{ name, url: archive.url, path: archive.path, hashes: archive.hashes ?? {}, size: archive.size }];
-      pkg.version ??= name.split("-")[1];
+      pkg.version ??= parseWheelFilename(name).version;
     }
     if (!pkg.version) throw new WbError("E_NOT_PINNED", `${path}: package ${pkg.name} has no version`, { hint: "a bundle needs exact versions" });
     if (pkg.wheels.length === 0) {
@@ -110,7 +115,7 @@ function loadPylock(path: string, cwd: string): LoadedInputs {
     const files: CandidateFile[] = pkg.wheels.map((w) => {
       const url = w.url ?? pathToFileURL(resolve(base, w.path ?? w.name)).href;
       return {
-        filename: w.name ?? decodeURIComponent(new URL(url).pathname.split("/").pop() ?? ""),
+        filename: w.name ?? filenameFromUrl(url),
         url,
         displayUrl: w.url ?? w.path ?? url,
         hashes: Object.fromEntries(Object.entries(w.hashes).map(([k, v]) => [k.toLowerCase(), v.toLowerCase()])),

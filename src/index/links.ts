@@ -4,9 +4,8 @@
  * and whether the file belongs to a given project (canonical names; sdists by the canonical
  * `name-` prefix of their stem followed by a valid version, as pip does).
  */
-import { canonicalizeName } from "../pypa/names.js";
 import { isValidVersion } from "../pypa/versions.js";
-import { filenameFromUrl, isSdistFilename, isWheelFilename, parseWheelFilename } from "../pypa/wheel-filename.js";
+import { filenameFromUrl, isSdistFilename, isWheelFilename, parseWheelFilename, sdistVersion } from "../pypa/wheel-filename.js";
 import type { HtmlPage } from "./parse-html.js";
 import type { IndexFile, SourceInfo } from "./types.js";
 
@@ -28,12 +27,6 @@ export function splitHashFragment(url: string): { url: string; hashes: Record<st
 }
 
 /** Length of the prefix of `stem` whose canonical form is `project` (then a "-"), or null. */
-function stemNameLength(stem: string, project: string): number | null {
-  for (let i = 1; i < stem.length; i++) {
-    if (stem[i] === "-" && canonicalizeName(stem.slice(0, i)) === project) return i;
-  }
-  return null;
-}
 
 /** True when `filename` is a wheel or sdist of the canonical project `project`. */
 export function fileBelongsTo(filename: string, project: string): boolean {
@@ -45,14 +38,9 @@ export function fileBelongsTo(filename: string, project: string): boolean {
     }
   }
   if (isSdistFilename(filename)) {
-    const lower = filename.toLowerCase();
-    const ext = [".tar.gz", ".tar.bz2", ".tar.xz", ".tar.lzma", ".tar.lz", ".tar", ".tgz", ".tbz", ".txz", ".tlz", ".zip"].find((e) => lower.endsWith(e)) ?? "";
-    const stem = filename.slice(0, filename.length - ext.length);
-    // The name part may contain dashes: the rest after the project's name must be a version.
-    const canon = canonicalizeName(stem);
-    if (!canon.startsWith(`${project}-`)) return false;
-    const nameLen = stemNameLength(stem, project);
-    return nameLen !== null && isValidVersion(stem.slice(nameLen + 1));
+    // The rest after the project's name must be a version.
+    const version = sdistVersion(filename, project);
+    return version !== null && isValidVersion(version);
   }
   return false;
 }

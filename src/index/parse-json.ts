@@ -4,18 +4,10 @@
  * entries out. Unknown keys are ignored; a malformed page or file entry is an error naming the
  * page, because a silently dropped file could change which wheel is picked.
  */
+import type { IndexFile } from "./types.js";
 
-export interface JsonFileEntry {
-  filename: string;
-  /** As written: may be relative to the page URL. */
-  url: string;
-  hashes: Record<string, string>;
-  requiresPython?: string;
-  yanked: false | string;
-  coreMetadata: false | true | Record<string, string>;
-  size?: number;
-  uploadTime?: string;
-}
+/** A file entry as the page states it: an IndexFile before its `url` (which may be relative) is resolved and attributed to a source. */
+export type JsonFileEntry = Omit<IndexFile, "displayUrl" | "source">;
 
 export interface JsonPage {
   name?: string;

@@ -9,7 +9,7 @@
 import { WbError } from "../errors.js";
 import { canonicalizeName } from "../pypa/names.js";
 import { satisfies, versionsEqual, isValidSpecifier } from "../pypa/versions.js";
-import { parseWheelFilename, isWheelFilename, isSdistFilename, type WheelFilename } from "../pypa/wheel-filename.js";
+import { parseWheelFilename, isWheelFilename, isSdistFilename, sdistVersion, type WheelFilename } from "../pypa/wheel-filename.js";
 import { pickBestWheel, tagRank } from "../pypa/best-wheel.js";
 import type { Target } from "../targets/target.js";
 import type { CandidateFile, ProjectFiles } from "./types.js";
@@ -40,14 +40,7 @@ export function fileVersion(projectName: string, filename: string): { wheel: Whe
       return { wheel: null, version: null };
     }
   }
-  if (isSdistFilename(filename)) {
-    const stem = filename.replace(/\.(tar\.gz|zip|tar\.bz2|tgz)$/i, "");
-    const canonical = canonicalizeName(projectName);
-    // The name part may itself contain dashes: try every split point, keep the one whose name matches.
-    for (let i = stem.indexOf("-"); i !== -1; i = stem.indexOf("-", i + 1)) {
-      if (canonicalizeName(stem.slice(0, i)) === canonical) return { wheel: null, version: stem.slice(i + 1) };
-    }
-  }
+  if (isSdistFilename(filename)) return { wheel: null, version: sdistVersion(filename, canonicalizeName(projectName)) };
   return { wheel: null, version: null };
 }
 

@@ -171,3 +171,19 @@ export function isSdistFilename(f: string): boolean {
   const lower = f.toLowerCase();
   return SDIST_EXTENSIONS.some((ext) => lower.endsWith(ext) && lower.length > ext.length);
 }
+
+/**
+ * The version part of an sdist file name of the canonical project `project`
+ * (`zope.interface-5.0.tar.gz` -> "5.0"), or null when the name is not that project's. The
+ * name part may itself contain dashes, so every split point is tried. The version is not validated.
+ */
+export function sdistVersion(filename: string, project: string): string | null {
+  const lower = filename.toLowerCase();
+  const ext = [...SDIST_EXTENSIONS].sort((a, b) => b.length - a.length).find((e) => lower.endsWith(e));
+  if (!ext) return null;
+  const stem = filename.slice(0, filename.length - ext.length);
+  for (let i = 1; i < stem.length; i++) {
+    if (stem[i] === "-" && canonicalizeName(stem.slice(0, i)) === project) return stem.slice(i + 1);
+  }
+  return null;
+}

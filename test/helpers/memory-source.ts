@@ -1,6 +1,7 @@
 /** An in-memory PlanSource: projects and METADATA for planner and resolver tests (no I/O). */
 import type { CandidateFile, InputRequirement, PlanSource, ProjectFiles } from "../../src/plan/types.js";
 import { parseRequirement } from "../../src/pypa/requirement.js";
+import { canonicalizeName } from "../../src/pypa/names.js";
 
 export interface Dist {
   name: string;
@@ -20,7 +21,7 @@ export function memorySource(dists: Dist[]): PlanSource & { metadataReads: strin
   const byName = new Map<string, ProjectFiles>();
   const meta = new Map<string, string>();
   for (const d of dists) {
-    const key = d.name.toLowerCase().replace(/[-_.]+/g, "-");
+    const key = canonicalizeName(d.name);
     const filename = `${d.name.replace(/[-.]/g, "_")}-${d.version}-${d.tag ?? "py3-none-any"}.whl`;
     const file: CandidateFile = {
       filename,
