@@ -22,6 +22,9 @@ export const ERROR_CODES = [
   "E_BUNDLE",
   "E_TARGET_MISMATCH",
   "E_INSTALL",
+  "E_NO_SPACE",
+  "E_INTERRUPTED",
+  "E_INTERNAL",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
