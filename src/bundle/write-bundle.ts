@@ -238,29 +238,46 @@ async function planBundle(input: BundleInput, stem: string): Promise<ArchivePlan
 
 async function writeArchive(plan: ArchivePlan, format: "tar.gz" | "zip", tmp: string): Promise<{ size: number; sha256: string }> {
   const out = createWriteStream(tmp, { flags: "wx", mode: 0o644 });
-  const opened = new Promise<void>((res, rej) => {
-    out.once("open", () => res());
-    out.once("error", rej);
+  // One listener for the stream's whole life: a write error (a full disk) may come at any time,
+  // and an 'error' event with no listener would crash the process.
+  let failed: Error | null = null;
+  const waiting = new Set<(e: Error) => void>();
+  out.on("error", (e) => {
+    failed ??= e;
+    for (const w of waiting) w(e);
   });
-  await opened;
+  await new Promise<void>((res, rej) => {
+    if (failed) return rej(failed);
+    waiting.add(rej);
+    out.once("open", () => {
+      waiting.delete(rej);
+      res();
+    });
+  });
   const hash = createHash("sha256");
   let size = 0;
   const onChunk = (c: Buffer): Promise<void> =>
     new Promise((res, rej) => {
+      if (failed) return rej(failed);
       hash.update(c);
       size += c.length;
       if (out.write(c)) return res();
-      const onErr = (e: Error): void => rej(e);
-      out.once("error", onErr);
+      waiting.add(rej);
       out.once("drain", () => {
-        out.off("error", onErr);
+        waiting.delete(rej);
         res();
       });
     });
   try {
     await (format === "tar.gz" ? writeTarGz(plan, onChunk) : writeZip(plan, onChunk));
-  } finally {
-    await new Promise<void>((res, rej) => out.end((e?: Error | null) => (e ? rej(e) : res())));
+    await new Promise<void>((res, rej) => {
+      if (failed) return rej(failed);
+      waiting.add(rej);
+      out.end(() => (failed ? rej(failed) : res()));
+    });
+  } catch (e) {
+    out.destroy();
+    throw failed ?? e;
   }
   return { size, sha256: hash.digest("hex") };
 }

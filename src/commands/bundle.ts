@@ -100,7 +100,8 @@ export async function bundleCommand(args: unknown[], flags: Record<string, unkno
       }
     }
     const toFetch = [...requests.values()].filter((r) => !(r.sha256 && session.cache.hasWheel(r.sha256)));
-    const downloads = { path: session.cache.root, what: "the downloads", needed: toFetch.reduce((n, r) => n + (r.size ?? 0), 0) };
+    const known = toFetch.reduce((n, r) => n + (r.size ?? 0), 0);
+    const downloads = { path: session.cache.root, what: "the downloads", needed: known || undefined, atLeast: toFetch.some((r) => r.size === undefined) };
     if (!opts.offline) checkSpace(downloads);
     const paths = await withSpace(downloads, () => downloadAll([...requests.values()], { net: session.net, cache: session.cache, jobs: opts.jobs, offline: opts.offline, reporter: session.reporter }));
     const results = [];

@@ -55,11 +55,13 @@ export interface SpaceNeed {
   what: string;
   /** Bytes the step needs, when known. */
   needed?: number;
+  /** `needed` counts only the files whose size is known. */
+  atLeast?: boolean;
 }
 
 export function spaceError(code: "ENOSPC" | "EDQUOT", need: SpaceNeed, cause?: unknown): WbError {
   const free = freeBytes(need.path);
-  const amounts = [need.needed !== undefined ? `${formatBytes(need.needed)} needed` : null, free !== null ? `${formatBytes(free)} free` : null].filter(Boolean).join(", ");
+  const amounts = [need.needed !== undefined ? `${need.atLeast ? "at least " : ""}${formatBytes(need.needed)} needed` : null, free !== null ? `${formatBytes(free)} free` : null].filter(Boolean).join(", ");
   const why = code === "EDQUOT" ? "the disk quota is exhausted" : "no space left on the device";
   return new WbError("E_NO_SPACE", `${why} writing ${need.what} to ${need.path}${amounts ? ` (${amounts})` : ""}`, {
     hint: [
@@ -81,7 +83,8 @@ export function noSpaceError(e: unknown, need?: SpaceNeed): WbError | null {
 }
 
 /** Refuse before starting when the file system holding `need.path` has less than needed. */
-export function checkSpace(need: SpaceNeed & { needed: number }): void {
+export function checkSpace(need: SpaceNeed): void {
+  if (!need.needed) return;
   const free = freeBytes(need.path);
   if (free !== null && free < need.needed) throw spaceError("ENOSPC", need);
 }
