@@ -20,6 +20,7 @@ export const ERROR_CODES = [
   "E_TLS",
   "E_AUTH",
   "E_BUNDLE",
+  "E_SIGNATURE",
   "E_TARGET_MISMATCH",
   "E_INSTALL",
   "E_NO_SPACE",

@@ -30,7 +30,8 @@ import { writeTarGz } from "./archive-tar.js";
 import { writeZip } from "./archive-zip.js";
 import { withDirectories, type BundleFileEntry, type ArchivePlan } from "./entries.js";
 import { hashBytes } from "./hash-file.js";
-import { FORMAT_VERSION, MANIFEST_NAME, SUMS_NAME, serializeManifest, stripCredentials, type ManifestFile, type TargetInfo } from "./manifest.js";
+import { publicUrl } from "../text/redact-url.js";
+import { FORMAT_VERSION, MANIFEST_NAME, SUMS_NAME, serializeManifest, type ManifestFile, type TargetInfo } from "./manifest.js";
 import { formatRequirements } from "./requirements-out.js";
 import { buildSbom } from "./sbom.js";
 import { formatSha256Sums } from "./sha256sums.js";
@@ -175,7 +176,7 @@ export function bundlePylock(input: BundleInput): string {
     packages: input.packages.map((p) => ({
       name: canonicalizeName(p.name),
       version: p.version,
-      index: stripCredentials(p.index),
+      index: publicUrl(p.index),
       wheels: [{ name: p.filename, path: `wheels/${p.filename}`, hashes: { sha256: p.sha256 }, size: p.size }],
       tool: { wheelbarrow: { requested: p.requested } },
     })),
