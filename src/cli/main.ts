@@ -6,7 +6,7 @@
 import { Command, CommanderError, Option } from "commander";
 import { processContext, type Context } from "../context.js";
 import { WbError, isWbError } from "../errors.js";
-import { redactUrlsInText } from "../net/redact.js";
+import { redactUrlsInText } from "../text/redact-url.js";
 import { noSpaceError } from "../commands/no-space.js";
 import { removeTrackedTemps } from "../store/temp-files.js";
 import { TOOL_NAME, TOOL_VERSION } from "../version.js";
