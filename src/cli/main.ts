@@ -185,6 +185,8 @@ export function installProcessHandlers(argv: string[], ctx: Context): void {
     if (exiting) return;
     exiting = true;
     removeTrackedTemps();
+    // progress bars hide the cursor and are not stopped on this path: show it again, on a new line
+    if (ctx.stderr.isTTY) ctx.stderr.write("\x1b[?25h\n");
     const code = reportError(e, ctx, report);
     process.exit(code);
   };
