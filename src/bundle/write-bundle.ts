@@ -402,9 +402,9 @@ export function discardStaged(staged: StagedBundle[]): void {
  * after; if a rename fails, the bundles already published by this call are taken back.
  */
 export function publishBundles(staged: StagedBundle[]): void {
-  for (const s of staged) checkReplaceable(s.outDir, s.stem, s.format);
   const published: { s: StagedBundle; old: string | null }[] = [];
   try {
+    for (const s of staged) checkReplaceable(s.outDir, s.stem, s.format);
     for (const s of staged) {
       let old: string | null = null;
       if (s.format === "dir" && existsSync(s.path)) {
