@@ -845,17 +845,20 @@ class WheelSource:
         """A member's bytes, read in chunks; E_BUNDLE past `limit` or past its declared size, so a
         member that inflates far beyond its header never takes more than a chunk of memory."""
         out, size = [], 0
-        with self.zip.open(info) as f:
-            while True:
-                chunk = f.read(CHUNK)
-                if not chunk:
-                    break
-                size += len(chunk)
-                if size > info.file_size:
-                    raise self.oversized(info)
-                if size > limit:
-                    raise bundle_error("%s: %s is larger than %d bytes" % (self.filename, info.filename, limit))
-                out.append(chunk)
+        try:
+            with self.zip.open(info) as f:  # zipfile stops at the declared size (and fails its CRC)
+                while True:
+                    chunk = f.read(CHUNK)
+                    if not chunk:
+                        break
+                    size += len(chunk)
+                    if size > info.file_size:
+                        raise self.oversized(info)
+                    if size > limit:
+                        raise bundle_error("%s: %s is larger than %d bytes" % (self.filename, info.filename, limit))
+                    out.append(chunk)
+        except (zipfile.BadZipFile, zlib.error, EOFError) as e:
+            raise bundle_error("%s: %s is damaged: %s" % (self.filename, info.filename, e))
         return b"".join(out)
 
     def _text(self, name):
@@ -1003,7 +1006,7 @@ class VenvDestination:
         fd = self._open(path, executable, source.filename)
         out = open(fd, "wb") if fd is not None else None
         try:
-            with source.zip.open(info) as src:
+            with source.zip.open(info) as src:  # zipfile itself stops at the declared size (CRC)
                 while True:
                     if self.cancel.is_set():
                         raise Cancelled()
@@ -1048,6 +1051,13 @@ class InstalledDist:
 def install_wheel(source, dest, package):
     """Install one wheel into `dest`; returns its InstalledDist (RECORD is written later, after
     bytecode compilation). Mirrors pypa/installer's install(source, destination, metadata)."""
+    try:
+        return _install_wheel(source, dest, package)
+    except (zipfile.BadZipFile, zlib.error, EOFError) as e:
+        raise bundle_error("%s is damaged: %s" % (source.filename, e))
+
+
+def _install_wheel(source, dest, package):
     rows, sources = [], []
     for info, scheme, parts in source.members():
         if dest.cancel.is_set():
@@ -1492,7 +1502,8 @@ def os_error(e, context):
                             ["free space there (old releases: `python3 DEST/install.py prune DEST`), then run the installer again"], path=path)
     if e.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         error = permission_error(path, "write to")
-        error.message += " (%s)" % context
+        if context:
+            error.message += " (%s)" % context
         return error
     return InstallError("E_INSTALL", "%s%s %s; the current release is unchanged" % (e.strerror or e, " (%s)" % path if path else "", context),
                         ["fix the cause above and run the installer again"])
