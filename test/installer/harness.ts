@@ -40,7 +40,8 @@ export const PYENV_VERSIONS = ["3.8.18", "3.9.18", "3.10.13", "3.11.7", "3.12.1"
 /** pyenv's python for a version, or null when it is not installed here. */
 export function pyenvPython(version: string): Python | null {
   const root = pyenvRoot();
-  const p = root ? probe(join(root, "versions", version, "bin", "python3")) : null;
+  const bin = root ? join(root, "versions", version, "bin") : null;
+  const p = bin ? (probe(join(bin, "python3")) ?? probe(join(bin, "python"))) : null; // 2.7 has no python3
   return p ? { ...p, label: `pyenv ${version}` } : null;
 }
 
