@@ -22,7 +22,7 @@ let n = 0;
 
 beforeAll(async () => {
   mkdirSync(tools);
-  for (const t of ["dirname", "sed", "head"]) symlinkSync(`/usr/bin/${t}`, join(tools, t));
+  for (const t of ["dirname", "sed", "head", "tr"]) symlinkSync(`/usr/bin/${t}`, join(tools, t));
   bundle = (await buildBundle({ name: "shop", version: "1.0", target: { platform: "manylinux_2_17_x86_64", python: "3.11" }, wheels: [{ spec: pureWheel() }] }, join(root, "bundle")))
     .dir;
 });
@@ -76,6 +76,20 @@ describe("install.sh", () => {
     );
     const none = sh([], pathWith({}));
     expect(none.stderr.split("\n")[0]).toBe("error[E_TARGET_MISMATCH]: no python found on PATH (looked for python3.11, python3, python)");
+  });
+
+  it("--json prints the error object on stdout when no python is found", () => {
+    const r = sh([join(root, "never"), "--json"], pathWith({}));
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout)).toEqual({
+      ok: false,
+      error: {
+        code: "E_TARGET_MISMATCH",
+        message: "no python found on PATH (looked for python3.11, python3, python)",
+        hints: ["install Python 3.11 (the package is usually named python3.11), then run ./install.sh again", "or name one: ./install.sh --python /path/to/python3.11"],
+      },
+    });
+    expect(r.stderr.split("\n")[0]).toBe("error[E_TARGET_MISMATCH]: no python found on PATH (looked for python3.11, python3, python)");
   });
 
   it.skipIf(!all)("--python PATH and --python=PATH use that interpreter; a bad one is E_USAGE", () => {
