@@ -1,6 +1,6 @@
 /**
  * README.txt of every bundle: for the operator who receives only the archive. Plain ASCII text,
- * 72 columns, no markup: what the bundle is, how to check it, install, upgrade, roll back, and
+ * short lines (80 columns with a short app name), no markup: what the bundle is, how to check it, install, upgrade, roll back, and
  * where state lives. Pure (the bundle writer adds it as a file like any other).
  */
 
@@ -52,11 +52,14 @@ export function operatorReadme(b: OperatorReadmeInput): string {
     "   change to its files; --repair reinstalls it.",
     "",
     "4. ROLL BACK",
-    `   python3 ${dest}/install.py rollback ${dest}       (to the previous release)`,
-    `   python3 ${dest}/install.py rollback ${dest} --to VERSION`,
-    `   python3 ${dest}/install.py releases ${dest}       (what is installed)`,
-    `   python3 ${dest}/install.py verify ${dest}         (drift check)`,
-    `   python3 ${dest}/install.py prune ${dest} --keep 3 (remove old releases)`,
+    `   python3 ${dest}/install.py rollback ${dest}`,
+    "        switches back to the previous release (--to VERSION: another one)",
+    `   python3 ${dest}/install.py releases ${dest}`,
+    "        lists the installed releases and their packages",
+    `   python3 ${dest}/install.py verify ${dest}`,
+    "        checks the current release against what was installed",
+    `   python3 ${dest}/install.py prune ${dest} --keep 3`,
+    "        removes old releases (never the current or the previous one)",
     "",
     "5. SETTINGS AND STATE",
     `   Put KEY=value lines in ${dest}/shared/.env (chmod 600). They are read`,

@@ -133,9 +133,9 @@ HASHES = ("sha256", "sha384", "sha512")  # RECORD hashes we accept: sha256 or st
 TEXT_LIMIT = 16 << 20  # WHEEL, RECORD, entry_points.txt: read at most this much
 # What the bundler accepts for app.name (it names bin/<name> and the venv prompt), app.version
 # (it names releases/<version>-<id>) and a script entry (app/<path>.py).
-APP_NAME_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$")
-VERSION_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._+!-]*[A-Za-z0-9])?$")
-SCRIPT_ENTRY_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_./-]*\.py$")
+APP_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
+VERSION_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
+SCRIPT_ENTRY_RE = re.compile("^[^\\\\\x00-\x1f\x7f]+\\.py$")
 ENTRY_RE = re.compile(r"^([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*):([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)$")
 STOP_SIGNALS = [signal.SIGINT, signal.SIGTERM] + ([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])
 
@@ -657,10 +657,10 @@ class Bundle:
         app = need(m, "app", dict, "")
         self.name = need(app, "name", str, "app.")
         if not APP_NAME_RE.match(self.name):
-            raise bundle_error("manifest.json: app.name %r is not letters, digits, '.', '_' or '-' (as the bundler requires)" % self.name)
+            raise bundle_error("manifest.json: app.name %r is not letters, digits, '.', '_', '+' or '-' (as the bundler requires)" % self.name)
         self.version = need(app, "version", str, "app.")
         if not VERSION_RE.match(self.version):
-            raise bundle_error("manifest.json: app.version %r is not a version (letters, digits, '.', '_', '+', '!', '-')" % self.version)
+            raise bundle_error("manifest.json: app.version %r is not letters, digits, '.', '_', '+' or '-' (as the bundler requires)" % self.version)
         self.entry = need(app, "entry", str, "app.", optional=True)
         state = need(app, "state", list, "app.", optional=True) or []
         self.state = []

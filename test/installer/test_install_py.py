@@ -252,7 +252,7 @@ class ManifestTests(unittest.TestCase):
         self.assertIn("app.name", self.refused(name="shop\nrm -rf /"))
         self.assertIn("app.name", self.refused(name="$(reboot)"))
         self.assertIn("app.version", self.refused(version="1.0;$(id)"))
-        self.assertIn("app.entry", self.refused(entry="run$(id).py"))
+        self.assertIn("app.entry", self.refused(entry="run\x1b[2J.py"))
         self.assertIn("app.state", self.refused(state=["../etc/"]))
         self.assertIn("overlaps", self.refused(state=["media/", "media/x"]))
         self.assertEqual(self.bundle(state=["media/", "db.sqlite3"]).state, ["media/", "db.sqlite3"])

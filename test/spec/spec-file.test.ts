@@ -81,6 +81,9 @@ describe("readSpecFile", () => {
       indexes: [{ name: "internal", url: "https://artifacts.example.com/api/pypi/pypi/simple" }],
       findLinks: [],
       exclude: [],
+      include: [],
+      state: [],
+      withPip: false,
     });
   });
 
@@ -101,6 +104,9 @@ describe("readSpecFile", () => {
       ],
       findLinks: [join(dir, "wheels"), "https://downloads.example/wheels/", "file:///srv/wheels"],
       exclude: ["*.log", "tests/"],
+      include: [],
+      state: [],
+      withPip: false,
       format: "zip",
       out: join(dir, "../dist"),
     });
@@ -120,8 +126,8 @@ describe("readSpecFile", () => {
 
 /** [spec text, message (file name "f.toml"), hint?, does the JSON Schema also reject it?] */
 const BAD: [string, string, string | undefined, boolean][] = [
-  ['[bundle]\nname = "x"\nrequirement = ["r.txt"]\n', "f.toml:3: unknown key 'bundle.requirement'", "did you mean 'bundle.requirements'?; known keys of bundle: name, version, app, entry, requirements, constraints, lock, targets, find-links, exclude, format, out", true],
-  ['[bundle]\nfind_links = ["w"]\n', "f.toml:2: unknown key 'bundle.find_links'", "did you mean 'bundle.find-links'?; known keys of bundle: name, version, app, entry, requirements, constraints, lock, targets, find-links, exclude, format, out", true],
+  ['[bundle]\nname = "x"\nrequirement = ["r.txt"]\n', "f.toml:3: unknown key 'bundle.requirement'", "did you mean 'bundle.requirements'?; known keys of bundle: name, version, app, entry, requirements, constraints, lock, targets, find-links, exclude, include, state, with-pip, format, out", true],
+  ['[bundle]\nfind_links = ["w"]\n', "f.toml:2: unknown key 'bundle.find_links'", "did you mean 'bundle.find-links'?; known keys of bundle: name, version, app, entry, requirements, constraints, lock, targets, find-links, exclude, include, state, with-pip, format, out", true],
   ['[bundel]\nname = "x"\n', "f.toml:1: unknown key 'bundel'", "did you mean 'bundle'?; known keys: bundle, index", true],
   ['[bundle]\n\n[[index]]\nname = "a"\nurl = "https://a.example/simple"\n\n[[index]]\nname = "b"\nURL = "https://b.example/simple"\n', "f.toml:9: unknown key 'index[1].URL'", "did you mean 'index[1].url'?; known keys of index: name, url, projects", true],
   ['[bundle]\nname = "x"\ntargets = [\n', "f.toml:4:1: invalid TOML: invalid value", "see manifests/bundle-spec.schema.json for the spec file's keys", false],
