@@ -236,6 +236,46 @@ describe("the site life cycle", () => {
   });
 });
 
+const PIP_WHEEL = existsSync("/opt/pypi/files") ? readdirSync("/opt/pypi/files").filter((f) => /^pip-\d[^-]*-py3-none-any\.whl$/.test(f)).sort().at(-1) : undefined;
+const systemdAnalyze = existsSync("/usr/bin/systemd-analyze");
+
+describe("operator tools", () => {
+  it.skipIf(!PIP_WHEEL)("a bundle with the pip wheel (--with-pip): the venv's pip lists, shows and checks offline", async () => {
+    const tags = pythonTags(PY.exe);
+    const dir = (await buildBundle({ name: "shop", version: "1.0", target: TARGET, wheels: [...fixtureWheels(tags, PY.version), { file: join("/opt/pypi/files", PIP_WHEEL!) }] }, join(root, "with-pip"))).dir;
+    const dest = join(mkdtempSync(join(root, "pip-")), "shop");
+    expect(runInstaller(PY.exe, dir, [dest, "--no-compile"]).code).toBe(0);
+    const pip = join(dest, "current", "venv", "bin", "pip");
+    const env = { PATH: "/usr/bin:/bin", PIP_NO_INDEX: "1", PIP_DISABLE_PIP_VERSION_CHECK: "1" };
+    const list = run(pip, ["list", "--format=json"], { env });
+    expect(list.code, list.stderr).toBe(0);
+    expect((JSON.parse(list.stdout) as { name: string }[]).map((p) => p.name).sort()).toEqual(["pip", "plat-lib", "pure-lib", "tool-pkg"]);
+    expect(run(pip, ["show", "tool-pkg"], { env }).stdout).toContain("Requires: pure-lib");
+    expect(run(pip, ["check"], { env }).stdout).toBe("No broken requirements found.\n");
+  });
+
+  it("without pip, the venv's pip is a stub that says so (a bare `pip` after activate never runs the host's)", () => {
+    const dest = join(mkdtempSync(join(root, "nopip-")), "shop");
+    expect(runInstaller(PY.exe, v1, [dest, "--no-compile"]).code).toBe(0);
+    const r = run("/bin/sh", ["-c", `. ${join(dest, "current", "venv", "bin", "activate")} && pip list`]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`pip is not installed in this venv (the bundle was built without --with-pip).\nList the installed packages with: python3 ${join(dest, "install.py")} releases ${dest} --json\n`);
+  });
+
+  it.skipIf(!systemdAnalyze)("`install.py unit` prints a unit that systemd-analyze verify accepts, running DEST/bin/<name> in DEST/current/app", () => {
+    const dest = join(mkdtempSync(join(root, "unit-")), "shop");
+    expect(runInstaller(PY.exe, v1, [dest, "--no-compile"]).code).toBe(0);
+    const r = run(PY.exe, [join(dest, "install.py"), "unit", dest]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`\nWorkingDirectory=${join(dest, "current", "app")}\nExecStart=${join(dest, "bin", "shop")}\n`);
+    const unit = join(root, `shop-${process.pid}.service`);
+    writeFileSync(unit, r.stdout);
+    const v = run("systemd-analyze", ["verify", unit]);
+    expect(v.stderr).toBe("");
+    expect(v.code).toBe(0);
+  });
+});
+
 const distro = distroPython();
 const asRoot = process.getuid?.() === 0 && existsSync("/usr/sbin/useradd") && existsSync("/usr/sbin/runuser") && distro?.version === PY.version;
 describe("a non-root app user", () => {
