@@ -103,6 +103,7 @@ if sys.version_info < (3, 8):
 
 import argparse
 import base64
+import collections
 import configparser
 import csv
 import errno
@@ -196,8 +197,19 @@ def record_digest(digest):
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 
+class RecordEntry(collections.namedtuple("RecordEntry", "algo digest size")):
+    """One RECORD row's hash and size: `algo` ("" when the row has no hash), the urlsafe-b64
+    `digest` ("" likewise) and `size` (None when absent). The path is the key it is filed under."""
+
+    __slots__ = ()
+
+    def matches(self, digest, size):
+        """Do this raw digest (of `algo`) and size agree with the row?"""
+        return digest == _b64(self.digest) and self.size in (None, size)
+
+
 def parse_record(text, where):
-    """RECORD text -> {path: (algorithm, urlsafe-b64 digest or "", size or None)}."""
+    """RECORD text -> {path: RecordEntry}."""
     entries = {}
     for row in csv.reader(io.StringIO(text)):
         if not row:
@@ -214,7 +226,7 @@ def parse_record(text, where):
                 raise bundle_error("%s: RECORD hash %r of %s is not sha256 or stronger" % (where, hash_, path))
         if size and not size.isdigit():
             raise bundle_error("%s: RECORD size %r of %s is not a number" % (where, size, path))
-        entries[path] = (algo, digest, int(size) if size else None)
+        entries[path] = RecordEntry(algo, digest, int(size) if size else None)
     return entries
 
 
@@ -767,16 +779,17 @@ class WheelSource:
         self.fd, self.lock = self.raw.fileno(), threading.Lock()
         self.infos = self.zip.infolist()
         names = [i.filename for i in self.infos]
+        problems = []
         for info in self.infos:
             reason = unsafe_reason(info.filename)
             if reason:
-                raise bundle_error("%s holds an unsafe member %r (%s)" % (filename, info.filename, reason),
-                                   "the wheel tries to write outside its install directory: do not install it")
+                problems.append(("%s holds an unsafe member %r (%s)" % (filename, info.filename, reason),
+                                 "the wheel tries to write outside its install directory: do not install it"))
             if stat.S_ISLNK(info.external_attr >> 16):
-                raise bundle_error("%s holds a symlink member %s" % (filename, info.filename),
-                                   "wheels must not contain symlinks: do not install it")
+                problems.append(("%s holds a symlink member %s" % (filename, info.filename), "wheels must not contain symlinks: do not install it"))
         if len(set(names)) != len(names):
-            raise bundle_error("%s lists a member twice" % filename)
+            problems.append(("%s lists a member twice" % filename, None))
+        self._refuse(problems)
         project = canonical_name(filename.split("-")[0])
         tops = {n.split("/")[0] for n in names}
         dist_infos = [t for t in tops if t.endswith(".dist-info")]
@@ -795,10 +808,16 @@ class WheelSource:
         self.root_scheme = "purelib" if fields.get("root-is-purelib", "").lower() == "true" else "platlib"
         self.record = parse_record(self._text("RECORD"), filename)
         unsigned = {self.dist_info + "/" + n for n in ("RECORD", "RECORD.jws", "RECORD.p7s")}
-        for name in names:
-            if not name.endswith("/") and name not in unsigned and not self.record.get(name, ("",))[0]:
-                raise bundle_error("%s: member %s is not listed in RECORD with a hash" % (filename, name),
-                                   "the wheel is broken as published or was altered: rebuild the bundle from a trusted index")
+        self._refuse([("%s: member %s is not listed in RECORD with a hash" % (filename, name),
+                       "the wheel is broken as published or was altered: rebuild the bundle from a trusted index")
+                      for name in names if not name.endswith("/") and name not in unsigned and not self.record.get(name, RecordEntry("", "", None)).algo])
+
+    @staticmethod
+    def _refuse(problems):
+        """One E_BUNDLE naming the first problem and counting the others; all of them in details."""
+        if problems:
+            more = " (and %d more problems)" % (len(problems) - 1) if len(problems) > 1 else ""
+            raise bundle_error(problems[0][0] + more, *[h for h in [problems[0][1]] if h], problems=[m for m, _ in problems])
 
     def read_small(self, info):
         """A member's bytes straight from the archive: one pread of its local header and data, one
@@ -946,13 +965,45 @@ def rewrite_shebang(data, python):
     return shebang(python).encode("utf-8") + b"\n" + rest
 
 
+class PosixScripts:
+    """Launchers for POSIX: console/gui scripts are pip's Python launchers with a shebang."""
+
+    def __init__(self, python):
+        self.python = python
+
+    def entry_point(self, scripts_dir, name, module, attr, gui):
+        return os.path.join(scripts_dir, name), launcher_text(self.python, module, attr).encode("utf-8")
+
+    def beside_data_script(self, path, is_python):
+        return []
+
+
+class WindowsScripts:
+    """Launchers for Windows: `.cmd` shims (no prebuilt .exe launchers), also beside `#!python`
+    scripts from .data/scripts so that they run by name."""
+
+    def __init__(self, python):
+        self.python = python
+
+    def entry_point(self, scripts_dir, name, module, attr, gui):
+        return os.path.join(scripts_dir, name + ".cmd"), cmd_shim_text(module, attr, gui).encode("utf-8")
+
+    def beside_data_script(self, path, is_python):
+        if not is_python():
+            return []
+        data = "@echo off\r\n\"%%~dp0python.exe\" \"%%~dp0%s\" %%*\r\nexit /b %%ERRORLEVEL%%\r\n" % os.path.basename(path)
+        return [(path + ".cmd", data.encode())]
+
+
 class VenvDestination:
     """Writes wheel members and generated files into the venv under construction (pypa/installer's
-    SchemeDictionaryDestination). `schemes` holds temp paths; `python` is the venv's final python."""
+    SchemeDictionaryDestination). `schemes` holds temp paths; `python` is the venv's final python;
+    `scripts` writes the platform's launchers (chosen once, here)."""
 
     def __init__(self, schemes, python_final, cancel):
         self.schemes = schemes  # scheme key -> temp dir
         self.python = python_final
+        self.scripts = (WindowsScripts if WINDOWS else PosixScripts)(python_final)
         self.cancel = cancel
         self.owners = {}  # path -> wheel filename that wrote it
         self.collisions = []  # (path, sha256 digest of the content that found the file there, wheel)
@@ -995,7 +1046,7 @@ class VenvDestination:
         if is_script or info.file_size <= CHUNK:
             data = source.read_small(info)
             digest = hashlib.new(algo, data).digest()
-            if digest != _b64(want) or want_size not in (None, len(data)):
+            if not expected.matches(digest, len(data)):
                 raise self._mismatch(source, info)
             if is_script:
                 data, digest = rewrite_shebang(data, self.python), None
@@ -1024,7 +1075,7 @@ class VenvDestination:
         finally:
             if out:
                 out.close()
-        if h.digest() != _b64(want) or want_size not in (None, size):
+        if not expected.matches(h.digest(), size):
             raise self._mismatch(source, info)
         if out is None:
             self.collisions.append((path, h256.digest(), source.filename))
@@ -1070,16 +1121,11 @@ def _install_wheel(source, dest, package):
         rows.append((path, hash_, size))
         if scheme in ("purelib", "platlib") and path.endswith(".py"):
             sources.append(path)
-        if WINDOWS and scheme == "scripts" and _is_python_script(source, info):
-            shim = path + ".cmd"
-            data = ("@echo off\r\n\"%%~dp0python.exe\" \"%%~dp0%s\" %%*\r\nexit /b %%ERRORLEVEL%%\r\n" % parts[-1]).encode()
-            rows.append((shim,) + dest.write_bytes(shim, data, True, source.filename))
-    scripts_dir = dest.schemes["scripts"]
+        if scheme == "scripts":
+            for extra_path, data in dest.scripts.beside_data_script(path, lambda: _is_python_script(source, info)):
+                rows.append((extra_path,) + dest.write_bytes(extra_path, data, True, source.filename))
     for script, module, attr, gui in source.entry_points():
-        if WINDOWS:
-            path, data = os.path.join(scripts_dir, script + ".cmd"), cmd_shim_text(module, attr, gui).encode("utf-8")
-        else:
-            path, data = os.path.join(scripts_dir, script), launcher_text(dest.python, module, attr).encode("utf-8")
+        path, data = dest.scripts.entry_point(dest.schemes["scripts"], script, module, attr, gui)
         rows.append((path,) + dest.write_bytes(path, data, True, source.filename))
     dist_info_dir = os.path.join(dest.schemes[source.root_scheme], source.dist_info)
     extra = [("INSTALLER", (INSTALLER + "\n").encode())] + ([("REQUESTED", b"")] if package["requested"] else [])

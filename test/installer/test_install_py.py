@@ -454,6 +454,22 @@ class WheelSourceTests(unittest.TestCase):
                       self.error({"demo/__init__.py": b"", "other-1.0.dist-info/WHEEL": self.WHEEL}))
         self.assertIn("Wheel-Version 2.0", self.error(self.base(**{"demo-1.0.dist-info/WHEEL": b"Wheel-Version: 2.0\n"})))
 
+    def test_every_member_problem_is_reported_at_once(self):
+        with self.assertRaises(install.InstallError) as ctx:
+            self.source(self.base(**{"../a.py": b"x", "/abs.py": b"y", "demo/link": b"/etc"}), symlink="demo/link")
+        self.assertEqual(ctx.exception.message, "demo-1.0-py3-none-any.whl holds an unsafe member '../a.py' ('..' component) (and 2 more problems)")
+        self.assertEqual(len(ctx.exception.details["problems"]), 3)
+        with self.assertRaises(install.InstallError) as ctx:
+            self.source(self.base(**{"demo/b.py": b""}), record="demo/__init__.py,,\ndemo-1.0.dist-info/RECORD,,\n")
+        self.assertEqual(sorted(ctx.exception.details["problems"]), sorted("demo-1.0-py3-none-any.whl: member %s is not listed in RECORD with a hash" % n for n in (
+            "demo/__init__.py", "demo/b.py", "demo-1.0.dist-info/METADATA", "demo-1.0.dist-info/WHEEL")))
+
+    def test_record_entries_are_values(self):
+        entry = install.parse_record("a.py,sha256=%s,3\n" % b64(b"abc"), "w")["a.py"]
+        self.assertEqual((entry.algo, entry.size), ("sha256", 3))
+        self.assertTrue(entry.matches(hashlib.sha256(b"abc").digest(), 3))
+        self.assertFalse(entry.matches(hashlib.sha256(b"abd").digest(), 3))
+
     def test_data_dir_rules(self):
         src = self.source(self.base(**{"demo-1.0.data/bogus/x": b"x"}))
         with self.assertRaises(install.InstallError) as ctx:
