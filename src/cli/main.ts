@@ -56,6 +56,9 @@ export function buildProgram(run: (name: CommandName, args: unknown[], opts: Rec
   bundle
     .option("--app <dir>", "application source to ship")
     .option("--exclude <glob>", "exclude from the app (repeatable, .gitignore-style)", collect)
+    .option("--include <glob>", "ship a secret-looking app file (.env, *.pem, *.key, id_rsa*, .netrc) on purpose (repeatable)", collect)
+    .option("--state <path>", "app path kept in DEST/shared across releases, e.g. media/ or db.sqlite3 (repeatable)", collect)
+    .option("--with-pip", "ship the target's pip wheel and install it into the venv")
     .option("--name <name>", "bundle name")
     .option("--version <version>", "bundle version")
     .option("--entry <module:function|script.py>", "what bin/<name> runs after install")
