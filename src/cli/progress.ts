@@ -6,6 +6,11 @@
  *   used at all, so NO_COLOR holds by construction.
  * - Otherwise: plain lines (one per downloaded file and a summary), which CI logs keep readable.
  * - --quiet: warnings only. --verbose: debug lines and cached files too.
+ *
+ * Downloads can also happen outside a batch: while planning, a wheel whose METADATA the index
+ * offers neither as a sidecar nor by Range is downloaded whole into the cache. Those show like any
+ * other download (a bar on a TTY, a line otherwise) as they happen, and when the batch later finds
+ * them in the cache they count in its summary as downloaded in this run, not as cache hits.
  */
 import cliProgress from "cli-progress";
 import type { Output } from "../context.js";
@@ -50,6 +55,11 @@ abstract class BaseReporter implements Reporter {
   protected downloaded = 0;
   protected cachedFiles = 0;
   protected startedAt = 0;
+  protected inBatch = false;
+  /** Files downloaded in this run outside a batch (while planning), by id, with their size. */
+  protected readonly early = new Map<string, number>();
+  /** When the first download outside a batch began. */
+  protected earlyStartedAt?: number;
   protected readonly now: () => number;
 
   constructor(protected readonly o: ProgressOptions) {
@@ -65,7 +75,32 @@ abstract class BaseReporter implements Reporter {
     this.doneBytes = 0;
     this.downloaded = 0;
     this.cachedFiles = 0;
-    this.startedAt = this.now();
+    this.startedAt = this.early.size && this.earlyStartedAt !== undefined ? this.earlyStartedAt : this.now();
+    this.inBatch = true;
+  }
+  /** Call from fileStart: notes when downloads outside a batch began. */
+  protected noteStart(): void {
+    if (!this.inBatch) this.earlyStartedAt ??= this.now();
+  }
+  /**
+   * Counts a finished file; returns what to show: "downloaded" (a new download), "cached" (a
+   * cache hit from an earlier run), or "earlier" (downloaded earlier in this run, shown then).
+   */
+  protected count(id: string, info: { bytes: number; cached: boolean }): "downloaded" | "cached" | "earlier" {
+    if (!this.inBatch) {
+      if (!info.cached) this.early.set(id, info.bytes);
+      return info.cached ? "cached" : "downloaded";
+    }
+    const kind = !info.cached ? "downloaded" : this.early.has(id) ? "earlier" : "cached";
+    if (kind === "cached") this.cachedFiles++;
+    else {
+      this.downloaded++;
+      this.doneBytes += info.bytes;
+    }
+    return kind;
+  }
+  protected endBatch(): void {
+    this.inBatch = false;
   }
   abstract fileStart(id: string, info: { filename: string; size?: number }): void;
   abstract fileProgress(id: string, bytes: number): void;
@@ -92,21 +127,23 @@ abstract class BaseReporter implements Reporter {
 class LineReporter extends BaseReporter {
   override start(info: { files: number; bytes?: number }): void {
     super.start(info);
-    if (!this.o.quiet && info.files > 0) this.line(`fetching ${info.files} file${info.files === 1 ? "" : "s"}${info.bytes !== undefined ? ` (${formatBytes(info.bytes)})` : ""}`);
+    const early = this.early.size ? `; ${this.early.size} downloaded while planning` : "";
+    if (!this.o.quiet && info.files > 0) this.line(`fetching ${info.files} file${info.files === 1 ? "" : "s"}${info.bytes !== undefined ? ` (${formatBytes(info.bytes)}${early})` : early ? ` (${early.slice(2)})` : ""}`);
   }
-  fileStart(): void {}
+  fileStart(): void {
+    this.noteStart();
+  }
   fileProgress(): void {}
-  fileDone(_id: string, info: { filename: string; bytes: number; cached: boolean }): void {
-    if (info.cached) {
-      this.cachedFiles++;
+  fileDone(id: string, info: { filename: string; bytes: number; cached: boolean }): void {
+    const kind = this.count(id, info);
+    if (kind === "cached") {
       if (this.o.verbose && !this.o.quiet) this.line(`cached ${info.filename}`);
-      return;
+    } else if (kind === "downloaded" && !this.o.quiet) {
+      this.line(`downloaded ${info.filename} (${formatBytes(info.bytes)})`);
     }
-    this.downloaded++;
-    this.doneBytes += info.bytes;
-    if (!this.o.quiet) this.line(`downloaded ${info.filename} (${formatBytes(info.bytes)})`);
   }
   finish(): void {
+    this.endBatch();
     const s = this.summary();
     if (s && !this.o.quiet) this.line(s);
   }
@@ -129,9 +166,15 @@ class BarReporter extends BaseReporter {
   }
 
   override start(info: { files: number; bytes?: number }): void {
-    super.start(info);
     this.stopBars();
+    super.start(info);
+    this.cachedBytes = 0;
     if (info.files === 0) return;
+    this.openBars(info.bytes ?? info.files);
+    this.refreshTotal();
+  }
+
+  private openBars(total: number): void {
     this.multi = new cliProgress.MultiBar({
       stream: this.stream() as unknown as NodeJS.WritableStream,
       hideCursor: true,
@@ -141,8 +184,7 @@ class BarReporter extends BaseReporter {
       autopadding: true,
       format: (_opts: unknown, params: { progress: number }, payload: Payload) => `${payload.label} [${bar(params.progress, 24)}] ${payload.text}`,
     });
-    this.total = this.multi.create(info.bytes ?? info.files, 0, { label: "total".padEnd(28), text: "" });
-    this.refreshTotal();
+    this.total = this.multi.create(total, 0, { label: "total".padEnd(28), text: "" });
   }
 
   private transferred(): number {
@@ -153,6 +195,15 @@ class BarReporter extends BaseReporter {
 
   private refreshTotal(): void {
     if (!this.total) return;
+    if (!this.inBatch) {
+      // Downloads while planning: how many files and bytes so far, the total is not known yet.
+      const secs = Math.max(0.001, (this.now() - (this.earlyStartedAt ?? this.now())) / 1000);
+      let got = 0;
+      for (const n of this.early.values()) got += n;
+      for (const b of this.bars.values()) got += b.bytes;
+      this.total.update(0, { label: "planning".padEnd(28), text: `${this.early.size} downloaded ${formatBytes(got)} ${formatBytes(got / secs)}/s` });
+      return;
+    }
     const secs = Math.max(0.001, (this.now() - this.startedAt) / 1000);
     const got = this.transferred();
     const rate = got / secs;
@@ -168,6 +219,8 @@ class BarReporter extends BaseReporter {
   private cachedBytes = 0;
 
   fileStart(id: string, info: { filename: string; size?: number }): void {
+    this.noteStart();
+    if (!this.multi && !this.inBatch) this.openBars(1);
     if (!this.multi) return;
     const label = info.filename.length > 28 ? info.filename.slice(0, 27) + "…" : info.filename.padEnd(28);
     const b = this.multi.create(info.size ?? 1, 0, { label, text: "" });
@@ -191,14 +244,10 @@ class BarReporter extends BaseReporter {
       this.bars.delete(id);
       this.inFlight--;
     }
-    if (info.cached) {
-      this.cachedFiles++;
-      this.cachedBytes += info.bytes;
-    } else {
-      this.downloaded++;
-      this.doneBytes += info.bytes;
-    }
+    if (this.count(id, info) === "cached") this.cachedBytes += info.bytes;
     this.refreshTotal();
+    // Bars opened for downloads while planning close when none is in flight any more.
+    if (!this.inBatch && this.inFlight === 0) this.stopBars();
   }
 
   private stopBars(): void {
@@ -208,10 +257,12 @@ class BarReporter extends BaseReporter {
     this.multi = null;
     this.total = null;
     this.bars.clear();
+    this.inFlight = 0;
   }
 
   finish(): void {
     this.stopBars();
+    this.endBatch();
     const s = this.summary();
     if (s) this.line(s);
   }

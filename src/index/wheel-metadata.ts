@@ -61,11 +61,34 @@ async function fromSidecar(file: IndexFile, deps: IndexDeps): Promise<string> {
   return res.body.toString("utf8");
 }
 
+/**
+ * Whether each origin honours Range, per Net (one run): a server that ignores Range answers the
+ * probe with the whole file, so it is probed once (concurrent probes wait for the first answer)
+ * and every later wheel from it goes straight to the download.
+ */
+const rangeSupport = new WeakMap<object, Map<string, Promise<boolean>>>();
+
 /** METADATA by range requests, or null when the server does not honour Range. */
 async function fromRanges(file: IndexFile, deps: IndexDeps): Promise<string | null> {
-  const tail = await deps.net.get(file.url, { range: { suffix: MIN_FETCH } });
+  let origins = rangeSupport.get(deps.net);
+  if (!origins) rangeSupport.set(deps.net, (origins = new Map()));
+  const origin = new URL(file.url).origin;
+  const known = origins.get(origin);
+  if (known && !(await known)) return null;
+  let settle: (ok: boolean) => void = () => undefined;
+  if (!known) origins.set(origin, new Promise<boolean>((res) => (settle = res)));
+  let tail;
+  try {
+    tail = await deps.net.get(file.url, { range: { suffix: MIN_FETCH } });
+  } catch (e) {
+    if (!known) origins.delete(origin);
+    settle(true); // unknown: let the others try for themselves
+    throw e;
+  }
   const m = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(tail.headers["content-range"] ?? "");
-  if (tail.rangeIgnored || tail.status !== 206 || !m) return null;
+  const honoured = !tail.rangeIgnored && tail.status === 206 && m !== null;
+  settle(honoured);
+  if (!honoured || !m) return null;
   const size = Number(m[3]);
   const reader = new RangeReader(
     size,

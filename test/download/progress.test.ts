@@ -76,4 +76,41 @@ describe("progress", () => {
     expect(s.text()).not.toContain("\x1b[");
     expect(s.text()).toContain("downloaded alpha-1.0-py3-none-any.whl (2.0 MiB)\n");
   });
+
+  it("downloads while planning: a line each, then counted as downloaded (not cached) by the batch", () => {
+    let t = 1000;
+    const s = sink(false);
+    const r = createReporter({ stderr: s.out, progress: true, quiet: false, verbose: false, now: () => (t += 250) });
+    r.fileStart("a", { filename: "alpha-1.0-py3-none-any.whl", size: 2 * 1024 * 1024 });
+    r.fileDone("a", { filename: "alpha-1.0-py3-none-any.whl", bytes: 2 * 1024 * 1024, cached: false });
+    r.start({ files: 2, bytes: 3 * 1024 * 1024 });
+    r.fileDone("a", { filename: "alpha-1.0-py3-none-any.whl", bytes: 2 * 1024 * 1024, cached: true });
+    r.fileDone("b", { filename: "beta-2.0-py3-none-any.whl", bytes: 1024 * 1024, cached: true });
+    r.finish();
+    expect(s.text()).toBe(
+      [
+        "downloaded alpha-1.0-py3-none-any.whl (2.0 MiB)",
+        "fetching 2 files (3.0 MiB; 1 downloaded while planning)",
+        // timed from the first download of the run (t=1250), not the batch, to the summary (t=1500)
+        "2 files: 1 downloaded (2.0 MiB in 0.3 s, 8.0 MiB/s), 1 from the cache",
+        "",
+      ].join("\n"),
+    );
+  });
+
+  it("downloads while planning get bars on a TTY, closed when none is in flight", async () => {
+    const s = sink(true);
+    const r = createReporter({ stderr: s.out, progress: true, quiet: false, verbose: false, columns: 120 });
+    r.fileStart("a", { filename: "alpha-1.0-py3-none-any.whl", size: 2 * 1024 * 1024 });
+    r.fileProgress("a", 1024 * 1024);
+    await new Promise((res) => setTimeout(res, 250));
+    expect(s.text()).toMatch(/planning\s+\[-+\] 0 downloaded 1\.0 MiB /);
+    expect(s.text()).toMatch(/alpha-1\.0-py3-none-any\.whl\s+\[#{12}-{12}\] 1\.0 MiB\/2\.0 MiB/);
+    r.fileDone("a", { filename: "alpha-1.0-py3-none-any.whl", bytes: 2 * 1024 * 1024, cached: false });
+    expect(s.text()).toContain("\x1b[?25h"); // bars stopped, cursor shown again
+    r.start({ files: 1, bytes: 2 * 1024 * 1024 });
+    r.fileDone("a", { filename: "alpha-1.0-py3-none-any.whl", bytes: 2 * 1024 * 1024, cached: true });
+    r.finish();
+    expect(s.text()).toMatch(/1 file: 1 downloaded \(2\.0 MiB in [0-9.]+ s, .*\/s\)\n$/);
+  });
 });
