@@ -103,6 +103,9 @@ export async function fetchProjectPage(indexUrl: string, project: string, deps: 
   return fetchPage(projectUrl(indexUrl, project), deps, ACCEPT, `the index page of ${project}`);
 }
 
+/** The largest project page (HTML or JSON) read; the biggest real ones are a few MiB. */
+export const MAX_PAGE_BYTES = 64 * 1024 * 1024;
+
 /** GET a page through the page cache (revalidated online, used as is offline). */
 export async function fetchPage(url: string, deps: IndexDeps, accept: string, what: string): Promise<CachedPage | null> {
   const key = stripCredentials(url);
@@ -121,7 +124,7 @@ export async function fetchPage(url: string, deps: IndexDeps, accept: string, wh
     if (cached.etag) headers["if-none-match"] = cached.etag;
     if (cached.lastModified) headers["if-modified-since"] = cached.lastModified;
   }
-  const res = await deps.net.get(url, { headers, allowStatus: [304, 404, 410] });
+  const res = await deps.net.get(url, { headers, allowStatus: [304, 404, 410], maxBytes: MAX_PAGE_BYTES, what });
   if (res.status === 304) {
     if (cached) return cached;
     throw new WbError("E_NETWORK", `${deps.net.displayUrl(res.url)} answered 304 Not Modified to a request that was not conditional`, { details: { url: deps.net.displayUrl(res.url) } });

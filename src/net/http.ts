@@ -124,7 +124,8 @@ class LocalWriteError extends Error {
 }
 
 function formatMiB(n: number): string {
-  return n >= 1024 ** 3 && n % 1024 ** 3 === 0 ? `${n / 1024 ** 3} GiB` : `${Math.round(n / 1024 ** 2)} MiB`;
+  if (n >= 1024 ** 3 && n % 1024 ** 3 === 0) return `${n / 1024 ** 3} GiB`;
+  return n >= 1024 ** 2 && n % 1024 ** 2 === 0 ? `${n / 1024 ** 2} MiB` : `${n} bytes`;
 }
 
 /** Thrown by a sink to stop reading a body we do not want (a redirect's, a range-ignoring 200). */

@@ -166,3 +166,22 @@ export function closeDelimited(body: Buffer, piece = 256 * 1024): (socket: impor
     writeAll(socket, body, piece, () => socket.end());
   };
 }
+
+/** An endless body (zeros), sent with `Transfer-Encoding: chunked` until the client hangs up. */
+export function endlessBody(m: Match): FaultHandler & { hits: number } {
+  const h = ((req, res) => {
+    if (!matches(m, req)) return false;
+    h.hits++;
+    res.writeHead(200, { "content-type": "application/octet-stream" });
+    const block = Buffer.alloc(256 * 1024);
+    const pump = (): void => {
+      while (!res.destroyed && res.write(block));
+      if (!res.destroyed) res.once("drain", pump);
+    };
+    res.on("close", () => undefined);
+    pump();
+    return true;
+  }) as FaultHandler & { hits: number };
+  h.hits = 0;
+  return h;
+}
