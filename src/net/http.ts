@@ -203,7 +203,12 @@ function exchange(dispatcher: Dispatcher, opts: Dispatcher.DispatchOptions, onSt
     const fail = (c: Dispatcher.DispatchController, e: unknown): void => {
       decided = e instanceof Decided ? e : new Decided(e);
       settle(decided);
-      c.abort(decided);
+      // Never let anything escape a callback: undici turns a throw into a paused parser.
+      try {
+        c.abort(decided);
+      } catch {
+        // the request is already finished or aborted
+      }
     };
     const handler: Dispatcher.DispatchHandler = {
       onRequestStart() {

@@ -15,7 +15,7 @@ import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findLocalMirror } from "../helpers/mirror.js";
-import { runCli } from "../helpers/run-cli.js";
+import { runCliProcess } from "./cli.js";
 import { startSquid, squidBinary } from "../helpers/squid.js";
 import { testPki } from "../helpers/tls.js";
 import { writeFieldIndex, type FieldSet } from "./index-tree.js";
@@ -54,7 +54,7 @@ async function coldBundles(label: string, indexUrl: string, extra: string[] = []
   for (let run = 1; run <= RUNS; run++) {
     const out = join(dir, `${label}-out-${run}`);
     const cache = join(dir, `${label}-cache-${run}`);
-    const r = await runCli(["bundle", "-r", reqFile, "--name", "field", "--version", "1.0", "--target", "linux-x86_64@3.11", "--index-url", indexUrl, "--out", out, "--cache-dir", cache, "--quiet", ...extra], { env });
+    const r = await runCliProcess(["bundle", "-r", reqFile, "--name", "field", "--version", "1.0", "--target", "linux-x86_64@3.11", "--index-url", indexUrl, "--out", out, "--cache-dir", cache, "--quiet", ...extra], env);
     expect(r.stderr, `${label} run ${run}`).toBe("");
     expect(r.code, `${label} run ${run}: ${r.stderr}`).toBe(0);
     const sums: Record<string, string> = {};
@@ -121,13 +121,13 @@ describe("the machine's real wheel mirror behind python3 -m http.server", () => 
     for (let run = 1; run <= RUNS; run++) {
       const lockFile = join(dir, `real-${run}.toml`);
       const lockCache = join(dir, `real-lock-cache-${run}`);
-      const l = await runCli(["lock", "-r", req, "--target", "manylinux_2_28_x86_64@3.11", "--index-url", indexUrl, "--cache-dir", lockCache, "--quiet", "-o", lockFile]);
+      const l = await runCliProcess(["lock", "-r", req, "--target", "manylinux_2_28_x86_64@3.11", "--index-url", indexUrl, "--cache-dir", lockCache, "--quiet", "-o", lockFile]);
       expect(l.code, `lock run ${run}: ${l.stderr}`).toBe(0);
       locks.push(readFileSync(lockFile, "utf8"));
       rmSync(lockCache, { recursive: true, force: true });
       const out = join(dir, `real-out-${run}`);
       const cache = join(dir, `real-cache-${run}`);
-      const b = await runCli(["bundle", "--lock", lockFile, "--name", "real", "--version", "1.0", "--target", "manylinux_2_28_x86_64@3.11", "--index-url", indexUrl, "--out", out, "--cache-dir", cache, "--quiet"]);
+      const b = await runCliProcess(["bundle", "--lock", lockFile, "--name", "real", "--version", "1.0", "--target", "manylinux_2_28_x86_64@3.11", "--index-url", indexUrl, "--out", out, "--cache-dir", cache, "--quiet"]);
       expect(b.code, `bundle run ${run}: ${b.stderr}`).toBe(0);
       const sums: Record<string, string> = {};
       for (const f of readdirSync(out).sort()) sums[f] = createHash("sha256").update(readFileSync(join(out, f))).digest("hex");
