@@ -447,11 +447,20 @@ export class HttpClient {
 
   private tooLarge(url: string, max: number, what = "the response", declared?: number): WbError {
     const shown = this.display(url);
-    return this.fail("E_NETWORK", `${shown} is larger than the ${formatMiB(max)} allowed for ${what}${declared !== undefined ? ` (it announces ${declared} bytes)` : ""}`, url, ["the server sent far more than such a response ever holds; check the URL, or report it to the index's owner"], { limit: max });
+    return this.fail("E_NETWORK", `${shown} is larger than the ${formatMiB(max)} allowed for ${what}${declared !== undefined ? ` (it ${url.startsWith("file:") ? "has" : "announces"} ${declared} bytes)` : ""}`, url, ["the server sent far more than such a response ever holds; check the URL, or report it to the index's owner"], { limit: max });
   }
 
   private async getFile(url: string, opts: GetOptions): Promise<HttpResponse> {
     const path = fileURLToPath(url);
+    const max = opts.maxBytes ?? DEFAULT_MAX_GET;
+    let tooBig: number | undefined;
+    try {
+      const st = await stat(path);
+      if (!opts.range && st.isFile() && st.size > max) tooBig = st.size;
+    } catch {
+      // reported by the read below
+    }
+    if (tooBig !== undefined) throw this.tooLarge(url, max, opts.what, tooBig);
     try {
       let body = await readFile(path);
       if (opts.range) {

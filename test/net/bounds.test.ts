@@ -166,3 +166,18 @@ open(p,"wb").write(b)`,
     expect(process.memoryUsage().rss - before).toBeLessThan(48 * 1024 * 1024);
   });
 });
+
+describe("file:// pages", () => {
+  it("a local page larger than the cap is refused without reading it", async () => {
+    const { writeFileSync } = await import("node:fs");
+    const { pathToFileURL } = await import("node:url");
+    const p = join(tempDir(), "index.html");
+    writeFileSync(p, "x".repeat(5000));
+    const net = testNet();
+    const e = await rejection(net.get(pathToFileURL(p).toString(), { maxBytes: 4096, what: "a find-links page" }));
+    expect(e.code).toBe("E_NETWORK");
+    expect(e.message).toMatch(/index\.html is larger than the 4096 bytes allowed for a find-links page \(it has 5000 bytes\)$/);
+    expect((await net.get(pathToFileURL(p).toString(), { maxBytes: 5000 })).body.length).toBe(5000);
+    await net.close();
+  });
+});
