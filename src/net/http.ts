@@ -421,11 +421,13 @@ export class HttpClient {
     return this.withRetries(url, async () => {
       const chunks: Buffer[] = [];
       let rangeIgnored = false;
+      let ignoredAt: Opened | undefined;
       const o = await this.fetchFollowing(url, headers, (o) => {
         this.checkStatus(o, url, opts.allowStatus ?? []);
         if (range && o.status === 200) {
           // The whole file instead of the range: do not read it.
           rangeIgnored = true;
+          ignoredAt = o;
           throw CUT;
         }
         const declared = Number(o.headers["content-length"]);
@@ -440,7 +442,7 @@ export class HttpClient {
         if (rangeIgnored && e === CUT) return null;
         throw e;
       });
-      if (o === null) return { status: 200, url: stripCredentials(url), headers: {}, body: Buffer.alloc(0), rangeIgnored: true };
+      if (o === null) return { status: 200, url: ignoredAt!.url, headers: ignoredAt!.headers, body: Buffer.alloc(0), rangeIgnored: true };
       return { status: o.status, url: o.url, headers: o.headers, body: Buffer.concat(chunks) };
     });
   }
