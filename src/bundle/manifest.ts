@@ -14,6 +14,8 @@ import { WbError } from "../errors.js";
 export const FORMAT_VERSION = "1.0.0";
 export const MANIFEST_NAME = "manifest.json";
 export const SUMS_NAME = "SHA256SUMS";
+/** The SSHSIG of SHA256SUMS (signed bundles only; listed in neither record). */
+export const SUMS_SIG_NAME = "SHA256SUMS.sig";
 
 /** The manifest's `target` object (what the lead derives from a Target). */
 export interface TargetInfo {

@@ -29,11 +29,12 @@ import { writeTarGz } from "./archive-tar.js";
 import { writeZip } from "./archive-zip.js";
 import { withDirectories, type BundleFileEntry, type ArchivePlan } from "./entries.js";
 import { hashBytes } from "./hash-file.js";
-import { FORMAT_VERSION, MANIFEST_NAME, SUMS_NAME, serializeManifest, stripCredentials, type ManifestFile, type TargetInfo } from "./manifest.js";
+import { FORMAT_VERSION, MANIFEST_NAME, SUMS_NAME, SUMS_SIG_NAME, serializeManifest, stripCredentials, type ManifestFile, type TargetInfo } from "./manifest.js";
 import { formatRequirements } from "./requirements-out.js";
 import { buildSbom } from "./sbom.js";
 import { formatSha256Sums } from "./sha256sums.js";
 import { readWheelMetadata } from "./wheel-metadata.js";
+import { signBytes, type Signer } from "../sign/signer.js";
 
 export type { TargetInfo } from "./manifest.js";
 
@@ -72,6 +73,8 @@ export interface BundleInput {
   outDir: string;
   sourceDateEpoch: number;
   toolVersion: string;
+  /** Signs SHA256SUMS into SHA256SUMS.sig (src/sign). */
+  signer?: Signer;
 }
 
 export interface BundleResult {
@@ -230,7 +233,9 @@ async function planBundle(input: BundleInput, stem: string): Promise<ArchivePlan
     files: manifestFiles,
   });
   files.push(bytesEntry(MANIFEST_NAME, Buffer.from(manifest)), ...wheels);
-  files.push(bytesEntry(SUMS_NAME, Buffer.from(formatSha256Sums(files))));
+  const sums = Buffer.from(formatSha256Sums(files));
+  files.push(bytesEntry(SUMS_NAME, sums));
+  if (input.signer) files.push(bytesEntry(SUMS_SIG_NAME, Buffer.from(await signBytes(input.signer, sums))));
   return { stem, mtime: input.sourceDateEpoch, entries: withDirectories(files) };
 }
 

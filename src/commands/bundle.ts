@@ -16,6 +16,7 @@ import { downloadAll, type DownloadRequest } from "../download/downloader.js";
 import { TOOL_VERSION } from "../version.js";
 import { resolveRunOptions } from "./options.js";
 import { runPlan } from "./run-plan.js";
+import { signingAfterWrite } from "./bundle-signing.js";
 
 /** Where install.py, install.sh and install.ps1 live (src/installer, shipped with the package). */
 export function installerDir(): string {
@@ -49,8 +50,12 @@ export function sourceDateEpoch(env: Record<string, string | undefined>): number
 export async function bundleCommand(args: unknown[], flags: Record<string, unknown>, ctx: Context): Promise<number> {
   const opts = await resolveRunOptions(args[0] as string | undefined, flags, ctx, { out: "dist" });
   const epoch = sourceDateEpoch(ctx.env);
-  const { plan, session } = await runPlan(opts, ctx);
   const written: string[] = [];
+  const signing = await signingAfterWrite(flags, ctx, opts.out, written);
+  const { plan, session } = await runPlan(opts, ctx).catch((e: unknown) => {
+    signing.close();
+    throw e;
+  });
   try {
     // One download per file, whichever targets need it.
     const requests = new Map<string, DownloadRequest>();
@@ -101,17 +106,21 @@ export async function bundleCommand(args: unknown[], flags: Record<string, unkno
         outDir: opts.out,
         sourceDateEpoch: epoch,
         toolVersion: TOOL_VERSION,
+        signer: signing.signer,
       });
       written.push(r.path);
+      await signing.afterArchive(r);
       results.push({ target: tp.target.spec, ...r, packages: packages.length });
       if (!opts.quiet && !opts.json) ctx.stderr.write(`wrote ${r.path} (${packages.length} packages${r.size ? `, ${(r.size / 1e6).toFixed(1)} MB` : ""})\n`);
     }
+    await signing.finish();
     if (opts.json) ctx.stdout.write(JSON.stringify({ bundles: results }, null, 2) + "\n");
     return 0;
   } catch (e) {
     for (const p of written) rmSync(p, { recursive: true, force: true });
     throw e;
   } finally {
+    signing.close();
     await session.close();
   }
 }
