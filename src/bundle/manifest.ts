@@ -41,6 +41,8 @@ export interface ManifestPackage {
   size: number;
   requested: boolean;
   index: string;
+  /** PEP 740 provenance shipped as `provenance/<filename>.json` (listed in `files` too). */
+  provenance?: string;
 }
 
 export interface ManifestFile {
@@ -99,6 +101,7 @@ export function buildManifest(m: Manifest): Manifest {
         size: p.size,
         requested: p.requested,
         index: stripCredentials(p.index),
+        ...(p.provenance ? { provenance: p.provenance } : {}),
       }))
       .sort(byKey((p) => p.name)),
     files: [...m.files]

@@ -35,6 +35,8 @@ import { buildSbom } from "./sbom.js";
 import { formatSha256Sums } from "./sha256sums.js";
 import { readWheelMetadata } from "./wheel-metadata.js";
 import { signBytes, type Signer } from "../sign/signer.js";
+import { provenancePath } from "../provenance/provenance.js";
+import { readWheelSboms } from "./wheel-sboms.js";
 
 export type { TargetInfo } from "./manifest.js";
 
@@ -57,6 +59,8 @@ export interface BundlePackage {
   metadataText?: string;
   /** Redacted download URL (SBOM distribution reference). */
   url?: string;
+  /** PEP 740 provenance object fetched from the index (src/provenance). */
+  provenance?: { data: Buffer; publishers: string[] };
 }
 
 export interface BundleInput {
@@ -209,7 +213,10 @@ async function planBundle(input: BundleInput, stem: string): Promise<ArchivePlan
   const sbomPackages = [];
   for (const p of input.packages) {
     const metadataText = p.metadataText ?? (await readWheelMetadata(p.cachePath).catch(() => null));
-    sbomPackages.push({ ...p, metadataText });
+    const sboms = await readWheelSboms(p.cachePath).catch(() => []);
+    const prov = p.provenance ? bytesEntry(provenancePath(p.filename), p.provenance.data) : null;
+    if (prov) files.push(prov);
+    sbomPackages.push({ ...p, metadataText, sboms, provenance: prov && p.provenance ? { path: prov.path, sha256: prov.sha256, publishers: p.provenance.publishers } : undefined });
   }
   files.push(bytesEntry("sbom.cdx.json", Buffer.from(buildSbom({ app: { name: input.name, version: input.version }, tool: { name: "wheelbarrow", version: input.toolVersion }, packages: sbomPackages }))));
 
@@ -229,6 +236,7 @@ async function planBundle(input: BundleInput, stem: string): Promise<ArchivePlan
       size: p.size,
       requested: p.requested,
       index: p.index,
+      ...(p.provenance ? { provenance: provenancePath(p.filename) } : {}),
     })),
     files: manifestFiles,
   });

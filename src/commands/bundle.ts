@@ -17,6 +17,7 @@ import { TOOL_VERSION } from "../version.js";
 import { resolveRunOptions } from "./options.js";
 import { runPlan } from "./run-plan.js";
 import { signingAfterWrite } from "./bundle-signing.js";
+import { fetchProvenance, shippedProvenance } from "../provenance/fetch-provenance.js";
 
 /** Where install.py, install.sh and install.ps1 live (src/installer, shipped with the package). */
 export function installerDir(): string {
@@ -72,6 +73,10 @@ export async function bundleCommand(args: unknown[], flags: Record<string, unkno
       }
     }
     const paths = await downloadAll([...requests.values()], { net: session.net, cache: session.cache, jobs: opts.jobs, offline: opts.offline, reporter: session.reporter });
+    const provenance = await fetchProvenance(
+      plan.targets.flatMap((tp) => tp.packages.flatMap((p) => (p.file.provenance && paths.get(p.file.url) ? [{ filename: p.file.filename, sha256: paths.get(p.file.url)!.sha256, url: p.file.provenance }] : []))),
+      { net: session.net, cache: session.cache, offline: opts.offline, warn: (m) => session.reporter.warn(m) },
+    );
     const name = opts.name ?? (opts.app ? basename(opts.app) : "bundle");
     const version = opts.version ?? "0.0.0";
     const results = [];
@@ -90,6 +95,7 @@ export async function bundleCommand(args: unknown[], flags: Record<string, unkno
           url: p.file.displayUrl,
           cachePath: got.path,
           metadataText: p.metadataText,
+          provenance: shippedProvenance(provenance.get(got.sha256)),
         };
       });
       const format = opts.format ?? (tp.target.os === "windows" ? "zip" : "tar.gz");
