@@ -23,6 +23,9 @@ export const ERROR_CODES = [
   "E_SIGNATURE",
   "E_TARGET_MISMATCH",
   "E_INSTALL",
+  "E_NO_SPACE",
+  "E_INTERRUPTED",
+  "E_INTERNAL",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -3,20 +3,29 @@
  * directory holds after a run, so an operator can check a copied archive with coreutils alone.
  * Archives written by this run get their fresh hash; archives of earlier runs that are still
  * there keep their line (or are hashed, if they have none); lines for files that are gone are
- * dropped. Written to a temp name and renamed. Unpacked (`dir`) bundles are not listed: they
- * carry their own SHA256SUMS.
+ * dropped. Staged under a temp name before the run's bundles are published and renamed into place
+ * right after them. Unpacked (`dir`) bundles are not listed: they carry their own SHA256SUMS.
  */
-import { randomBytes } from "node:crypto";
-import { readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { renameSync } from "node:fs";
 import { join } from "node:path";
+import { tempName, untrackTemp } from "../store/temp-files.js";
 import { hashFile } from "./hash-file.js";
 import { SUMS_NAME } from "./manifest.js";
 import { formatSha256Sums, parseSha256Sums, type SumLine } from "./sha256sums.js";
 
 const ARCHIVE = /^[^.\\\n][^\\\n]*\.(tar\.gz|zip)$/;
 
-/** `fresh`: archive file name (in outDir) -> sha256 of this run's archives. Returns the file written, or null. */
-export async function updateOutChecksums(outDir: string, fresh: Map<string, string>): Promise<string | null> {
+export interface StagedSums {
+  tmp: string;
+  path: string;
+}
+
+/**
+ * `fresh`: archive file name (in outDir) -> sha256, for this run's archives (present after
+ * publishing even if not yet). Returns the staged file, or null when there is nothing to list.
+ */
+export async function stageOutChecksums(outDir: string, fresh: Map<string, string>): Promise<StagedSums | null> {
   const path = join(outDir, SUMS_NAME);
   const old = new Map<string, string>();
   let hadFile = false;
@@ -27,20 +36,38 @@ export async function updateOutChecksums(outDir: string, fresh: Map<string, stri
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
   }
-  const present = (await readdir(outDir, { withFileTypes: true })).filter((d) => d.isFile() && ARCHIVE.test(d.name)).map((d) => d.name);
+  let present: string[] = [];
+  try {
+    present = (await readdir(outDir, { withFileTypes: true })).filter((d) => d.isFile() && ARCHIVE.test(d.name)).map((d) => d.name);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+  }
   const lines: SumLine[] = [];
-  for (const name of present) {
+  for (const name of new Set([...present, ...fresh.keys()])) {
     const sha256 = fresh.get(name) ?? old.get(name) ?? (await hashFile(join(outDir, name))).sha256;
     lines.push({ path: name, sha256 });
   }
   if (lines.length === 0 && !hadFile) return null;
-  const tmp = join(outDir, `.${SUMS_NAME}.tmp-${randomBytes(6).toString("hex")}`);
+  const tmp = tempName(join(outDir, `.${SUMS_NAME}`));
   try {
     await writeFile(tmp, formatSha256Sums(lines), { flag: "wx", mode: 0o644 });
-    await rename(tmp, path);
   } catch (e) {
     await rm(tmp, { force: true });
+    untrackTemp(tmp);
     throw e;
   }
-  return path;
+  return { tmp, path };
+}
+
+export function publishOutChecksums(s: StagedSums): void {
+  renameSync(s.tmp, s.path);
+  untrackTemp(s.tmp);
+}
+
+/** Stage and publish at once (for a directory whose archives are already in place). */
+export async function updateOutChecksums(outDir: string, fresh: Map<string, string>): Promise<string | null> {
+  const s = await stageOutChecksums(outDir, fresh);
+  if (!s) return null;
+  publishOutChecksums(s);
+  return s.path;
 }
