@@ -66,6 +66,7 @@ export function formatInspect(r: InspectReport): string {
     ["made by", `${r.createdBy.tool} ${r.createdBy.version} (format ${r.formatVersion})`],
     ["packages", `${r.packages.length} wheels, ${formatBytes(r.sizes.wheels)}`],
     ["app files", `${r.sizes.appFiles} files, ${formatBytes(r.sizes.app)}`],
+    ...(r.packages.some((p) => p.provenance) ? [["provenance", `${r.packages.filter((p) => p.provenance).length} of ${r.packages.length} wheels have PEP 740 provenance (stored, not verified)`]] : []),
     ...(r.signature ? [["signature", r.signature.summary]] : []),
   ]);
   const rows = [["NAME", "VERSION", "SIZE", "REQUESTED", "INDEX", "FILE"]];

@@ -127,6 +127,8 @@ function checkContents(b: OpenedBundle, p: Problems): Manifest | null {
 }
 
 function checkRecords(b: OpenedBundle, m: Manifest, p: Problems): void {
+  const listedFiles = new Set(m.files.map((f) => f.path));
+  for (const x of m.packages) if (x.provenance !== undefined && !listedFiles.has(x.provenance)) p.add(MANIFEST_NAME, `${x.name}: provenance ${x.provenance} is not among the listed files`);
   const pkgs = new Map(m.packages.map((x) => [canonicalizeName(x.name), x]));
   const compare = (file: string, found: Map<string, { version: string; sha256: string; path?: string; size?: number }>): void => {
     for (const [name, want] of pkgs) {

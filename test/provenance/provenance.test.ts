@@ -98,6 +98,7 @@ describe("PEP 740 provenance and PEP 770 SBOMs in bundles", () => {
     const s = wheels["sbomlib"]!;
     expect(comp("sbomlib").externalReferences).toContainEqual(expect.objectContaining({ type: "bom", url: `wheels/${s.filename}#sbomlib-0.5.dist-info/sboms/sbomlib.cdx.json`, hashes: [{ alg: "SHA-256", content: sha(Buffer.from('{"bomFormat":"CycloneDX"}\n')) }] }));
     expect((await runCli(["verify", b])).code).toBe(0);
+    expect((await runCli(["inspect", b])).stdout).toMatch(/provenance\s+2 of 3 wheels have PEP 740 provenance \(stored, not verified\)/);
 
     // --offline: the same bundle from the cache, with no request at all.
     const before = requests.length;
