@@ -168,6 +168,45 @@ describe.skipIf(!hasSshKeygen)("signed bundles", () => {
     expect(readdirSync(c).sort()).toEqual(["SHA256SUMS", `${LINUX}.tar.gz`, `${WIN}.zip`]);
   }, 120_000);
 
+  it("install.sh --allowed-signers installs only what the signature covers; without it, says the bundle was not authenticated", async () => {
+    const archive = join(dir, "a", `${LINUX}.tar.gz`);
+    const sh = (bundleDir: string, ...a: string[]) => spawnSync("sh", [join(bundleDir, "install.sh"), join(dir, "dest-" + Math.random().toString(16).slice(2)), "--check", ...a], { encoding: "utf8" });
+    const good = untar(archive, join(dir, "i-good"));
+    const ok = sh(good, "--allowed-signers", allowed);
+    expect(ok.stderr).toContain(`SHA256SUMS.sig: good signature for release@example.org (allowed signers ${allowed})`);
+    expect(ok.status).toBe(0);
+    expect(sh(good, "--allowed-signers", allowed, "--identity", "release@example.org").status).toBe(0);
+    const plain = sh(good);
+    expect(plain.status).toBe(0);
+    expect(plain.stderr).toContain("note: the bundle was not authenticated (no --allowed-signers)");
+    const wrongId = sh(good, "--allowed-signers", allowed, "--identity", "mallory@example.org");
+    expect(wrongId.stderr).toMatch(/^error\[E_SIGNATURE\]: SHA256SUMS\.sig does not verify for mallory@example\.org/m);
+    const stranger = makeKey(dir, "stranger2");
+    writeFileSync(join(dir, "foreign2"), `release@example.org ${publicLine(stranger)}\n`);
+    const foreign = sh(good, "--allowed-signers", join(dir, "foreign2"));
+    expect(foreign.stderr).toMatch(/^error\[E_SIGNATURE\]: SHA256SUMS\.sig is not signed by a key of /m);
+    expect(foreign.status).toBe(1);
+
+    // An app file changed, manifest.json and SHA256SUMS re-hashed: the signature no longer matches.
+    const appFile = (JSON.parse(readFileSync(join(good, "manifest.json"), "utf8")) as { files: { path: string }[] }).files.find((f) => f.path.startsWith("app/"))!.path;
+    const t = untar(archive, join(dir, "i-rehashed"));
+    tamper(t, appFile, "print('owned')\n");
+    expect(sh(t, "--allowed-signers", allowed).stderr).toMatch(/^error\[E_SIGNATURE\]: SHA256SUMS\.sig does not verify/m);
+    // Only manifest.json re-hashed (SHA256SUMS and its signature intact): the manifest is not the signed one.
+    const m = untar(archive, join(dir, "i-manifest"));
+    writeFileSync(join(m, appFile), "print('owned')\n");
+    const doc = JSON.parse(readFileSync(join(m, "manifest.json"), "utf8")) as { files: { path: string; sha256: string; size: number }[] };
+    Object.assign(doc.files.find((f) => f.path === appFile)!, { sha256: createHash("sha256").update("print('owned')\n").digest("hex"), size: 15 });
+    writeFileSync(join(m, "manifest.json"), JSON.stringify(doc, null, 2) + "\n");
+    const r = sh(m, "--allowed-signers", allowed);
+    expect(r.stderr).toMatch(/^error\[E_SIGNATURE\]: manifest\.json is not the one the signed SHA256SUMS lists/m);
+    expect(r.status).toBe(1);
+    // No signature at all.
+    rmSync(join(m, "SHA256SUMS.sig"));
+    expect(sh(m, "--allowed-signers", allowed).stderr).toMatch(/^error\[E_SIGNATURE\]: the bundle is not signed/m);
+    expect(sh(good, "--identity", "x").stderr).toMatch(/^error\[E_USAGE\]: --identity needs --allowed-signers/m);
+  }, 120_000);
+
   it.skipIf(!hasSshAgent)("--sign-agent signs through a real ssh-agent, byte-identical to --sign-key", async () => {
     const agent = await startAgent();
     try {
