@@ -5,6 +5,7 @@
  * recorded in manifest.json and the SBOM; an --offline rebuild ships the same; a provenance object
  * for another file is E_INTEGRITY; a 404 is a warning.
  */
+import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
@@ -22,6 +23,7 @@ let base: string;
 const wheels: Record<string, BuiltWheel> = {};
 const served = new Map<string, { type: string; body: Buffer }>();
 const requests: string[] = [];
+const hasPython311 = spawnSync("python3.11", ["--version"]).status === 0;
 
 function provenanceFor(filename: string, sha256: string, repo: string): Buffer {
   const statement = { _type: "https://in-toto.io/Statement/v1", subject: [{ name: filename, digest: { sha256 } }], predicateType: "https://docs.pypi.org/attestations/publish/v1", predicate: null };
@@ -107,6 +109,17 @@ describe("PEP 740 provenance and PEP 770 SBOMs in bundles", () => {
     expect(requests.length).toBe(before);
     const o = join(dir, "offline", "prov-1.0-manylinux_2_28_x86_64-cp311");
     for (const f of ["manifest.json", "sbom.cdx.json", "SHA256SUMS", `provenance/${a.filename}.json`]) expect(readFileSync(join(o, f)).equals(readFileSync(join(b, f)))).toBe(true);
+  }, 60_000);
+
+  it.skipIf(!hasPython311)("PEP 770: the installer keeps a wheel's SBOM in the installed dist-info (needs python3.11)", () => {
+    const b = join(dir, "out", "prov-1.0-manylinux_2_28_x86_64-cp311");
+    const dest = join(dir, "installed");
+    const inst = spawnSync("python3.11", [join(b, "install.py"), dest, "--no-compile"], { encoding: "utf8" });
+    expect(inst.stdout + inst.stderr).toContain("installed prov 1.0 into");
+    expect(inst.status).toBe(0);
+    const found = spawnSync("find", [dest, "-path", "*sbomlib-0.5.dist-info/sboms/sbomlib.cdx.json"], { encoding: "utf8" }).stdout.trim().split("\n").filter(Boolean);
+    expect(found).toHaveLength(1);
+    expect(readFileSync(found[0]!, "utf8")).toBe('{"bomFormat":"CycloneDX"}\n');
   }, 60_000);
 
   it("a provenance object about another file is E_INTEGRITY; a missing one (404) is a warning", async () => {
