@@ -14,11 +14,14 @@ import { publishOutChecksums, stageOutChecksums, type StagedSums } from "../bund
 import type { StagedBundle } from "../bundle/write-bundle.js";
 import { untrackTemp } from "../store/temp-files.js";
 import { openSigner, type Signer } from "../sign/signer.js";
+import { SIG_SUFFIX } from "../sign/sshsig.js";
 import { discardSignature, publishSignature, removeStaleSignature, stageArchiveSignature, type StagedSignature } from "../sign/write-signature.js";
 
 export interface BundleSigning {
   signer: Signer | undefined;
   afterStage(r: StagedBundle): Promise<void>;
+  /** For --json: where the archive's signature goes and who signs (empty when unsigned). */
+  describe(r: StagedBundle): { signature?: string; signer?: string };
   /** Stage <out>/SHA256SUMS (after the last bundle is staged). */
   prepare(outDir: string): Promise<void>;
   /** Synchronous, right after publishBundles. */
@@ -43,6 +46,9 @@ export async function openBundleSigning(flags: Record<string, unknown>, ctx: Con
       fresh.set(basename(r.path), r.sha256);
       if (signer) sigs.push(await stageArchiveSignature(signer, r.tmp, r.path));
       else unsigned.push(r.path);
+    },
+    describe(r) {
+      return signer && r.sha256 !== null ? { signature: r.path + SIG_SUFFIX, signer: signer.fingerprint } : {};
     },
     async prepare(outDir) {
       sums = await stageOutChecksums(outDir, fresh);

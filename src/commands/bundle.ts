@@ -154,7 +154,7 @@ export async function bundleCommand(args: unknown[], flags: Record<string, unkno
       );
       staged.push(r);
       await signing.afterStage(r);
-      results.push({ target: tp.target.spec, path: r.path, format: r.format, size: r.size, sha256: r.sha256, stem: r.stem, packages: packages.length });
+      results.push({ target: tp.target.spec, path: r.path, format: r.format, size: r.size, sha256: r.sha256, stem: r.stem, packages: packages.length, ...signing.describe(r) });
     }
     // All bundles of the run appear together, or none does.
     await signing.prepare(opts.out);

@@ -86,7 +86,10 @@ describe.skipIf(!hasSshKeygen)("signed bundles", () => {
     expect(inner.status).toBe(0);
 
     const again = join(dir, "b");
-    expect((await runCli(bundleArgs(again, "--sign-key", key))).code).toBe(0);
+    const j = await runCli([...bundleArgs(again, "--sign-key", key), "--json"]);
+    expect(j.code).toBe(0);
+    const doc = JSON.parse(j.stdout) as { bundles: { path: string; signature?: string; signer?: string }[] };
+    for (const b of doc.bundles) expect(b).toMatchObject({ signature: b.path + ".sig", signer: fingerprintOf(key) });
     for (const n of readdirSync(out)) expect(readFileSync(join(again, n)).equals(readFileSync(join(out, n)))).toBe(true);
   }, 120_000);
 
