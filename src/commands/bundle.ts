@@ -144,6 +144,11 @@ export async function bundleCommand(args: unknown[], flags: Record<string, unkno
           packages,
           appDir: opts.app,
           exclude: opts.exclude,
+          include: opts.include,
+          state: opts.state,
+          onWarning: (message) => {
+            if (!opts.quiet && !opts.json) ctx.stderr.write(`warning: ${message}\n`);
+          },
           installerDir: installerDir(),
           format: bundleFormat(opts, tp.target),
           outDir: opts.out,

@@ -115,7 +115,7 @@ describe("PEP 740 provenance and PEP 770 SBOMs in bundles", () => {
     const b = join(dir, "out", "prov-1.0-manylinux_2_28_x86_64-cp311");
     const dest = join(dir, "installed");
     const inst = spawnSync("python3.11", [join(b, "install.py"), dest, "--no-compile"], { encoding: "utf8" });
-    expect(inst.stdout + inst.stderr).toContain("installed prov 1.0 into");
+    expect(inst.stdout + inst.stderr).toContain("installed prov 1.0 in");
     expect(inst.status).toBe(0);
     const found = spawnSync("find", [dest, "-path", "*sbomlib-0.5.dist-info/sboms/sbomlib.cdx.json"], { encoding: "utf8" }).stdout.trim().split("\n").filter(Boolean);
     expect(found).toHaveLength(1);

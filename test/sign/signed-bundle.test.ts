@@ -81,6 +81,7 @@ describe.skipIf(!hasSshKeygen)("signed bundles", () => {
       expect(v.status).toBe(0);
     }
     const unpacked = untar(join(out, `${LINUX}.tar.gz`), join(dir, "x"));
+    expect(readFileSync(join(unpacked, "README.txt"), "utf8")).toContain("-s SHA256SUMS.sig < SHA256SUMS   (signed: must say Good)");
     expect(spawnSync("sha256sum", ["-c", "--quiet", "SHA256SUMS"], { cwd: unpacked }).status).toBe(0);
     const inner = sshKeygen(["-Y", "verify", "-f", allowed, "-I", "release@example.org", "-n", "wheelbarrow", "-s", join(unpacked, "SHA256SUMS.sig")], readFileSync(join(unpacked, "SHA256SUMS")));
     expect(inner.status).toBe(0);
