@@ -19,6 +19,8 @@ export interface InspectReport {
   packages: ManifestPackage[];
   files: ManifestFile[];
   sizes: { archive: number; wheels: number; app: number; appFiles: number; other: number };
+  /** Who signed SHA256SUMS (src/sign), as one line; set by the inspect command. */
+  signature?: { signed: boolean; summary: string; fingerprint: string | null; principals: string[] };
 }
 
 export function manifestOf(b: OpenedBundle): Manifest {
@@ -64,6 +66,8 @@ export function formatInspect(r: InspectReport): string {
     ["made by", `${r.createdBy.tool} ${r.createdBy.version} (format ${r.formatVersion})`],
     ["packages", `${r.packages.length} wheels, ${formatBytes(r.sizes.wheels)}`],
     ["app files", `${r.sizes.appFiles} files, ${formatBytes(r.sizes.app)}`],
+    ...(r.packages.some((p) => p.provenance) ? [["provenance", `${r.packages.filter((p) => p.provenance).length} of ${r.packages.length} wheels have PEP 740 provenance (stored, not verified)`]] : []),
+    ...(r.signature ? [["signature", r.signature.summary]] : []),
   ]);
   const rows = [["NAME", "VERSION", "SIZE", "REQUESTED", "INDEX", "FILE"]];
   for (const p of r.packages) rows.push([p.name, p.version, formatBytes(p.size), p.requested ? "yes" : "no", p.index, p.filename]);

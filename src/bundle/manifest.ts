@@ -15,6 +15,8 @@ import { publicUrl } from "../text/redact-url.js";
 export const FORMAT_VERSION = "1.0.0";
 export const MANIFEST_NAME = "manifest.json";
 export const SUMS_NAME = "SHA256SUMS";
+/** The SSHSIG of SHA256SUMS (signed bundles only; listed in neither record). */
+export const SUMS_SIG_NAME = "SHA256SUMS.sig";
 
 /** The manifest's `target` object (what the lead derives from a Target). */
 export interface TargetInfo {
@@ -40,6 +42,8 @@ export interface ManifestPackage {
   size: number;
   requested: boolean;
   index: string;
+  /** PEP 740 provenance shipped as `provenance/<filename>.json` (listed in `files` too). */
+  provenance?: string;
 }
 
 export interface ManifestFile {
@@ -97,6 +101,7 @@ export function buildManifest(m: Manifest): Manifest {
         size: p.size,
         requested: p.requested,
         index: publicUrl(p.index),
+        ...(p.provenance ? { provenance: p.provenance } : {}),
       }))
       .sort(byKey((p) => p.name)),
     files: [...m.files]

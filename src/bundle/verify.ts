@@ -13,7 +13,7 @@ import { eq as pep440Eq } from "@renovatebot/pep440";
 import { WbError } from "../errors.js";
 import { canonicalizeName } from "../pypa/names.js";
 import { parsePylock } from "../pypa/pylock.js";
-import { MANIFEST_NAME, SUMS_NAME, parseManifest, type Manifest } from "./manifest.js";
+import { MANIFEST_NAME, SUMS_NAME, SUMS_SIG_NAME, parseManifest, type Manifest } from "./manifest.js";
 import { openBundle, type OpenedBundle } from "./read-bundle.js";
 import { parseRequirementsOut } from "./requirements-out.js";
 import { parseSha256Sums } from "./sha256sums.js";
@@ -119,7 +119,7 @@ function checkContents(b: OpenedBundle, p: Problems): Manifest | null {
     }
   }
   for (const path of [...b.files.keys()].sort()) {
-    if (path === SUMS_NAME) continue;
+    if (path === SUMS_NAME || path === SUMS_SIG_NAME) continue; // the signature is checked on its own (src/sign)
     const notIn = [!sums.has(path) && sumsText !== undefined && SUMS_NAME, manifest && path !== MANIFEST_NAME && !expected.has(path) && MANIFEST_NAME].filter(Boolean);
     if (notIn.length > 0) p.add(path, `unexpected file (not listed in ${notIn.join(" nor ")})`);
   }
@@ -127,6 +127,8 @@ function checkContents(b: OpenedBundle, p: Problems): Manifest | null {
 }
 
 function checkRecords(b: OpenedBundle, m: Manifest, p: Problems): void {
+  const listedFiles = new Set(m.files.map((f) => f.path));
+  for (const x of m.packages) if (x.provenance !== undefined && !listedFiles.has(x.provenance)) p.add(MANIFEST_NAME, `${x.name}: provenance ${x.provenance} is not among the listed files`);
   const pkgs = new Map(m.packages.map((x) => [canonicalizeName(x.name), x]));
   const compare = (file: string, found: Map<string, { version: string; sha256: string; path?: string; size?: number }>): void => {
     for (const [name, want] of pkgs) {

@@ -31,11 +31,14 @@ import { writeZip } from "./archive-zip.js";
 import { withDirectories, type BundleFileEntry, type ArchivePlan } from "./entries.js";
 import { hashBytes } from "./hash-file.js";
 import { publicUrl } from "../text/redact-url.js";
-import { FORMAT_VERSION, MANIFEST_NAME, SUMS_NAME, serializeManifest, type ManifestFile, type TargetInfo } from "./manifest.js";
+import { FORMAT_VERSION, MANIFEST_NAME, SUMS_NAME, SUMS_SIG_NAME, serializeManifest, type ManifestFile, type TargetInfo } from "./manifest.js";
 import { formatRequirements } from "./requirements-out.js";
 import { buildSbom } from "./sbom.js";
 import { formatSha256Sums } from "./sha256sums.js";
 import { readWheelMetadata } from "./wheel-metadata.js";
+import { signBytes, type Signer } from "../sign/signer.js";
+import { provenancePath } from "../provenance/provenance.js";
+import { readWheelSboms } from "./wheel-sboms.js";
 import { OPERATOR_README, operatorReadme } from "./operator-readme.js";
 import { tempName, trackTemp, untrackTemp } from "../store/temp-files.js";
 
@@ -60,6 +63,8 @@ export interface BundlePackage {
   metadataText?: string;
   /** Redacted download URL (SBOM distribution reference). */
   url?: string;
+  /** PEP 740 provenance object fetched from the index (src/provenance). */
+  provenance?: { data: Buffer; publishers: string[] };
 }
 
 export interface BundleInput {
@@ -82,6 +87,8 @@ export interface BundleInput {
   outDir: string;
   sourceDateEpoch: number;
   toolVersion: string;
+  /** Signs SHA256SUMS into SHA256SUMS.sig (src/sign). */
+  signer?: Signer;
 }
 
 export interface BundleResult {
@@ -231,11 +238,14 @@ async function planBundle(input: BundleInput, stem: string): Promise<ArchivePlan
   const sbomPackages = [];
   for (const p of input.packages) {
     const metadataText = p.metadataText ?? (await readWheelMetadata(p.cachePath).catch(() => null));
-    sbomPackages.push({ ...p, metadataText });
+    const sboms = await readWheelSboms(p.cachePath).catch(() => []);
+    const prov = p.provenance ? bytesEntry(provenancePath(p.filename), p.provenance.data) : null;
+    if (prov) files.push(prov);
+    sbomPackages.push({ ...p, metadataText, sboms, provenance: prov && p.provenance ? { path: prov.path, sha256: prov.sha256, publishers: p.provenance.publishers } : undefined });
   }
   files.push(bytesEntry("sbom.cdx.json", Buffer.from(buildSbom({ app: { name: input.name, version: input.version }, tool: { name: "wheelbarrow", version: input.toolVersion }, packages: sbomPackages }))));
 
-  files.push(bytesEntry(OPERATOR_README, Buffer.from(operatorReadme({ name: input.name, version: input.version, entry: input.entry, target: input.target.spec, state }))));
+  files.push(bytesEntry(OPERATOR_README, Buffer.from(operatorReadme({ name: input.name, version: input.version, entry: input.entry, target: input.target.spec, state, signed: input.signer !== undefined }))));
   const manifestFiles: ManifestFile[] = files.map((f) => ({
     path: f.path,
     sha256: f.sha256,
@@ -258,11 +268,14 @@ async function planBundle(input: BundleInput, stem: string): Promise<ArchivePlan
       size: p.size,
       requested: p.requested,
       index: p.index,
+      ...(p.provenance ? { provenance: provenancePath(p.filename) } : {}),
     })),
     files: manifestFiles,
   });
   files.push(bytesEntry(MANIFEST_NAME, Buffer.from(manifest)), ...wheels);
-  files.push(bytesEntry(SUMS_NAME, Buffer.from(formatSha256Sums(files))));
+  const sums = Buffer.from(formatSha256Sums(files));
+  files.push(bytesEntry(SUMS_NAME, sums));
+  if (input.signer) files.push(bytesEntry(SUMS_SIG_NAME, Buffer.from(await signBytes(input.signer, sums))));
   return { stem, mtime: input.sourceDateEpoch, entries: withDirectories(files) };
 }
 

@@ -19,6 +19,8 @@ import { downloadAll, type DownloadRequest } from "../download/downloader.js";
 import { TOOL_VERSION } from "../version.js";
 import { resolveRunOptions } from "./options.js";
 import { runPlan } from "./run-plan.js";
+import { openBundleSigning } from "./bundle-signing.js";
+import { fetchProvenance, shippedProvenance } from "../provenance/fetch-provenance.js";
 
 /** Where install.py, install.sh and install.ps1 live (src/installer, shipped with the package). */
 export function installerDir(): string {
@@ -82,7 +84,11 @@ export async function bundleCommand(args: unknown[], flags: Record<string, unkno
   const version = opts.version ?? "0.0.0";
   if (opts.targets.length) checkOutputs(opts, parseTargets(opts.targets), name, version);
   sweepStaleTemps(opts.out, (n) => n.startsWith("."));
-  const { plan, session } = await runPlan(opts, ctx);
+  const signing = await openBundleSigning(flags, ctx);
+  const { plan, session } = await runPlan(opts, ctx).catch((e: unknown) => {
+    signing.close();
+    throw e;
+  });
   const staged: StagedBundle[] = [];
   try {
     // One download per file, whichever targets need it.
@@ -104,6 +110,10 @@ export async function bundleCommand(args: unknown[], flags: Record<string, unkno
     const downloads = { path: session.cache.root, what: "the downloads", needed: known || undefined, atLeast: toFetch.some((r) => r.size === undefined) };
     if (!opts.offline) checkSpace(downloads);
     const paths = await withSpace(downloads, () => downloadAll([...requests.values()], { net: session.net, cache: session.cache, jobs: opts.jobs, offline: opts.offline, reporter: session.reporter }));
+    const provenance = await fetchProvenance(
+      plan.targets.flatMap((tp) => tp.packages.flatMap((p) => (p.file.provenance && paths.get(p.file.url) ? [{ filename: p.file.filename, sha256: paths.get(p.file.url)!.sha256, url: p.file.provenance }] : []))),
+      { net: session.net, cache: session.cache, offline: opts.offline, warn: (m) => session.reporter.warn(m) },
+    );
     const results = [];
     for (const tp of plan.targets) {
       const packages: BundlePackage[] = tp.packages.map((p: PlannedPackage) => {
@@ -120,6 +130,7 @@ export async function bundleCommand(args: unknown[], flags: Record<string, unkno
           url: p.file.displayUrl,
           cachePath: got.path,
           metadataText: p.metadataText,
+          provenance: shippedProvenance(provenance.get(got.sha256)),
         };
       });
       const out = { path: opts.out, what: "the bundles", needed: packages.reduce((n, p) => n + p.size, 0) };
@@ -143,13 +154,17 @@ export async function bundleCommand(args: unknown[], flags: Record<string, unkno
           outDir: opts.out,
           sourceDateEpoch: epoch,
           toolVersion: TOOL_VERSION,
+          signer: signing.signer,
         }),
       );
       staged.push(r);
-      results.push({ target: tp.target.spec, path: r.path, format: r.format, size: r.size, sha256: r.sha256, stem: r.stem, packages: packages.length });
+      await signing.afterStage(r);
+      results.push({ target: tp.target.spec, path: r.path, format: r.format, size: r.size, sha256: r.sha256, stem: r.stem, packages: packages.length, ...signing.describe(r) });
     }
     // All bundles of the run appear together, or none does.
+    await signing.prepare(opts.out);
     publishBundles(staged);
+    signing.publish();
     if (!opts.quiet && !opts.json) {
       for (const r of results) ctx.stderr.write(`wrote ${r.path} (${r.packages} packages${r.size ? `, ${(r.size / 1e6).toFixed(1)} MB` : ""})\n`);
     }
@@ -157,8 +172,10 @@ export async function bundleCommand(args: unknown[], flags: Record<string, unkno
     return 0;
   } catch (e) {
     discardStaged(staged);
+    signing.discard();
     throw e;
   } finally {
+    signing.close();
     await session.close();
   }
 }

@@ -12,7 +12,7 @@ import type { Net } from "../net/dispatcher.js";
 import type { Reporter } from "../download/reporter.js";
 import type { Cache, CachedPage } from "../store/cache.js";
 import { stripCredentials } from "../net/redact.js";
-import { htmlPageFiles, fileBelongsTo, makeIndexFile } from "./links.js";
+import { htmlPageFiles, fileBelongsTo, makeIndexFile, resolveOptional } from "./links.js";
 import { parseHtmlPage } from "./parse-html.js";
 import { JsonPageError, parseJsonPage } from "./parse-json.js";
 import type { IndexFile, ProjectListing, SourceInfo } from "./types.js";
@@ -79,7 +79,7 @@ export function parseProjectPage(page: CachedPage, project: string, source: Sour
       } catch {
         continue;
       }
-      const file = makeIndexFile(abs, f, source, display);
+      const file = makeIndexFile(abs, { ...f, provenance: resolveOptional(f.provenance, page.finalUrl) }, source, display);
       if (file) files.push(file);
     }
   } else if (type === "application/vnd.pypi.simple.v1+html" || type === "text/html") {
