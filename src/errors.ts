@@ -22,6 +22,7 @@ export const ERROR_CODES = [
   "E_BUNDLE",
   "E_TARGET_MISMATCH",
   "E_INSTALL",
+  "E_PYTHON_DIST",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
