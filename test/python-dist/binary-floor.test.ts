@@ -10,7 +10,7 @@ import { ElfError, isElf, readElf } from "../../src/python-dist/elf-floor.js";
 import { MachoError, isMacho, readMacho } from "../../src/python-dist/macho-floor.js";
 
 function readelfFloor(path: string): string | null {
-  const all = execFileSync("readelf", ["-V", "-W", path], { encoding: "utf8" });
+  const all = execFileSync("readelf", ["-V", "-W", path], { encoding: "utf8", maxBuffer: 512 * 1024 * 1024 });
   // Only the needs (.gnu.version_r), not the versions a library defines.
   const start = all.indexOf("Version needs section");
   const out = start < 0 ? "" : all.slice(start);
