@@ -89,6 +89,7 @@ function checkContents(b: OpenedBundle, p: Problems): Manifest | null {
   if (manifest) {
     for (const pkg of manifest.packages) expected.set(pkg.path, { sha256: pkg.sha256, size: pkg.size, from: "manifest.json" });
     for (const f of manifest.files) expected.set(f.path, { sha256: f.sha256, size: f.size, from: "manifest.json" });
+    if (manifest.python) expected.set(manifest.python.path, { sha256: manifest.python.sha256, size: manifest.python.size, from: "manifest.json" });
   }
 
   // Every file listed somewhere must exist and match; every file present must be listed.
@@ -112,7 +113,7 @@ function checkContents(b: OpenedBundle, p: Problems): Manifest | null {
   }
   // Archives carry modes: the executable bit must be the manifest's (wheels never executable).
   if (manifest && b.format !== "dir") {
-    const exec = new Map<string, boolean>([...manifest.packages.map((x) => [x.path, false] as const), ...manifest.files.map((f) => [f.path, f.executable === true] as const)]);
+    const exec = new Map<string, boolean>([...manifest.packages.map((x) => [x.path, false] as const), ...manifest.files.map((f) => [f.path, f.executable === true] as const), ...(manifest.python ? [[manifest.python.path, false] as const] : [])]);
     for (const [path, want] of exec) {
       const got = b.files.get(path)?.executable;
       if (got !== undefined && got !== want) p.add(path, want ? "is not executable, manifest.json says it is" : "is executable, manifest.json says it is not");

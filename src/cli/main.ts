@@ -56,6 +56,9 @@ export function buildProgram(run: (name: CommandName, args: unknown[], opts: Rec
     .option("--version <version>", "bundle version")
     .option("--entry <module:function|script.py>", "what bin/<name> runs after install")
     .option("-o, --out <dir>", "output directory (default dist/)")
+    .option("--embed-python", "carry a python-build-standalone interpreter in each bundle")
+    .option("--python-mirror <url>", "directory (https, http, file) of python-build-standalone archives and their SHA256SUMS (or WHEELBARROW_PYTHON_MIRROR)")
+    .option("--python-dist <[target=]path|url>", "the interpreter archive to embed, optionally #sha256=HEX (repeatable as TARGET=...)", collect)
     .addOption(new Option("--format <format>", "archive format (default tar.gz; zip for Windows targets)").choices(["tar.gz", "zip", "dir"]));
   bundle.action(async (spec: string | undefined, opts: Record<string, unknown>) => run("bundle", [spec], opts));
 

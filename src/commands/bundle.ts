@@ -16,6 +16,15 @@ import { downloadAll, type DownloadRequest } from "../download/downloader.js";
 import { TOOL_VERSION } from "../version.js";
 import { resolveRunOptions } from "./options.js";
 import { runPlan } from "./run-plan.js";
+import { distSources } from "../python-dist/dist-sources.js";
+import { fetchDist, type EmbeddedPython } from "../python-dist/fetch-dist.js";
+import type { BundlePython } from "../bundle/write-bundle.js";
+
+/** The manifest's record of an embedded interpreter: a local file is named, never its host path. */
+function bundlePython(p: EmbeddedPython): BundlePython {
+  const source = p.source.startsWith("file:") ? p.filename : p.source;
+  return { implementation: p.implementation, version: p.version, build: p.build, triple: p.triple, filename: p.filename, sha256: p.sha256, size: p.size, source, floor: p.floor, cachePath: p.cachePath };
+}
 
 /** Where install.py, install.sh and install.ps1 live (src/installer, shipped with the package). */
 export function installerDir(): string {
@@ -66,6 +75,15 @@ export async function bundleCommand(args: unknown[], flags: Record<string, unkno
         });
       }
     }
+    const sources = distSources(plan.targets.map((tp) => tp.target), opts);
+    const pythons = new Map<string, BundlePython>();
+    for (const tp of plan.targets) {
+      const src = sources.get(tp.target.spec);
+      if (!src) continue;
+      const got = await fetchDist(src, tp.target, { net: session.net, cache: session.cache, offline: opts.offline, cwd: opts.cwd, reporter: session.reporter });
+      pythons.set(tp.target.spec, bundlePython(got));
+      if (opts.verbose) session.reporter.debug(`${tp.target.spec}: embedding ${got.filename} (glibc floor ${got.floor.glibc ?? "none"}, macOS floor ${got.floor.macos ?? "none"})`);
+    }
     const paths = await downloadAll([...requests.values()], { net: session.net, cache: session.cache, jobs: opts.jobs, offline: opts.offline, reporter: session.reporter });
     const name = opts.name ?? (opts.app ? basename(opts.app) : "bundle");
     const version = opts.version ?? "0.0.0";
@@ -94,6 +112,7 @@ export async function bundleCommand(args: unknown[], flags: Record<string, unkno
         entry: opts.entry ?? null,
         target: manifestTarget(tp.target),
         packages,
+        python: pythons.get(tp.target.spec),
         appDir: opts.app,
         exclude: opts.exclude,
         installerDir: installerDir(),

@@ -2,11 +2,17 @@
 # wheelbarrow bundle installer (POSIX sh): picks a python that fits the bundle's target and runs
 # install.py with it, passing every argument through.
 #
-#   ./install.sh [DEST] [--python PATH] [--check] [--no-compile] [--force] [--json]
+#   ./install.sh [DEST] [--python PATH | --system-python] [--check] [--no-compile] [--force] [--json]
 #
-# The python is --python PATH if given; otherwise the first of python3.X (X from manifest.json's
+# The python is --python PATH if given; otherwise, when the bundle embeds an interpreter
+# (manifest.json "python": python/<archive>.tar.gz), that one: its sha256 is checked against the
+# manifest, it is unpacked once beside DEST into .<DEST name>.python/<sha256 prefix>/python (reused
+# by later installs of the same interpreter; a --check run unpacks into a temp dir it removes) and
+# the venv is made from it. --system-python prefers a fitting python on PATH and falls back to the
+# embedded one. Without an embedded interpreter: the first of python3.X (X from manifest.json's
 # target.python), python3, python on PATH whose version is 3.X. install.py then checks the rest
 # (patch version, libc, arch, wheel tags) and explains any mismatch.
+# Needs only POSIX sh, sed, tar and one of sha256sum, shasum or openssl.
 set -u
 
 here=$(CDPATH='' cd -- "$(dirname -- "$0")" && pwd) || exit 1
@@ -29,6 +35,7 @@ fail() {
 
 # Take --python PATH / --python=PATH out of the arguments; keep the rest in order.
 python=''
+system_python=''
 count=$#
 while [ "$count" -gt 0 ]; do
     arg=$1
@@ -43,6 +50,9 @@ while [ "$count" -gt 0 ]; do
             ;;
         --python=*)
             python=${arg#--python=}
+            ;;
+        --system-python)
+            system_python=1
             ;;
         *)
             set -- "$@" "$arg"
@@ -69,14 +79,112 @@ stem=python
 [ "$impl" = pypy ] && stem=pypy
 probe='import sys; print("%s %d.%d" % (sys.implementation.name, sys.version_info[0], sys.version_info[1]))'
 seen=''
-for name in "$stem$want" "${stem}3" "$stem"; do
-    candidate=$(command -v -- "$name" 2>/dev/null) || continue
-    version=$("$candidate" -c "$probe" 2>/dev/null) || version='unknown'
-    seen="$seen${seen:+, }$candidate is ${version#* }"
-    if [ "$version" = "${impl:-cpython} $want" ]; then
-        exec "$candidate" "$here/install.py" "$@"
+
+# find_system_python: sets $python to the first fitting python on PATH; returns 1 if none.
+find_system_python() {
+    for name in "$stem$want" "${stem}3" "$stem"; do
+        candidate=$(command -v -- "$name" 2>/dev/null) || continue
+        version=$("$candidate" -c "$probe" 2>/dev/null) || version='unknown'
+        seen="$seen${seen:+, }$candidate is ${version#* }"
+        if [ "$version" = "${impl:-cpython} $want" ]; then
+            python=$candidate
+            return 0
+        fi
+    done
+    return 1
+}
+
+# sha256_of FILE: prints the file's sha256 with whichever tool the machine has.
+sha256_of() {
+    if command -v sha256sum >/dev/null 2>&1; then
+        sha256sum "$1" | sed 's/ .*//'
+    elif command -v shasum >/dev/null 2>&1; then
+        shasum -a 256 "$1" | sed 's/ .*//'
+    elif command -v openssl >/dev/null 2>&1; then
+        openssl dgst -sha256 -r "$1" | sed 's/ .*//'
+    else
+        fail E_INSTALL "no sha256sum, shasum or openssl on this machine to check the embedded interpreter" \
+            "install one of them (coreutils, perl or openssl), or name a python: ./install.sh --python /path/to/python$want"
     fi
-done
+}
+
+# The embedded interpreter, from manifest.json's "python" block (2-space indented, fixed key order).
+check=''
+pyblock=$(sed -n '/^  "python": {/,/^  }/p' "$manifest")
+embedded=''
+if [ -n "$pyblock" ]; then
+    embedded=$(printf '%s\n' "$pyblock" | sed -n 's/^    "path": "\(python\/[^"/]*\.tar\.gz\)",$/\1/p')
+    embedded_sha=$(printf '%s\n' "$pyblock" | sed -n 's/^    "sha256": "\([0-9a-f]\{64\}\)",$/\1/p')
+    embedded_glibc=$(printf '%s\n' "$pyblock" | sed -n 's/^      "glibc": "\([0-9.]*\)",*$/\1/p')
+    [ -n "$embedded" ] && [ -n "$embedded_sha" ] || fail E_BUNDLE "manifest.json's python entry is malformed" \
+        "the bundle was damaged or altered after it was built: copy it again from its source"
+fi
+
+# use_embedded: unpacks (or reuses) the embedded interpreter and sets $python to it.
+use_embedded() {
+    archive="$here/$embedded"
+    [ -f "$archive" ] || fail E_BUNDLE "$embedded is missing from the bundle" \
+        "the bundle was damaged or altered after it was built: copy it again from its source"
+    # DEST: the first argument that is not an option (install.py's default is ./<app name>).
+    dest=''
+    for a in "$@"; do
+        case $a in
+            -*) ;;
+            *) dest=$a; break ;;
+        esac
+    done
+    if [ -z "$dest" ]; then
+        dest=$(sed -n 's/^    "name": "\(.*\)",$/\1/p' "$manifest" | head -n 1)
+        [ -n "$dest" ] || fail E_BUNDLE "manifest.json has no app.name"
+    fi
+    check=''
+    for a in "$@"; do [ "$a" = --check ] && check=1; done
+    parent=$(dirname -- "$dest")
+    base=$(basename -- "$dest")
+    if [ -n "$check" ]; then
+        home=$(mktemp -d "${TMPDIR:-/tmp}/wheelbarrow-python.XXXXXX") || fail E_INSTALL "cannot create a temp dir for the embedded interpreter"
+        trap 'rm -rf "$home"' EXIT INT TERM
+    else
+        [ -d "$parent" ] || fail E_INSTALL "the parent directory $parent of DEST does not exist" "create it first: mkdir -p $parent"
+        home="$parent/.$base.python/$(printf '%s' "$embedded_sha" | cut -c1-16)"
+    fi
+    if [ ! -f "$home/.wheelbarrow-sha256" ] || [ "$(cat "$home/.wheelbarrow-sha256")" != "$embedded_sha" ]; then
+        found=$(sha256_of "$archive")
+        [ "$found" = "$embedded_sha" ] || fail E_BUNDLE "$embedded does not match manifest.json (sha256 expected $embedded_sha, found $found)" \
+            "the bundle was damaged or altered after it was built: copy it again from its source"
+        tmp="$home.tmp-$$"
+        rm -rf "$tmp"
+        mkdir -p "$tmp" || fail E_INSTALL "cannot create $tmp"
+        if ! tar -xzf "$archive" -C "$tmp"; then
+            rm -rf "$tmp"
+            fail E_INSTALL "cannot unpack $embedded into $tmp" "free space on that filesystem, or choose another DEST"
+        fi
+        printf '%s\n' "$embedded_sha" > "$tmp/.wheelbarrow-sha256"
+        mkdir -p "$(dirname -- "$home")" && rm -rf "$home" && mv "$tmp" "$home" || fail E_INSTALL "cannot move the interpreter into $home"
+    fi
+    python="$home/python/bin/python3"
+    [ -x "$python" ] || python="$home/python/python.exe"
+    if ! "$python" -c 'pass' 2>/dev/null; then
+        fail E_TARGET_MISMATCH "the embedded interpreter ($embedded) does not run on this machine" \
+            ${embedded_glibc:+"it needs glibc $embedded_glibc or newer: check with 'ldd --version'"} \
+            "or name a python here: ./install.sh --python /path/to/python$want"
+    fi
+}
+
+if [ -n "$embedded" ]; then
+    if [ -n "$system_python" ] && find_system_python; then
+        :
+    else
+        use_embedded "$@"
+    fi
+    if [ -n "$check" ]; then
+        "$python" "$here/install.py" "$@"
+        exit $?
+    fi
+    exec "$python" "$here/install.py" "$@"
+fi
+
+find_system_python && exec "$python" "$here/install.py" "$@"
 
 if [ -n "$seen" ]; then
     fail E_TARGET_MISMATCH "no python $want on PATH: $seen" \
