@@ -135,6 +135,8 @@ describe.skipIf(why !== null)(`embedded interpreter${why ? ` (skipped: ${why})` 
     expect(execFileSync("tar", ["-xzOf", join(out, name!), `${stem}/SHA256SUMS`], { encoding: "utf8" })).toContain(`  python/${pbs.filename}\n`);
     const v = await runCli(["verify", join(out, name!)]);
     expect(v.code).toBe(0);
+    const ins = await runCli(["inspect", join(out, name!)]);
+    expect(ins.stdout).toMatch(new RegExp(`^python +cpython ${pbs.version}\\+${PBS_BUILD} x86_64-unknown-linux-gnu, [0-9.]+ MB, floor glibc ${floor} \\(python/`, "m"));
   }, 120_000);
 
   it("a file:// mirror with a trailing slash, and --python-dist PATH#sha256, give the same archive; WHEELBARROW_PYTHON_MIRROR works", async () => {
