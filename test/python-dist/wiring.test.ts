@@ -1,12 +1,18 @@
 /** The small pure parts that wire embedding in: flags, spec file, per-target sources, manifest. */
+import { createHash } from "node:crypto";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { Ajv2020 } from "ajv/dist/2020.js";
 import { describe, expect, it } from "vitest";
+import { writeBundle } from "../../src/bundle/write-bundle.js";
+import { verifyBundle } from "../../src/bundle/verify.js";
 import { buildManifest, parseManifest, serializeManifest, type Manifest } from "../../src/bundle/manifest.js";
 import { splitDistFlag } from "../../src/commands/options.js";
 import { distSources } from "../../src/python-dist/dist-sources.js";
 import { mirrorBase, parseDistRef } from "../../src/python-dist/fetch-dist.js";
 import { parseSpecText } from "../../src/spec/spec-file.js";
 import { errorOf } from "../helpers/error-of.js";
-import { MACOS } from "../bundle/helpers.js";
+import { LINUX, MACOS, bundleInput, makeInstallerDir, makePackages, tempDir } from "../bundle/helpers.js";
 
 const H = (c: string) => c.repeat(64);
 const PBS = "cpython-3.12.4+20240726-x86_64-unknown-linux-gnu-install_only_stripped.tar.gz";
@@ -85,5 +91,31 @@ describe("manifest python entry", () => {
     bad.python.sha256 = "nope";
     bad.python.floor = { glibc: 2 };
     expect(() => parseManifest(JSON.stringify(bad), "b")).toThrow("python.sha256 must be 64 lowercase hex digits; python.path must be python/<archive>.tar.gz, got wheels/x.tar.gz; python.floor.glibc must be a non-empty string or null; python.floor.macos must be a non-empty string or null");
+  });
+});
+
+describe("writeBundle with an interpreter", () => {
+  it("ships python/<archive> verbatim, in SHA256SUMS, not in files; the manifest validates; verify checks it", async () => {
+    const root = tempDir();
+    const archive = join(root, "cache", PBS);
+    mkdirSync(join(root, "cache"), { recursive: true });
+    writeFileSync(archive, "not really gzip, shipped as is");
+    const data = readFileSync(archive);
+    const sha256 = createHash("sha256").update(data).digest("hex");
+    const python = { implementation: "cpython", version: "3.12.4", build: "20240726", triple: "x86_64-unknown-linux-gnu", filename: PBS, sha256, size: data.length, source: PBS, floor: { glibc: "2.17", macos: null }, cachePath: archive };
+    const packages = await makePackages(join(root, "cache"));
+    const r = await writeBundle(bundleInput({ packages, python, installerDir: makeInstallerDir(root), target: LINUX, format: "dir", outDir: join(root, "out") }));
+    expect(readFileSync(join(r.path, "python", PBS)).equals(data)).toBe(true);
+    const manifest = JSON.parse(readFileSync(join(r.path, "manifest.json"), "utf8"));
+    expect(manifest.python).toEqual({ implementation: "cpython", version: "3.12.4", build: "20240726", triple: "x86_64-unknown-linux-gnu", path: `python/${PBS}`, sha256, size: data.length, source: PBS, floor: { glibc: "2.17", macos: null } });
+    expect(manifest.files.map((f: { path: string }) => f.path)).not.toContain(`python/${PBS}`);
+    expect(readFileSync(join(r.path, "SHA256SUMS"), "utf8")).toContain(`${sha256}  python/${PBS}\n`);
+    const schema = JSON.parse(readFileSync(new URL("../../manifests/manifest.schema.json", import.meta.url), "utf8")) as object;
+    const validate = new Ajv2020({ allErrors: true }).compile(schema);
+    expect(validate(manifest), JSON.stringify(validate.errors)).toBe(true);
+    expect(validate({ ...manifest, python: { ...manifest.python, path: "wheels/x.tar.gz" } })).toBe(false);
+    await expect(verifyBundle(r.path)).resolves.toMatchObject({ packages: packages.length });
+    writeFileSync(join(r.path, "python", PBS), "altered");
+    await expect(verifyBundle(r.path)).rejects.toThrow(new RegExp(`python/${PBS.replace(/[.+]/g, "\\$&")}: content differs from SHA256SUMS and manifest.json`));
   });
 });
