@@ -180,9 +180,10 @@ describe("manifests/bundle-spec.schema.json (ajv, draft 2020-12)", () => {
   }
 
   it("documents every key readSpecFile knows (and no other)", () => {
-    const s = schema as { properties: { bundle: { properties: object }; index: { items: { properties: object } } } };
-    expect(Object.keys(s.properties)).toEqual(["bundle", "index"]);
-    expect(Object.keys(s.properties.bundle.properties)).toEqual(["name", "version", "app", "entry", "requirements", "constraints", "lock", "targets", "find-links", "exclude", "format", "out"]);
+    const s = schema as { properties: { bundle: { properties: object }; index: { items: { properties: object } }; python: { items: { properties: object } } } };
+    expect(Object.keys(s.properties).sort()).toEqual(["bundle", "index", "python"]);
+    expect(Object.keys(s.properties.bundle.properties)).toEqual(["name", "version", "app", "entry", "requirements", "constraints", "lock", "targets", "find-links", "exclude", "format", "out", "embed-python", "python-mirror"]);
+    expect(Object.keys(s.properties.python.items.properties)).toEqual(["target", "url", "sha256"]);
     expect(Object.keys(s.properties.index.items.properties)).toEqual(["name", "url", "projects"]);
   });
 
