@@ -1,6 +1,6 @@
 /**
  * Collects the application source for `app/`: a sorted list of regular files relative to the app
- * root, with sha256, size and an executable flag (the only mode bit kept).
+ * root, with sha256, size and permission bits (a 0600 file stays 0600 at the site).
  *
  * Decisions:
  * - Built-in excludes (exclude.ts) apply at any depth and cannot be re-included; so does any
@@ -14,11 +14,14 @@
  * - Empty directories are not shipped (directories exist in the bundle as parents of files).
  * - Names containing `\`, a newline or a carriage return are refused: they cannot be written
  *   portably nor listed in SHA256SUMS without escaping.
+ * - Files that usually hold secrets (`.env`, `*.pem`, `*.key`, `id_rsa*`, `.netrc`, see
+ *   exclude.ts) are left out and returned in `withheld` (the caller warns), unless an `include`
+ *   pattern (same syntax as `--exclude`) names them.
  */
 import { lstat, readdir, realpath, stat } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import { WbError } from "../errors.js";
-import { ExcludeMatcher, builtinExcluded } from "./exclude.js";
+import { ExcludeMatcher, builtinExcluded, secretName } from "./exclude.js";
 import { hashFile } from "./hash-file.js";
 
 export interface AppFile {
@@ -29,6 +32,14 @@ export interface AppFile {
   size: number;
   sha256: string;
   executable: boolean;
+  /** Permission bits (st_mode & 0o777). */
+  mode: number;
+}
+
+export interface AppSource {
+  files: AppFile[];
+  /** Secret-looking files left out (relative paths), for the caller's warning. */
+  withheld: string[];
 }
 
 function inside(root: string, p: string): boolean {
@@ -45,7 +56,7 @@ async function exists(p: string): Promise<boolean> {
   }
 }
 
-export async function collectApp(appDir: string, exclude: string[]): Promise<AppFile[]> {
+export async function collectApp(appDir: string, exclude: string[], include: string[] = []): Promise<AppSource> {
   let rootReal: string;
   try {
     rootReal = await realpath(appDir);
@@ -54,7 +65,9 @@ export async function collectApp(appDir: string, exclude: string[]): Promise<App
     throw new WbError("E_USAGE", `--app ${appDir} is not a directory`, { hint: "give the directory holding the application source" });
   }
   const matcher = new ExcludeMatcher(exclude);
+  const included = new ExcludeMatcher(include);
   const out: AppFile[] = [];
+  const withheld: string[] = [];
 
   const refuse = (rel: string, why: string, hint?: string): never => {
     throw new WbError("E_USAGE", `app file ${rel}: ${why}`, { hint: hint ?? `exclude it with --exclude '${rel}'`, details: { file: rel } });
@@ -92,13 +105,17 @@ export async function collectApp(appDir: string, exclude: string[]): Promise<App
         if (stack.includes(realDir)) refuse(rel, "is a symlink loop (it points to a directory that contains it)");
         await walk(abs, rel, [...stack, realDir]);
       } else if (st.isFile()) {
+        if (secretName(name) && !included.excludes(rel, false)) {
+          withheld.push(rel);
+          continue;
+        }
         const d = await hashFile(abs);
-        out.push({ rel, abs, size: d.size, sha256: d.sha256, executable: (st.mode & 0o111) !== 0 });
+        out.push({ rel, abs, size: d.size, sha256: d.sha256, executable: (st.mode & 0o111) !== 0, mode: st.mode & 0o777 });
       } else {
         refuse(rel, "is not a regular file (socket, FIFO or device)");
       }
     }
   };
   await walk(rootReal, "", [rootReal]);
-  return out.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
+  return { files: out.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0)), withheld };
 }

@@ -52,7 +52,7 @@ export interface BundleDiff {
   files: { added: string[]; removed: string[]; changed: string[] };
 }
 
-const GENERATED = new Set(["pylock.toml", "requirements.txt", "sbom.cdx.json"]);
+const GENERATED = new Set(["pylock.toml", "requirements.txt", "sbom.cdx.json", "README.txt"]);
 
 function compareVersions(a: string, b: string): number {
   try {

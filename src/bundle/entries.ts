@@ -15,7 +15,8 @@ export interface BundleFileEntry {
   type: "file";
   /** Relative to the bundle root, `/`-separated. */
   path: string;
-  mode: 0o644 | 0o755;
+  /** 0o644 or 0o755, or an app file's own stricter bits (0o600, 0o640, 0o700...). */
+  mode: number;
   size: number;
   sha256: string;
   source: EntrySource;

@@ -136,3 +136,13 @@ export const BUILTIN_EXCLUDED_NAMES: ReadonlySet<string> = new Set([
 export function builtinExcluded(name: string): boolean {
   return BUILTIN_EXCLUDED_NAMES.has(name) || name.endsWith(".pyc") || name.endsWith(".pyo");
 }
+
+/**
+ * Names that hold secrets more often than not: never shipped from an app dir unless an `--include`
+ * pattern names them (the bundler warns about each one it leaves out).
+ */
+const SECRET_NAME = /^(\.env|\.netrc|id_rsa.*|.*\.pem|.*\.key)$/;
+
+export function secretName(name: string): boolean {
+  return SECRET_NAME.test(name);
+}

@@ -63,12 +63,15 @@ export interface ManifestFile {
   sha256: string;
   size: number;
   executable?: true;
+  /** Permission bits of an app file when they are not the default 0644/0755 (e.g. 0600 = 384). */
+  mode?: number;
 }
 
 export interface Manifest {
   formatVersion: string;
   createdBy: { tool: string; version: string };
-  app: { name: string; version: string; entry: string | null };
+  /** `state`: app-relative paths (a trailing `/` for directories) kept in DEST/shared across releases; absent when none. */
+  app: { name: string; version: string; entry: string | null; state?: string[] };
   target: TargetInfo;
   /** Present only when the bundle embeds an interpreter. */
   python?: ManifestPython;
@@ -88,7 +91,7 @@ export function buildManifest(m: Manifest): Manifest {
   return {
     formatVersion: m.formatVersion,
     createdBy: { tool: m.createdBy.tool, version: m.createdBy.version },
-    app: { name: m.app.name, version: m.app.version, entry: m.app.entry },
+    app: m.app.state && m.app.state.length > 0 ? { name: m.app.name, version: m.app.version, entry: m.app.entry, state: [...m.app.state] } : { name: m.app.name, version: m.app.version, entry: m.app.entry },
     target: {
       spec: t.spec,
       platform: t.platform,
@@ -116,7 +119,7 @@ export function buildManifest(m: Manifest): Manifest {
       }))
       .sort(byKey((p) => p.name)),
     files: [...m.files]
-      .map((f): ManifestFile => (f.executable ? { path: f.path, sha256: f.sha256, size: f.size, executable: true } : { path: f.path, sha256: f.sha256, size: f.size }))
+      .map((f): ManifestFile => ({ path: f.path, sha256: f.sha256, size: f.size, ...(f.executable ? { executable: true as const } : {}), ...(f.mode !== undefined ? { mode: f.mode } : {}) }))
       .sort(byKey((f) => f.path)),
   };
 }
@@ -220,6 +223,8 @@ export function parseManifest(text: string, source: string): Manifest {
     c.str(app, "name", "app");
     c.str(app, "version", "app");
     c.str(app, "entry", "app", true);
+    const state = app["state"];
+    if (state !== undefined && !(Array.isArray(state) && state.every((x) => typeof x === "string" && x !== ""))) c.problems.push("app.state must be a list of paths");
   }
   const target = c.obj(doc, "target", "manifest");
   if (target) {
@@ -282,6 +287,7 @@ export function parseManifest(text: string, source: string): Manifest {
       c.hash(f, "sha256", where);
       c.size(f, "size", where);
       if (f["executable"] !== undefined && typeof f["executable"] !== "boolean") c.problems.push(`${where}.executable must be true or false`);
+      if (f["mode"] !== undefined && !(Number.isInteger(f["mode"]) && (f["mode"] as number) >= 0 && (f["mode"] as number) <= 0o777)) c.problems.push(`${where}.mode must be a permission mode (0 to 511)`);
       if (f["path"] === MANIFEST_NAME || f["path"] === SUMS_NAME) c.problems.push(`${where}: ${String(f["path"])} must not list itself`);
       dup(f["path"], where);
     });
@@ -290,5 +296,5 @@ export function parseManifest(text: string, source: string): Manifest {
   }
   const m = doc as unknown as Manifest;
   // Normalise `executable: false` away so readers see the writer's shape.
-  return { ...m, files: m.files.map((f) => (f.executable ? f : { path: f.path, sha256: f.sha256, size: f.size })) };
+  return { ...m, files: m.files.map((f) => ({ path: f.path, sha256: f.sha256, size: f.size, ...(f.executable ? { executable: true as const } : {}), ...(f.mode !== undefined ? { mode: f.mode } : {}) })) };
 }

@@ -36,6 +36,7 @@ import { formatRequirements } from "./requirements-out.js";
 import { buildSbom } from "./sbom.js";
 import { formatSha256Sums } from "./sha256sums.js";
 import { readWheelMetadata } from "./wheel-metadata.js";
+import { OPERATOR_README, operatorReadme } from "./operator-readme.js";
 import { tempName, trackTemp, untrackTemp } from "../store/temp-files.js";
 
 export type { TargetInfo } from "./manifest.js";
@@ -78,6 +79,12 @@ export interface BundleInput {
   python?: BundlePython;
   appDir?: string;
   exclude: string[];
+  /** Patterns (`--exclude` syntax) that ship secret-looking files on purpose. */
+  include?: string[];
+  /** App-relative state paths (`media/`, `db.sqlite3`) the installer keeps in DEST/shared. */
+  state?: string[];
+  /** Warnings for the user (secret-looking files left out). */
+  onWarning?: (message: string) => void;
   /** Directory holding install.py, install.sh and install.ps1. */
   installerDir: string;
   format: BundleFormat;
@@ -114,6 +121,16 @@ function checkIdentity(input: BundleInput): void {
   if (!SAFE_PART.test(input.version)) {
     throw new WbError("E_USAGE", `bundle version '${input.version}' cannot be used in a file name`, { hint: "use a version such as 2.3.0" });
   }
+}
+
+/**
+ * The mode an app file ships with: 0644/0755 normally (whatever the builder's umask made of it, so
+ * bundles stay reproducible), the file's own bits when it keeps group or others from reading it
+ * (a 0600 settings file stays 0600).
+ */
+function appMode(mode: number): number {
+  if ((mode & 0o044) !== 0o044) return mode & 0o777;
+  return (mode & 0o111) !== 0 ? 0o755 : 0o644;
 }
 
 function checkEntry(entry: string | null, appFiles: Set<string>, hasApp: boolean): void {
@@ -210,13 +227,18 @@ export function bundlePylock(input: BundleInput): string {
 async function planBundle(input: BundleInput, stem: string): Promise<ArchivePlan> {
   checkIdentity(input);
   checkPackages(input.packages);
-  const app = input.appDir === undefined ? [] : await collectApp(input.appDir, input.exclude);
+  const source = input.appDir === undefined ? { files: [], withheld: [] } : await collectApp(input.appDir, input.exclude, input.include ?? []);
+  const app = source.files;
+  if (source.withheld.length > 0) {
+    input.onWarning?.(`left out of app/ because such files usually hold secrets: ${source.withheld.join(", ")} (ship one on purpose with --include PATTERN)`);
+  }
   checkEntry(input.entry, new Set(app.map((f) => f.rel)), input.appDir !== undefined);
+  const state = input.state ?? [];
 
   const files: BundleFileEntry[] = app.map((f) => ({
     type: "file",
     path: `app/${f.rel}`,
-    mode: f.executable ? 0o755 : 0o644,
+    mode: appMode(f.mode),
     size: f.size,
     sha256: f.sha256,
     source: { kind: "path", path: f.abs },
@@ -234,7 +256,14 @@ async function planBundle(input: BundleInput, stem: string): Promise<ArchivePlan
   }
   files.push(bytesEntry("sbom.cdx.json", Buffer.from(buildSbom({ app: { name: input.name, version: input.version }, tool: { name: "wheelbarrow", version: input.toolVersion }, packages: sbomPackages }))));
 
-  const manifestFiles: ManifestFile[] = files.map((f) => (f.mode === 0o755 ? { path: f.path, sha256: f.sha256, size: f.size, executable: true } : { path: f.path, sha256: f.sha256, size: f.size }));
+  files.push(bytesEntry(OPERATOR_README, Buffer.from(operatorReadme({ name: input.name, version: input.version, entry: input.entry, target: input.target.spec, state }))));
+  const manifestFiles: ManifestFile[] = files.map((f) => ({
+    path: f.path,
+    sha256: f.sha256,
+    size: f.size,
+    ...((f.mode & 0o111) !== 0 ? { executable: true as const } : {}),
+    ...(f.mode !== 0o644 && f.mode !== 0o755 ? { mode: f.mode } : {}),
+  }));
   const wheels = await Promise.all(input.packages.map(wheelEntry));
   if (input.python) {
     if (!/^[^/\\\0\n]+\.tar\.gz$/.test(input.python.filename)) throw new Error(`internal: '${input.python.filename}' is not an archive file name`);
@@ -244,7 +273,7 @@ async function planBundle(input: BundleInput, stem: string): Promise<ArchivePlan
   const manifest = serializeManifest({
     formatVersion: FORMAT_VERSION,
     createdBy: { tool: "wheelbarrow", version: input.toolVersion },
-    app: { name: input.name, version: input.version, entry: input.entry },
+    app: { name: input.name, version: input.version, entry: input.entry, state },
     target: input.target,
     ...(py
       ? { python: { implementation: py.implementation, version: py.version, build: py.build, triple: py.triple, path: `python/${py.filename}`, sha256: py.sha256, size: py.size, source: py.source, floor: py.floor } }
@@ -431,9 +460,9 @@ export function discardStaged(staged: StagedBundle[]): void {
  * after; if a rename fails, the bundles already published by this call are taken back.
  */
 export function publishBundles(staged: StagedBundle[]): void {
-  for (const s of staged) checkReplaceable(s.outDir, s.stem, s.format);
   const published: { s: StagedBundle; old: string | null }[] = [];
   try {
+    for (const s of staged) checkReplaceable(s.outDir, s.stem, s.format);
     for (const s of staged) {
       let old: string | null = null;
       if (s.format === "dir" && existsSync(s.path)) {

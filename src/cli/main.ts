@@ -6,7 +6,7 @@
 import { Command, CommanderError, Option } from "commander";
 import { processContext, type Context } from "../context.js";
 import { WbError, isWbError } from "../errors.js";
-import { redactUrlsInText } from "../net/redact.js";
+import { redactUrlsInText } from "../text/redact-url.js";
 import { noSpaceError } from "../commands/no-space.js";
 import { removeTrackedTemps } from "../store/temp-files.js";
 import { TOOL_NAME, TOOL_VERSION } from "../version.js";
@@ -56,6 +56,9 @@ export function buildProgram(run: (name: CommandName, args: unknown[], opts: Rec
   bundle
     .option("--app <dir>", "application source to ship")
     .option("--exclude <glob>", "exclude from the app (repeatable, .gitignore-style)", collect)
+    .option("--include <glob>", "ship a secret-looking app file (.env, *.pem, *.key, id_rsa*, .netrc) on purpose (repeatable)", collect)
+    .option("--state <path>", "app path kept in DEST/shared across releases, e.g. media/ or db.sqlite3 (repeatable)", collect)
+    .option("--with-pip", "ship the target's pip wheel and install it into the venv")
     .option("--name <name>", "bundle name")
     .option("--version <version>", "bundle version")
     .option("--entry <module:function|script.py>", "what bin/<name> runs after install")
@@ -188,6 +191,8 @@ export function installProcessHandlers(argv: string[], ctx: Context): void {
     if (exiting) return;
     exiting = true;
     removeTrackedTemps();
+    // progress bars hide the cursor and are not stopped on this path: show it again, on a new line
+    if (ctx.stderr.isTTY) ctx.stderr.write("\x1b[?25h\n");
     const code = reportError(e, ctx, report);
     process.exit(code);
   };

@@ -152,6 +152,11 @@ export async function bundleCommand(args: unknown[], flags: Record<string, unkno
           python: pythons.get(tp.target.spec),
           appDir: opts.app,
           exclude: opts.exclude,
+          include: opts.include,
+          state: opts.state,
+          onWarning: (message) => {
+            if (!opts.quiet && !opts.json) ctx.stderr.write(`warning: ${message}\n`);
+          },
           installerDir: installerDir(),
           format: bundleFormat(opts, tp.target),
           outDir: opts.out,

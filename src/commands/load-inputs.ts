@@ -31,7 +31,13 @@ export function loadInputs(opts: RunOptions, env: Record<string, string | undefi
   if (opts.lock && opts.requirements.length) {
     throw new WbError("E_USAGE", "give either --lock or -r/--requirement, not both", { hint: "a pylock.toml is already a complete pin set" });
   }
-  if (opts.lock) return loadPylock(opts.lock, opts.cwd);
+  if (opts.lock) {
+    const locked = loadPylock(opts.lock, opts.cwd);
+    if (opts.withPip && !locked.inputs.some((i) => i.requirement.name === "pip")) {
+      throw new WbError("E_USAGE", `--with-pip: the lock ${opts.lock} has no pip`, { hint: "add pip to the requirements and lock again, or bundle from requirements files" });
+    }
+    return locked;
+  }
   if (opts.requirements.length === 0) {
     throw new WbError("E_USAGE", "nothing to bundle: no requirements given", {
       hint: ["pass -r requirements.txt (repeatable) or --lock pylock.toml", "or name them in a spec file: requirements = [\"requirements.txt\"]"],
@@ -62,6 +68,9 @@ export function loadInputs(opts: RunOptions, env: Record<string, string | undefi
       const item = toInput(line, opts.cwd);
       if (item) constraints.push(item);
     }
+  }
+  if (opts.withPip && !inputs.some((i) => i.requirement.name === "pip")) {
+    inputs.push({ requirement: parseRequirement("pip"), hashes: [], origin: "--with-pip" });
   }
   return { inputs, constraints, fileOptions, warnings };
 }

@@ -65,7 +65,7 @@ export function spaceError(code: "ENOSPC" | "EDQUOT", need: SpaceNeed, cause?: u
   const why = code === "EDQUOT" ? "the disk quota is exhausted" : "no space left on the device";
   return new WbError("E_NO_SPACE", `${why} writing ${need.what} to ${need.path}${amounts ? ` (${amounts})` : ""}`, {
     hint: [
-      need.what === "the downloads" ? "free space there, or point --cache-dir (or WHEELBARROW_CACHE_DIR) at a larger disk" : "free space there, or write the bundles elsewhere with --out DIR",
+      need.what === "the downloads" || need.what === "the cache" ? "free space there, or point --cache-dir (or WHEELBARROW_CACHE_DIR) at a larger disk" : "free space there, or write the bundles elsewhere with --out DIR",
       "nothing of this run was kept; run the command again afterwards",
     ],
     details: { path: need.path, needed: need.needed ?? null, free, errno: code },

@@ -6,7 +6,7 @@
  */
 import { resolve, dirname } from "node:path";
 import { usageError } from "../errors.js";
-import { readSpecFile, type BundleSpec } from "../spec/spec-file.js";
+import { STATE_PATH_RE, readSpecFile, type BundleSpec } from "../spec/spec-file.js";
 import type { Context } from "../context.js";
 
 export interface RunOptions {
@@ -41,6 +41,9 @@ export interface RunOptions {
   // bundle only
   app?: string;
   exclude: string[];
+  include: string[];
+  state: string[];
+  withPip: boolean;
   name?: string;
   version?: string;
   entry?: string;
@@ -55,6 +58,14 @@ export interface RunOptions {
 }
 
 type Flags = Record<string, unknown>;
+
+/** --state paths, checked as the spec file checks them, without duplicates. */
+function statePaths(paths: string[]): string[] {
+  for (const p of paths) {
+    if (!STATE_PATH_RE.test(p) || p.includes("//")) throw usageError(`--state takes a path inside the app such as 'media/' or 'db.sqlite3', got '${p}'`);
+  }
+  return [...new Set(paths)];
+}
 
 /** What one layer (flags, spec file, requirements files) says about indexes. */
 export interface IndexLayer {
@@ -176,6 +187,9 @@ export async function resolveRunOptions(specPath: string | undefined, flags: Fla
     maxSteps: positiveInt(flags["maxResolutionSteps"], "--max-resolution-steps", 100_000),
     app: str(flags["app"]) ? abs(str(flags["app"])!) : spec?.app,
     exclude: [...(spec?.exclude ?? []), ...list(flags["exclude"])],
+    include: [...(spec?.include ?? []), ...list(flags["include"])],
+    state: statePaths([...(spec?.state ?? []), ...list(flags["state"])]),
+    withPip: flags["withPip"] === true || spec?.withPip === true,
     name: str(flags["name"]) ?? spec?.name,
     version: str(flags["version"]) ?? spec?.version,
     entry: str(flags["entry"]) ?? spec?.entry,

@@ -8,6 +8,7 @@ import { parseTargets } from "../targets/parse-target.js";
 import { planTargets, MemoSource } from "../plan/plan-targets.js";
 import type { Plan } from "../plan/types.js";
 import { loadInputs } from "./load-inputs.js";
+import { noSpaceError } from "./no-space.js";
 import type { RunOptions } from "./options.js";
 import { openSession, type Session } from "./session.js";
 
@@ -36,6 +37,6 @@ export async function runPlan(opts: RunOptions, ctx: Context): Promise<{ plan: P
     return { plan, session };
   } catch (e) {
     await session.close();
-    throw e;
+    throw noSpaceError(e, { path: session.cache.root, what: "the cache" }) ?? e;
   }
 }

@@ -1,20 +1,26 @@
 # wheelbarrow bundle installer for Windows (PowerShell 5.1+): picks a python that fits the
 # bundle's target and runs install.py with it, passing every argument through.
 #
-#   .\install.ps1 [DEST] [--python PATH] [--check] [--no-compile] [--force] [--json]
+#   .\install.ps1 [DEST] [--python PATH] [--check] [--no-compile] [--repair] [--json]
 #
 # The python is --python PATH if given; otherwise the py launcher's `py -3.X` (X from
 # manifest.json's target.python), then python.exe / python3.exe on PATH whose version is 3.X.
 # install.py then checks the rest (patch version, arch, wheel tags) and explains any mismatch.
-# Arguments are read from $args (no param block) so that --force etc. reach install.py untouched.
+# Arguments are read from $args (no param block) so that --repair etc. reach install.py untouched.
+# With --json, the errors below are also printed as install.py's JSON error object on stdout.
 
 $ErrorActionPreference = 'Stop'
 $here = Split-Path -Parent $MyInvocation.MyCommand.Path
 $manifestPath = Join-Path $here 'manifest.json'
+$asJson = $args -contains '--json'
 
 function Fail([string]$code, [string]$message, [string[]]$hints = @()) {
     [Console]::Error.WriteLine("error[$code]: $message")
     foreach ($hint in $hints) { [Console]::Error.WriteLine("hint: $hint") }
+    if ($asJson) {
+        $err = [ordered]@{ code = $code; message = $message; hints = @($hints) }
+        [Console]::Out.WriteLine((ConvertTo-Json -Compress -Depth 4 ([ordered]@{ ok = $false; error = $err })))
+    }
     exit 1
 }
 

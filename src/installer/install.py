@@ -1,40 +1,109 @@
 #!/usr/bin/env python3
 """wheelbarrow's offline installer, shipped verbatim in every bundle (Python 3.8+, stdlib only).
 
-    python3 install.py [DEST] [--python PATH] [--check] [--no-compile] [--force] [--json]
+    python3 install.py [DEST] [--python PATH] [--check] [--no-compile] [--repair] [--json]
+    python3 DEST/install.py releases|verify|rollback|prune|unit [DEST] [options] [--json]
 
-What it does, in order, and nothing else:
-  1. reads manifest.json (the only file it trusts) and checks that this python fits the bundle's
-     target: implementation, version, free-threading, OS, arch, libc family and version, macOS
-     version, and every bundled wheel's tags against the tags recomputed here with the stdlib;
+DEST is a site that holds every installed release side by side:
+
+    DEST/current -> releases/<version>-<12 hex of the manifest's sha256>   (switched atomically)
+    DEST/releases/<name>/   venv/ app/ bin/<name> manifest.json .wheelbarrow-release.json
+    DEST/shared/            the operator's: .env and the bundle's state paths; never touched
+    DEST/bin/<name>         stable launcher: runs the release `current` points to
+    DEST/install.py         this file, so that the commands work without the bundle
+
+An install, in order, and nothing else:
+  1. reads manifest.json (the only file it trusts; every field that reaches a file name, a script
+     or a shell is validated) and checks that this python fits the bundle's target:
+     implementation, version, free-threading, OS, arch, libc, macOS version, and every wheel's
+     tags against the tags recomputed here with the stdlib;
   2. verifies every file of the bundle (sha256 and size) against manifest.json;
-  3. builds the install in a sibling temp dir `.<DEST name>.wb-<pid>.tmp`: `venv` (venv, without
-     pip), the wheels installed by this file (RECORD verified, scripts generated), `app/`,
-     `bin/<name>` and `manifest.json`, bytecode compiled in parallel;
-  4. renames the temp dir to DEST. Any failure or signal removes the temp dir; DEST is untouched.
+  3. decides what to do (plan_install, shared with --check): install, upgrade, switch, nothing,
+     repair; or refuses (E_DEST_OCCUPIED, E_PERMISSION, E_NO_SPACE, E_DRIFT, a live lock);
+  4. under DEST's lock, builds the new release in DEST/.tmp-<pid> (venv without pip, the wheels
+     installed by this file, app/, the release's launcher, RECORDs, bytecode), verifies it against
+     its RECORDs, renames it into releases/, seeds shared/, writes bin/<name> and DEST/install.py,
+     and only then switches `current`. A failure or a signal removes the temp dir; `current` and
+     every existing release are untouched. The next run removes what a killed run left.
 
-Shape (after pypa/installer): a source (WheelSource: one wheel, members and RECORD validated before
-a byte is written), a destination (VenvDestination: the venv's scheme dirs; files are hashed while
-they are written), records (RECORD parse/format). Around them: Bundle (manifest + verification),
-the interpreter check (Machine, tags), Transaction (temp dir, rename, cleanup) and the CLI.
+Shape (after pypa/installer): a source (WheelSource: one wheel, members and RECORD validated
+before a byte is written, members inflated with a limit), a destination (VenvDestination: the
+venv's scheme dirs; files are hashed while they are written), RECORD parse/format. Around them:
+Bundle (manifest and verification), the interpreter check (Machine, tags), Site (DEST's layout,
+lock, switch), the release check (verify_release) and the command line.
 
 Decisions (the README's installer section says the same to the operator):
   - target.python "3.11" accepts any 3.11.x; "3.11.4" accepts 3.11.4 and newer 3.11 patches. Any
     other minor version is refused, even for pure-Python bundles (compiled cp311 wheels do not load
     on 3.12, and the lock was resolved for 3.11's markers and Requires-Python).
   - Symlink members, absolute paths, drive letters, `..`, backslashes and NUL in wheel member names
-    are refused (E_BUNDLE), as is any member missing from RECORD or not matching its hash.
+    are refused (E_BUNDLE), as is any member missing from RECORD or not matching its hash, or
+    inflating past the size its zip header declares.
   - Two wheels may install the same file only with identical content; otherwise E_INSTALL.
+  - Nothing in DEST that this file did not write is ever deleted or overwritten, --force or not.
   - Windows: console/gui scripts are `.cmd` shims, not launcher .exe files: an .exe would be a
     prebuilt binary in the bundle with no provenance of its own, and building one needs a compiler.
   - Compiled .pyc files are listed in RECORD without hash and size (they are generated here).
+  - Everything printed passes through terminal_safe: no escape sequence from a bundle reaches the
+    terminal raw.
   - Exit codes: 0 success, 1 the bundle, the machine or the input is at fault
     (`error[E_CODE]: message` + `hint:` lines), 2 a bug in this file.
+
+The first lines below run on any Python from 2.7 on (this file is kept parseable by 2.7 and 3.x):
+an older interpreter gets a coded error naming the Python the bundle needs, not a SyntaxError.
 """
-from __future__ import annotations
+import sys
+
+
+def _refuse_old_python():
+    """On Python < 3.8: error[E_TARGET_MISMATCH] (and the JSON object with --json), exit 1."""
+    import json
+    import os
+    import subprocess
+
+    here = os.path.dirname(os.path.abspath(__file__))
+    want, impl = "?", "cpython"
+    try:
+        with open(os.path.join(here, "manifest.json")) as f:
+            target = json.load(f).get("target", {})
+        want, impl = str(target.get("python", "?")), str(target.get("implementation") or "cpython")
+    except Exception:  # the message below is all this Python can give
+        pass
+    minor = ".".join(want.split(".")[:2])
+    stem = "pypy" if impl == "pypy" else "python"
+    fits, seen = [], set()
+    for name in (stem + minor, stem + "3", stem):
+        for folder in os.environ.get("PATH", "").split(os.pathsep):
+            path = os.path.join(folder, name)
+            if not (os.path.isfile(path) and os.access(path, os.X_OK)) or os.path.realpath(path) in seen:
+                continue
+            seen.add(os.path.realpath(path))
+            try:
+                out = subprocess.Popen([path, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE).communicate()[0]
+            except OSError:
+                continue
+            if out.decode("ascii", "replace").strip() == minor:
+                fits.append(path)
+    have = "%d.%d.%d" % tuple(sys.version_info[:3])
+    message = "%s is Python %s: this bundle needs %s %s (and its installer Python 3.8 or newer)" % (
+        sys.executable, have, "PyPy" if impl == "pypy" else "CPython", want)
+    hints = ["%s fits: run ./install.sh --python %s" % (fits[0], fits[0])] if fits else [
+        "no python%s on PATH: install Python %s (the package is usually named python%s), then run ./install.sh again" % (minor, want, minor)]
+    sys.stderr.write("error[E_TARGET_MISMATCH]: %s\n%s\n" % (message, "\n".join("hint: " + h for h in hints)))
+    if "--json" in sys.argv[1:]:
+        error = {"code": "E_TARGET_MISMATCH", "message": message, "hints": hints, "fitting": fits,
+                 "machine": {"executable": sys.executable, "version": have}, "target": {"python": want, "implementation": impl}}
+        sys.stdout.write(json.dumps({"ok": False, "error": error}, indent=2) + "\n")
+    sys.exit(1)
+
+
+if sys.version_info < (3, 8):
+    _refuse_old_python()
 
 import argparse
 import base64
+import collections
 import configparser
 import csv
 import errno
@@ -50,9 +119,9 @@ import signal
 import stat
 import struct
 import subprocess
-import sys
 import sysconfig
 import threading
+import time
 import zipfile
 import zlib
 from concurrent import futures
@@ -62,6 +131,14 @@ CHUNK = 1 << 20
 WINDOWS = os.name == "nt"
 SCHEME_KEYS = ("purelib", "platlib", "headers", "scripts", "data")
 HASHES = ("sha256", "sha384", "sha512")  # RECORD hashes we accept: sha256 or stronger
+TEXT_LIMIT = 16 << 20  # WHEEL, RECORD, entry_points.txt: read at most this much
+# What the bundler accepts for app.name (it names bin/<name> and the venv prompt), app.version
+# (it names releases/<version>-<id>) and a script entry (app/<path>.py).
+APP_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
+VERSION_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
+SCRIPT_ENTRY_RE = re.compile("^[^\\\\\x00-\x1f\x7f]+\\.py$")
+ENTRY_RE = re.compile(r"^([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*):([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)$")
+STOP_SIGNALS = [signal.SIGINT, signal.SIGTERM] + ([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])
 
 
 # --- errors ----------------------------------------------------------------------------------
@@ -91,6 +168,21 @@ class Cancelled(Exception):
     """Another worker failed; this one stopped early."""
 
 
+class signals_blocked:
+    """Ignore SIGINT/SIGTERM while a rename or a cleanup must not be cut short."""
+
+    def __enter__(self):
+        self.saved = [(s, signal.signal(s, signal.SIG_IGN)) for s in STOP_SIGNALS] if threading.current_thread() is threading.main_thread() else []
+
+    def __exit__(self, *exc):
+        for s, handler in self.saved:
+            signal.signal(s, handler)
+
+
+def _raise_interrupted(signum, frame):
+    raise Interrupted(signal.Signals(signum).name)
+
+
 def bundle_error(message, *hints, **details):
     hints = hints or ("the bundle was damaged or altered after it was built: copy it again from its "
                       "source and check it with `sha256sum -c SHA256SUMS`",)
@@ -105,8 +197,19 @@ def record_digest(digest):
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 
+class RecordEntry(collections.namedtuple("RecordEntry", "algo digest size")):
+    """One RECORD row's hash and size: `algo` ("" when the row has no hash), the urlsafe-b64
+    `digest` ("" likewise) and `size` (None when absent). The path is the key it is filed under."""
+
+    __slots__ = ()
+
+    def matches(self, digest, size):
+        """Do this raw digest (of `algo`) and size agree with the row?"""
+        return digest == _b64(self.digest) and self.size in (None, size)
+
+
 def parse_record(text, where):
-    """RECORD text -> {path: (algorithm, urlsafe-b64 digest or "", size or None)}."""
+    """RECORD text -> {path: RecordEntry}."""
     entries = {}
     for row in csv.reader(io.StringIO(text)):
         if not row:
@@ -123,7 +226,7 @@ def parse_record(text, where):
                 raise bundle_error("%s: RECORD hash %r of %s is not sha256 or stronger" % (where, hash_, path))
         if size and not size.isdigit():
             raise bundle_error("%s: RECORD size %r of %s is not a number" % (where, size, path))
-        entries[path] = (algo, digest, int(size) if size else None)
+        entries[path] = RecordEntry(algo, digest, int(size) if size else None)
     return entries
 
 
@@ -565,10 +668,20 @@ class Bundle:
                                ["use the install.py shipped inside the same bundle: it always matches its manifest"])
         app = need(m, "app", dict, "")
         self.name = need(app, "name", str, "app.")
-        if unsafe_reason(self.name) or "/" in self.name:
-            raise bundle_error("manifest.json: app.name %r cannot be a file name" % self.name)
+        if not APP_NAME_RE.match(self.name):
+            raise bundle_error("manifest.json: app.name %r is not letters, digits, '.', '_', '+' or '-' (as the bundler requires)" % self.name)
         self.version = need(app, "version", str, "app.")
+        if not VERSION_RE.match(self.version):
+            raise bundle_error("manifest.json: app.version %r is not letters, digits, '.', '_', '+' or '-' (as the bundler requires)" % self.version)
         self.entry = need(app, "entry", str, "app.", optional=True)
+        state = need(app, "state", list, "app.", optional=True) or []
+        self.state = []
+        for path in state:
+            if not isinstance(path, str) or unsafe_reason(path) or not re.match(r"^[A-Za-z0-9_.][A-Za-z0-9_./-]*$", path):
+                raise bundle_error("manifest.json: app.state entry %r is not a safe relative path" % (path,))
+            if any(p == path or state_root(p, [path]) or state_root(path, [p]) for p in self.state):
+                raise bundle_error("manifest.json: app.state entry %r overlaps another one" % path)
+            self.state.append(path)
         self.target = need(m, "target", dict, "")
         need(self.target, "platform", str, "target.")
         if not re.match(r"^\d+\.\d+(\.\d+)?$", need(self.target, "python", str, "target.")):
@@ -587,6 +700,11 @@ class Bundle:
             where = "files[%d]." % i
             entry = {k: need(f, k, t, where) for k, t in (("path", str), ("sha256", str), ("size", int))}
             entry["executable"] = bool(need(f, "executable", bool, where, optional=True))
+            entry["mode"] = need(f, "mode", int, where, optional=True)
+            if entry["mode"] is not None:
+                if not 0 <= entry["mode"] <= 0o777:
+                    raise bundle_error("manifest.json: %smode %r is not a permission mode (0 to 0o777)" % (where, entry["mode"]))
+                entry["mode"] |= 0o400  # the owner can always read what it installed
             self.files.append(entry)
         seen = {}
         for entry in self.packages + self.files:
@@ -598,7 +716,7 @@ class Bundle:
             if seen.setdefault(entry["path"], entry["sha256"]) != entry["sha256"]:
                 raise bundle_error("manifest.json lists %s twice with different hashes" % entry["path"])
         self.app_files = [f for f in self.files if f["path"].startswith("app/")]
-        if self.entry is not None and not (ENTRY_RE.match(self.entry) or self.entry.endswith(".py") and not unsafe_reason(self.entry)):
+        if self.entry is not None and not (ENTRY_RE.match(self.entry) or SCRIPT_ENTRY_RE.match(self.entry) and not unsafe_reason(self.entry)):
             raise bundle_error("manifest.json: app.entry %r is neither module:function nor a path/to/script.py" % self.entry)
         if self.entry and not ENTRY_RE.match(self.entry) and "app/" + self.entry not in seen:
             raise bundle_error("manifest.json: app.entry %s is not a file under app/" % self.entry)
@@ -644,9 +762,6 @@ class Bundle:
         return None
 
 
-ENTRY_RE = re.compile(r"^([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*):([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)$")
-
-
 # --- the source: one wheel -------------------------------------------------------------------
 
 
@@ -664,16 +779,17 @@ class WheelSource:
         self.fd, self.lock = self.raw.fileno(), threading.Lock()
         self.infos = self.zip.infolist()
         names = [i.filename for i in self.infos]
+        problems = []
         for info in self.infos:
             reason = unsafe_reason(info.filename)
             if reason:
-                raise bundle_error("%s holds an unsafe member %r (%s)" % (filename, info.filename, reason),
-                                   "the wheel tries to write outside its install directory: do not install it")
+                problems.append(("%s holds an unsafe member %r (%s)" % (filename, info.filename, reason),
+                                 "the wheel tries to write outside its install directory: do not install it"))
             if stat.S_ISLNK(info.external_attr >> 16):
-                raise bundle_error("%s holds a symlink member %s" % (filename, info.filename),
-                                   "wheels must not contain symlinks: do not install it")
+                problems.append(("%s holds a symlink member %s" % (filename, info.filename), "wheels must not contain symlinks: do not install it"))
         if len(set(names)) != len(names):
-            raise bundle_error("%s lists a member twice" % filename)
+            problems.append(("%s lists a member twice" % filename, None))
+        self._refuse(problems)
         project = canonical_name(filename.split("-")[0])
         tops = {n.split("/")[0] for n in names}
         dist_infos = [t for t in tops if t.endswith(".dist-info")]
@@ -692,17 +808,23 @@ class WheelSource:
         self.root_scheme = "purelib" if fields.get("root-is-purelib", "").lower() == "true" else "platlib"
         self.record = parse_record(self._text("RECORD"), filename)
         unsigned = {self.dist_info + "/" + n for n in ("RECORD", "RECORD.jws", "RECORD.p7s")}
-        for name in names:
-            if not name.endswith("/") and name not in unsigned and not self.record.get(name, ("",))[0]:
-                raise bundle_error("%s: member %s is not listed in RECORD with a hash" % (filename, name),
-                                   "the wheel is broken as published or was altered: rebuild the bundle from a trusted index")
+        self._refuse([("%s: member %s is not listed in RECORD with a hash" % (filename, name),
+                       "the wheel is broken as published or was altered: rebuild the bundle from a trusted index")
+                      for name in names if not name.endswith("/") and name not in unsigned and not self.record.get(name, RecordEntry("", "", None)).algo])
+
+    @staticmethod
+    def _refuse(problems):
+        """One E_BUNDLE naming the first problem and counting the others; all of them in details."""
+        if problems:
+            more = " (and %d more problems)" % (len(problems) - 1) if len(problems) > 1 else ""
+            raise bundle_error(problems[0][0] + more, *[h for h in [problems[0][1]] if h], problems=[m for m, _ in problems])
 
     def read_small(self, info):
         """A member's bytes straight from the archive: one pread of its local header and data, one
         inflate (zipfile's reader costs several calls per member). RECORD's hash, checked by the
         caller, is stronger than the CRC this skips; the local header must name the same member."""
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) or info.flag_bits & 1:
-            return self.zip.read(info)
+            return self.read_limited(info, info.file_size)
         name = info.orig_filename.encode("utf-8" if info.flag_bits & 0x800 else "cp437")
         want = 30 + len(name) + len(info.extra) + info.compress_size + 256
         buf = self._pread(want, info.header_offset)
@@ -712,7 +834,13 @@ class WheelSource:
         if len(buf) < start + info.compress_size:
             buf += self._pread(start + info.compress_size - len(buf), info.header_offset + len(buf))
         raw = buf[start:start + info.compress_size]
-        data = zlib.decompress(raw, -15) if info.compress_type == zipfile.ZIP_DEFLATED else raw
+        if info.compress_type == zipfile.ZIP_DEFLATED:
+            inflater = zlib.decompressobj(-15)
+            data = inflater.decompress(raw, info.file_size + 1)  # never more than declared + 1 byte
+            if len(data) > info.file_size or inflater.unconsumed_tail:
+                raise self.oversized(info)
+        else:
+            data = raw
         if len(data) != info.file_size:
             raise bundle_error("%s: %s is truncated" % (self.filename, info.filename))
         return data
@@ -728,9 +856,33 @@ class WheelSource:
         self.zip.close()
         self.raw.close()
 
+    def oversized(self, info):
+        return bundle_error("%s: %s inflates to more than the %d bytes its zip header declares" % (self.filename, info.filename, info.file_size),
+                            "the wheel is malformed or built to exhaust memory (a zip bomb): do not install it")
+
+    def read_limited(self, info, limit):
+        """A member's bytes, read in chunks; E_BUNDLE past `limit` or past its declared size, so a
+        member that inflates far beyond its header never takes more than a chunk of memory."""
+        out, size = [], 0
+        try:
+            with self.zip.open(info) as f:  # zipfile stops at the declared size (and fails its CRC)
+                while True:
+                    chunk = f.read(CHUNK)
+                    if not chunk:
+                        break
+                    size += len(chunk)
+                    if size > info.file_size:
+                        raise self.oversized(info)
+                    if size > limit:
+                        raise bundle_error("%s: %s is larger than %d bytes" % (self.filename, info.filename, limit))
+                    out.append(chunk)
+        except (zipfile.BadZipFile, zlib.error, EOFError) as e:
+            raise bundle_error("%s: %s is damaged: %s" % (self.filename, info.filename, e))
+        return b"".join(out)
+
     def _text(self, name):
         try:
-            return self.zip.read(self.dist_info + "/" + name).decode("utf-8")
+            return self.read_limited(self.zip.getinfo(self.dist_info + "/" + name), TEXT_LIMIT).decode("utf-8")
         except KeyError:
             raise bundle_error("%s has no %s/%s" % (self.filename, self.dist_info, name))
         except UnicodeDecodeError:
@@ -813,13 +965,45 @@ def rewrite_shebang(data, python):
     return shebang(python).encode("utf-8") + b"\n" + rest
 
 
+class PosixScripts:
+    """Launchers for POSIX: console/gui scripts are pip's Python launchers with a shebang."""
+
+    def __init__(self, python):
+        self.python = python
+
+    def entry_point(self, scripts_dir, name, module, attr, gui):
+        return os.path.join(scripts_dir, name), launcher_text(self.python, module, attr).encode("utf-8")
+
+    def beside_data_script(self, path, is_python):
+        return []
+
+
+class WindowsScripts:
+    """Launchers for Windows: `.cmd` shims (no prebuilt .exe launchers), also beside `#!python`
+    scripts from .data/scripts so that they run by name."""
+
+    def __init__(self, python):
+        self.python = python
+
+    def entry_point(self, scripts_dir, name, module, attr, gui):
+        return os.path.join(scripts_dir, name + ".cmd"), cmd_shim_text(module, attr, gui).encode("utf-8")
+
+    def beside_data_script(self, path, is_python):
+        if not is_python():
+            return []
+        data = "@echo off\r\n\"%%~dp0python.exe\" \"%%~dp0%s\" %%*\r\nexit /b %%ERRORLEVEL%%\r\n" % os.path.basename(path)
+        return [(path + ".cmd", data.encode())]
+
+
 class VenvDestination:
     """Writes wheel members and generated files into the venv under construction (pypa/installer's
-    SchemeDictionaryDestination). `schemes` holds temp paths; `python` is the venv's final python."""
+    SchemeDictionaryDestination). `schemes` holds temp paths; `python` is the venv's final python;
+    `scripts` writes the platform's launchers (chosen once, here)."""
 
     def __init__(self, schemes, python_final, cancel):
         self.schemes = schemes  # scheme key -> temp dir
         self.python = python_final
+        self.scripts = (WindowsScripts if WINDOWS else PosixScripts)(python_final)
         self.cancel = cancel
         self.owners = {}  # path -> wheel filename that wrote it
         self.collisions = []  # (path, sha256 digest of the content that found the file there, wheel)
@@ -862,7 +1046,7 @@ class VenvDestination:
         if is_script or info.file_size <= CHUNK:
             data = source.read_small(info)
             digest = hashlib.new(algo, data).digest()
-            if digest != _b64(want) or want_size not in (None, len(data)):
+            if not expected.matches(digest, len(data)):
                 raise self._mismatch(source, info)
             if is_script:
                 data, digest = rewrite_shebang(data, self.python), None
@@ -873,23 +1057,25 @@ class VenvDestination:
         fd = self._open(path, executable, source.filename)
         out = open(fd, "wb") if fd is not None else None
         try:
-            with source.zip.open(info) as src:
+            with source.zip.open(info) as src:  # zipfile itself stops at the declared size (CRC)
                 while True:
                     if self.cancel.is_set():
                         raise Cancelled()
                     chunk = src.read(CHUNK)
                     if not chunk:
                         break
+                    size += len(chunk)
+                    if size > info.file_size:
+                        raise source.oversized(info)
                     h.update(chunk)
                     if h256 is not h:
                         h256.update(chunk)
-                    size += len(chunk)
                     if out:
                         out.write(chunk)
         finally:
             if out:
                 out.close()
-        if h.digest() != _b64(want) or want_size not in (None, size):
+        if not expected.matches(h.digest(), size):
             raise self._mismatch(source, info)
         if out is None:
             self.collisions.append((path, h256.digest(), source.filename))
@@ -916,6 +1102,13 @@ class InstalledDist:
 def install_wheel(source, dest, package):
     """Install one wheel into `dest`; returns its InstalledDist (RECORD is written later, after
     bytecode compilation). Mirrors pypa/installer's install(source, destination, metadata)."""
+    try:
+        return _install_wheel(source, dest, package)
+    except (zipfile.BadZipFile, zlib.error, EOFError) as e:
+        raise bundle_error("%s is damaged: %s" % (source.filename, e))
+
+
+def _install_wheel(source, dest, package):
     rows, sources = [], []
     for info, scheme, parts in source.members():
         if dest.cancel.is_set():
@@ -928,16 +1121,11 @@ def install_wheel(source, dest, package):
         rows.append((path, hash_, size))
         if scheme in ("purelib", "platlib") and path.endswith(".py"):
             sources.append(path)
-        if WINDOWS and scheme == "scripts" and _is_python_script(source, info):
-            shim = path + ".cmd"
-            data = ("@echo off\r\n\"%%~dp0python.exe\" \"%%~dp0%s\" %%*\r\nexit /b %%ERRORLEVEL%%\r\n" % parts[-1]).encode()
-            rows.append((shim,) + dest.write_bytes(shim, data, True, source.filename))
-    scripts_dir = dest.schemes["scripts"]
+        if scheme == "scripts":
+            for extra_path, data in dest.scripts.beside_data_script(path, lambda: _is_python_script(source, info)):
+                rows.append((extra_path,) + dest.write_bytes(extra_path, data, True, source.filename))
     for script, module, attr, gui in source.entry_points():
-        if WINDOWS:
-            path, data = os.path.join(scripts_dir, script + ".cmd"), cmd_shim_text(module, attr, gui).encode("utf-8")
-        else:
-            path, data = os.path.join(scripts_dir, script), launcher_text(dest.python, module, attr).encode("utf-8")
+        path, data = dest.scripts.entry_point(dest.schemes["scripts"], script, module, attr, gui)
         rows.append((path,) + dest.write_bytes(path, data, True, source.filename))
     dist_info_dir = os.path.join(dest.schemes[source.root_scheme], source.dist_info)
     extra = [("INSTALLER", (INSTALLER + "\n").encode())] + ([("REQUESTED", b"")] if package["requested"] else [])
@@ -1076,66 +1264,240 @@ def venv_paths(python, venv_dir):
     return out
 
 
-# --- the app and its launcher ----------------------------------------------------------------
+# --- the app, its state and its launchers ----------------------------------------------------
 
 
-def copy_app(bundle, app_dir):
-    made = set()
+def state_root(rel, state):
+    """The declared state path that holds the app-relative path `rel` (or is it), else None."""
+    for path in state:
+        if path.endswith("/") and (rel.startswith(path) or rel + "/" == path):
+            return path
+        if rel == path:
+            return path
+    return None
+
+
+def copy_app(bundle, app_dir, umask):
+    """app/ of the bundle into `app_dir`, keeping each file's mode bits; files under a state path
+    are not copied (they seed shared/ on the first install). Returns the .py files to compile."""
+    made, sources = set(), []
     for f in bundle.app_files:
-        dst = inside(app_dir, f["path"].split("/")[1:])
+        rel = f["path"][len("app/"):]
+        if state_root(rel, bundle.state):
+            continue
+        dst = inside(app_dir, rel.split("/"))
         folder = os.path.dirname(dst)
         if folder not in made:
             os.makedirs(folder, exist_ok=True)
             made.add(folder)
         shutil.copyfile(bundle.local(f["path"]), dst)
-        if f["executable"] and not WINDOWS:
-            os.chmod(dst, 0o777 & ~UMASK)
-    return [inside(app_dir, f["path"].split("/")[1:]) for f in bundle.app_files if f["path"].endswith(".py")]
+        if not WINDOWS:
+            if f["mode"] is not None:
+                os.chmod(dst, f["mode"])
+            elif f["executable"]:
+                os.chmod(dst, 0o777 & ~umask)
+        if dst.endswith(".py"):
+            sources.append(dst)
+    return sources
 
 
-def entry_code(entry, app_dir, launcher):
-    """The Python that DEST/bin/<name> runs for a module:function entry."""
-    module, attr = ENTRY_RE.match(entry).groups()
-    lines = ["import sys"]
-    if app_dir:
-        lines += ["if sys.path[:1] == [\"\"]:", "    del sys.path[0]", "sys.path.insert(0, %s)" % json.dumps(app_dir)]
-    lines += ["sys.argv[0] = %s" % json.dumps(launcher), "from %s import %s" % (module, attr.split(".")[0]), "sys.exit(%s())" % attr]
-    return "\n".join(lines) + "\n"
+def link_state(bundle, app_dir):
+    """Each state path's app/PATH becomes a relative link to DEST/shared/PATH (the release dir is
+    DEST/releases/<name>/, so the link works wherever DEST is mounted)."""
+    for path in bundle.state:
+        parts = path.rstrip("/").split("/")
+        link = inside(app_dir, parts)
+        os.makedirs(os.path.dirname(link), exist_ok=True)
+        # app/a/b -> ../../../shared/a/b from app/a: up through a/, app/, <release>/, releases/
+        up = [".."] * (len(parts) - 1 + 3)
+        os.symlink("/".join(up + ["shared"] + parts), link, target_is_directory=path.endswith("/"))
 
 
-def posix_launcher_text(bundle, dest, python, app_dir):
-    """DEST/bin/<name>: a POSIX sh script that loads DEST/.env and runs the entry with the venv's python."""
-    launcher = os.path.join(dest, "bin", bundle.name)
-    env = os.path.join(dest, ".env")
-    head = ("#!/bin/sh\n# %s %s: runs %s with the venv in %s (written by wheelbarrow's install.py).\n"
-            "# KEY=value lines in %s are exported first (the file is read by sh: quote values with spaces).\n"
-            "if [ -f %s ]; then\n    set -a\n    . %s\n    set +a\nfi\n") % (
-        bundle.name, bundle.version, bundle.entry, dest, env, sh_quote(env), sh_quote(env))
+def seed_state(bundle, shared, log):
+    """Create shared/PATH for each state path that does not exist yet, from the bundle's app/PATH
+    when it ships one; an existing shared/PATH is never touched."""
+    for path in bundle.state:
+        parts = path.rstrip("/").split("/")
+        target = inside(shared, parts)
+        if os.path.lexists(target):
+            continue
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        seeds = [f for f in bundle.app_files if state_root(f["path"][len("app/"):], [path])]
+        if path.endswith("/"):
+            os.mkdir(target)
+        for f in seeds:
+            dst = inside(shared, f["path"][len("app/"):].split("/"))
+            os.makedirs(os.path.dirname(dst), exist_ok=True)
+            shutil.copyfile(bundle.local(f["path"]), dst)
+            if f["mode"] is not None and not WINDOWS:
+                os.chmod(dst, f["mode"])
+        log("created shared/%s%s" % (path, " from the bundle" if seeds else ""))
+
+
+def parse_dotenv(text):
+    """dotenv text -> ([(key, value)], [(line number, problem)]). Rules: `KEY=value` lines, an
+    optional `export ` prefix, `#` comments and blank lines ignored; unquoted values are trimmed
+    and lose a ` #` comment; '...' is literal; "..." may span lines and knows the escapes \\n \\t
+    \\r \\" \\\\ \\$. Nothing is evaluated: no $VAR, no $(...), no backticks."""
+    import re as re_
+
+    key_re = re_.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.]*)\s*=\s*(.*)$")
+    escapes = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\", "$": "$"}
+
+    def closing(body, quote):
+        i = 0
+        while i < len(body):
+            if quote == '"' and body[i] == "\\":
+                i += 2
+                continue
+            if body[i] == quote:
+                return i
+            i += 1
+        return -1
+
+    def unescape(body):
+        out, i = [], 0
+        while i < len(body):
+            if body[i] == "\\" and i + 1 < len(body) and body[i + 1] in escapes:
+                out.append(escapes[body[i + 1]])
+                i += 2
+            else:
+                out.append(body[i])
+                i += 1
+        return "".join(out)
+
+    pairs, problems = [], []
+    lines = text.splitlines()
+    i = 0
+    while i < len(lines):
+        line, number = lines[i], i + 1
+        i += 1
+        if not line.strip() or line.strip().startswith("#"):
+            continue
+        match = key_re.match(line)
+        if not match:
+            problems.append((number, "not KEY=value"))
+            continue
+        key, rest = match.group(1), match.group(2)
+        if rest[:1] in ("'", '"'):
+            quote, body = rest[0], rest[1:]
+            end = closing(body, quote)
+            while end < 0 and i < len(lines):
+                body += "\n" + lines[i]
+                i += 1
+                end = closing(body, quote)
+            if end < 0:
+                problems.append((number, "the %s quote is never closed" % quote))
+                continue
+            tail = body[end + 1:].strip()
+            if tail and not tail.startswith("#"):
+                problems.append((number, "text after the closing quote"))
+                continue
+            value = unescape(body[:end]) if quote == '"' else body[:end]
+        else:
+            value = re_.sub(r"(^|\s+)#.*$", "", rest).strip()
+        pairs.append((key, value))
+    return pairs, problems
+
+
+LAUNCHER_BODY = '''
+def load_env(path):
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except FileNotFoundError:
+        return
+    except (OSError, UnicodeDecodeError) as e:
+        sys.stderr.write("%s: cannot read %s: %s\\n" % (NAME, path, e))
+        sys.exit(1)
+    pairs, problems = parse_dotenv(text)
+    for number, problem in problems:
+        sys.stderr.write("%s: %s line %d: %s (line ignored)\\n" % (NAME, path, number, problem))
+    for key, value in pairs:
+        os.environ.setdefault(key, value)
+
+
+load_env(ENV)
+'''
+
+
+def write_pip_stubs(scripts_dir, dest):
+    """venv/bin/pip, pip3, pip3.X when the bundle has no pip: after `activate`, `pip` must not
+    silently run the host's pip against the host's packages."""
+    text = ("#!/bin/sh\necho \"pip is not installed in this venv (the bundle was built without --with-pip).\" >&2\n"
+            "echo \"List the installed packages with: python3 %s releases %s --json\" >&2\nexit 1\n") % (
+        os.path.join(dest, "install.py"), dest)
+    for name in ("pip", "pip3", "pip%d.%d" % sys.version_info[:2]):
+        path = os.path.join(scripts_dir, name)
+        if not os.path.lexists(path):
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o777)
+            with open(fd, "w") as f:
+                f.write(text)
+
+
+def release_launcher_text(bundle, python, release, dest):
+    """releases/<release>/bin/<name>: a Python script run by the release's venv python. It loads
+    shared/.env with parse_dotenv (variables already set in the environment win), then runs the
+    entry: module:function with app/ first on sys.path, or app/<script>.py as __main__."""
+    import inspect
+
+    shared = os.path.join(dest, "shared")
+    app_dir = os.path.join(release, "app")
+    head = [shebang(python), "# %s %s: runs %s (written by wheelbarrow's install.py)." % (bundle.name, bundle.version, bundle.entry),
+            "# Settings: KEY=value lines in %s, parsed below (never run by a shell)." % os.path.join(shared, ".env"),
+            "import os", "import sys", "", "NAME = %s" % json.dumps(bundle.name), "ENV = %s" % json.dumps(os.path.join(shared, ".env")),
+            "APP = %s" % json.dumps(app_dir), "", ""]
+    text = "\n".join(head) + inspect.getsource(parse_dotenv) + "\n" + LAUNCHER_BODY
     if ENTRY_RE.match(bundle.entry):
-        code = entry_code(bundle.entry, app_dir, launcher)
-        return head + "exec %s -c %s \"$@\"\n" % (sh_quote(python), sh_quote("\n" + code))
-    script = os.path.join(app_dir, *bundle.entry.split("/"))
-    return head + "exec %s %s \"$@\"\n" % (sh_quote(python), sh_quote(script))
-
-
-def windows_launcher_files(bundle, dest, python, app_dir):
-    """DEST\\bin\\<name>.cmd (and <name>-script.py for module:function entries)."""
-    env = os.path.join(dest, ".env")
-    lines = ["@echo off", "rem %s %s: runs %s with the venv in %s (written by wheelbarrow's install.py)." % (bundle.name, bundle.version, bundle.entry, dest),
-             "rem KEY=value lines in %s are set first." % env, "setlocal",
-             "if exist \"%s\" for /f \"usebackq eol=# tokens=1,* delims==\" %%%%A in (\"%s\") do set \"%%%%A=%%%%B\"" % (env, env)]
-    files = {}
-    if ENTRY_RE.match(bundle.entry):
-        script = os.path.join(dest, "bin", bundle.name + "-script.py")
-        files[bundle.name + "-script.py"] = entry_code(bundle.entry, app_dir, os.path.join(dest, "bin", bundle.name + ".cmd"))
+        module, attr = ENTRY_RE.match(bundle.entry).groups()
+        text += ("if sys.path and os.path.abspath(sys.path[0]) == os.path.dirname(os.path.abspath(__file__)):\n    del sys.path[0]\n"
+                 "sys.path.insert(0, APP)\nsys.argv[0] = %s\nfrom %s import %s\nsys.exit(%s())\n") % (
+            json.dumps(os.path.join(dest, "bin", bundle.name)), module, attr.split(".")[0], attr)
     else:
-        script = os.path.join(app_dir, *bundle.entry.split("/"))
-    lines += ["\"%s\" \"%s\" %%*" % (python, script), "exit /b %ERRORLEVEL%"]
-    files[bundle.name + ".cmd"] = "\r\n".join(lines) + "\r\n"
-    return files
+        text += ("import runpy\nSCRIPT = os.path.join(APP, *%s.split('/'))\nsys.path[0] = os.path.dirname(SCRIPT)\n"
+                 "sys.argv[0] = SCRIPT\nrunpy.run_path(SCRIPT, run_name=\"__main__\")\n") % json.dumps(bundle.entry)
+    return text
 
 
-# --- the transaction -------------------------------------------------------------------------
+def site_launcher_text(name, dest):
+    """DEST/bin/<name> for POSIX: resolves DEST/current once (so the process stays on that
+    release for its whole life) and runs that release's launcher."""
+    current = os.path.join(dest, "current")
+    return ("#!/bin/sh\n# %s: runs the current release in %s (written by wheelbarrow's install.py).\n"
+            "# Settings: KEY=value lines in %s, read by Python, never by sh.\n"
+            "release=$(cd %s 2>/dev/null && pwd -P) || { echo \"%s: %s is missing: nothing is installed\" >&2; exit 1; }\n"
+            "exec \"$release/bin/%s\" \"$@\"\n") % (
+        name, dest, os.path.join(dest, "shared", ".env"), sh_quote(current), name, current, name)
+
+
+def site_launcher_cmd(name, dest):
+    """DEST\\bin\\<name>.cmd for Windows: the current release's python runs its launcher."""
+    current = os.path.join(dest, "current")
+    return ("@echo off\r\nrem %s: runs the current release in %s (written by wheelbarrow's install.py).\r\n"
+            "\"%s\" \"%s\" %%*\r\nexit /b %%ERRORLEVEL%%\r\n") % (
+        name, dest, os.path.join(current, "venv", "Scripts", "python.exe"), os.path.join(current, "bin", name))
+
+
+def systemd_unit_text(name, version, dest, user):
+    """A systemd service for the install: a restart starts the release `current` points to."""
+    lines = ["# %s, installed by wheelbarrow in %s (release %s when this was printed)." % (name, dest, version),
+             "# After an upgrade or a rollback: systemctl restart %s" % name,
+             "[Unit]", "Description=%s (wheelbarrow install in %s)" % (name, dest), "After=network.target", "",
+             "[Service]", "Type=simple"]
+    if user:
+        lines.append("User=%s" % user)
+    lines += ["WorkingDirectory=%s" % os.path.join(dest, "current", "app"),
+              "ExecStart=%s" % os.path.join(dest, "bin", name), "Restart=on-failure", "", "[Install]", "WantedBy=multi-user.target", ""]
+    return "\n".join(lines)
+
+
+# --- the site: DEST with releases/, current, shared/, bin/ ----------------------------------
+
+SITE_FILE = ".wheelbarrow-site.json"  # in DEST: {"app", "current", "previous"}
+RELEASE_FILE = ".wheelbarrow-release.json"  # in each release: what verify and the reports need
+LOCK_DIR = ".wheelbarrow.lock"  # in DEST while a run changes it; holds the owner's pid
+BOOKKEEPING = re.compile(r"^(\.wheelbarrow\.lock|\.lock-\d+|\.tmp-\d+(-.*)?|\.current-\d+|\.new-\d+-.*)$")
+DEFAULT_KEEP = 3
 
 
 def pid_alive(pid):
@@ -1160,106 +1522,349 @@ def pid_alive(pid):
     return True
 
 
-class Transaction:
-    """Builds next to DEST in `.<name>.wb-<pid>.tmp`, then renames into place. `--force` moves the
-    old DEST to `.<name>.wb-<pid>.old` first and removes it once the new one is in place."""
+def current_user():
+    try:
+        import pwd
+
+        return "%s (uid %d)" % (pwd.getpwuid(os.geteuid()).pw_name, os.geteuid())
+    except (ImportError, KeyError, AttributeError):
+        import getpass
+
+        return getpass.getuser()
+
+
+def permission_error(path, what):
+    return InstallError("E_PERMISSION", "user %s may not %s %s" % (current_user(), what, path),
+                        ["run the installer as a user who owns %s, or give this user write access to it" % path,
+                         "an app user can install into a DEST it owns even when the parent directory belongs to root"],
+                        path=path, user=current_user())
+
+
+def os_error(e, context):
+    """An OSError from the machine as E_NO_SPACE, E_PERMISSION or E_INSTALL with a next step."""
+    path = e.filename or ""
+    if e.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+        return InstallError("E_NO_SPACE", "no space left on the device of %s %s; the current release is unchanged" % (path, context),
+                            ["free space there (old releases: `python3 DEST/install.py prune DEST`), then run the installer again"], path=path)
+    if e.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        error = permission_error(path, "write to")
+        if context:
+            error.message += " (%s)" % context
+        return error
+    return InstallError("E_INSTALL", "%s%s %s; the current release is unchanged" % (e.strerror or e, " (%s)" % path if path else "", context),
+                        ["fix the cause above and run the installer again"])
+
+
+def atomic_write(path, data, mode=0o644):
+    tmp = "%s.new-%d" % (path, os.getpid())
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), mode)
+    with open(fd, "wb") as f:
+        f.write(data)
+    os.replace(tmp, path)
+
+
+def read_json(path):
+    """A JSON object from `path`, None when the file is absent, {} when it is unreadable."""
+    try:
+        with open(path, "rb") as f:
+            data = json.loads(f.read(1 << 20).decode("utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, UnicodeDecodeError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def release_name(bundle):
+    """releases/<version>-<first 12 hex digits of the manifest's sha256>."""
+    return "%s-%s" % (bundle.version, hashlib.sha256(bundle.manifest_bytes).hexdigest()[:12])
+
+
+class Site:
+    """DEST: releases/<name>/ (never changed once current has pointed at it), current (a symlink
+    switched by renaming a new link over it), shared/ (the operator's), bin/, install.py."""
 
     def __init__(self, dest):
         self.dest = dest
-        self.parent, base = os.path.split(dest)
-        self.pattern = re.compile(r"^\.%s\.wb-(\d+)\.(tmp|old)$" % re.escape(base))
-        self.tmp = os.path.join(self.parent, ".%s.wb-%d.tmp" % (base, os.getpid()))
-        self.old = os.path.join(self.parent, ".%s.wb-%d.old" % (base, os.getpid()))
+        self.releases_dir = os.path.join(dest, "releases")
+        self.shared = os.path.join(dest, "shared")
+        self.current_link = os.path.join(dest, "current")
+        self.bin = os.path.join(dest, "bin")
+        self.lock_dir = os.path.join(dest, LOCK_DIR)
 
-    def leftovers(self):
+    def meta(self):
+        return read_json(os.path.join(self.dest, SITE_FILE))
+
+    def write_meta(self, **fields):
+        meta = self.meta() or {}
+        meta.update(fields)
+        atomic_write(os.path.join(self.dest, SITE_FILE), (json.dumps(meta, indent=2, sort_keys=True) + "\n").encode())
+
+    def classify(self, app_name):
+        """absent | empty | site; E_DEST_OCCUPIED for anything that is not an install of app_name.
+        Nothing in DEST is ever removed on the strength of this answer but this run's own
+        bookkeeping (the lock, .tmp-<pid> dirs)."""
+        dest = self.dest
+        if os.path.islink(dest):
+            raise occupied(dest, "is a symlink (to %s)" % os.path.realpath(dest),
+                           ["give the directory it points to as DEST: %s" % os.path.realpath(dest)])
+        if not os.path.lexists(dest):
+            return "absent"
+        if not os.path.isdir(dest):
+            raise occupied(dest, "is a file, not a directory")
         try:
-            names = os.listdir(self.parent)
+            names = [n for n in os.listdir(dest) if not BOOKKEEPING.match(n)]
+        except PermissionError:
+            raise permission_error(dest, "list")
+        if not names:
+            return "empty"
+        meta = self.meta()
+        if meta is None:
+            shown = ", ".join(sorted(names)[:4]) + (", ..." if len(names) > 4 else "")
+            hints = ["nothing in it was changed or deleted; give an empty or new directory as DEST"]
+            if "manifest.json" in names and "venv" in names:
+                hints.append("it looks like an install made by an older wheelbarrow installer (venv/ at the top): "
+                             "install into a new DEST, move your settings into its shared/, then remove the old one yourself")
+            elif "manifest.json" in names:
+                hints.append("it holds a manifest.json but is not an installed site: is it an unpacked bundle?")
+            raise occupied(dest, "is not empty and is not a wheelbarrow install (it holds %s)" % shown, hints)
+        if meta.get("app") != app_name:
+            raise occupied(dest, "holds an install of another app (%s)" % meta.get("app", "?"),
+                           ["nothing in it was changed or deleted; give another DEST for %s" % app_name])
+        return "site"
+
+    def release_path(self, name):
+        return os.path.join(self.releases_dir, name)
+
+    def current(self):
+        """The release `current` points to, or None."""
+        try:
+            target = os.readlink(self.current_link).replace("\\", "/").rstrip("/")
+        except OSError:
+            return None
+        name = target.split("/")[-1]
+        return name if target in ("releases/" + name, self.release_path(name).replace("\\", "/")) and os.path.isdir(self.release_path(name)) else None
+
+    def releases(self):
+        """[(name, release info)] in install order (oldest first)."""
+        try:
+            names = os.listdir(self.releases_dir)
         except FileNotFoundError:
             return []
-        return [(os.path.join(self.parent, n), int(m.group(1)), m.group(2)) for n in sorted(names) for m in [self.pattern.match(n)] if m]
+        found = []
+        for name in names:
+            if BOOKKEEPING.match(name) or not os.path.isdir(self.release_path(name)):
+                continue
+            info = read_json(os.path.join(self.release_path(name), RELEASE_FILE)) or {}
+            found.append((name, info))
+        return sorted(found, key=lambda item: (item[1].get("seq", 0) if isinstance(item[1].get("seq"), int) else 0, item[0]))
 
-    def clean_stale(self, log):
-        """Remove what a killed earlier run left; restore an old DEST a killed --force set aside."""
-        for path, pid, kind in self.leftovers():
-            if pid_alive(pid) and pid != os.getpid():
-                raise InstallError("E_INSTALL", "another installation into %s is running (pid %d)" % (self.dest, pid),
-                                   ["wait for it to finish, or if no such process is an installer, remove %s" % path])
-            if kind == "old" and not os.path.lexists(self.dest):
-                log("restoring %s, which an interrupted --force run had set aside" % self.dest)
-                os.rename(path, self.dest)
-            else:
-                log("removing %s, left by an interrupted run (pid %d)" % (path, pid))
-                shutil.rmtree(path)
-
-    def begin(self):
-        os.mkdir(self.tmp)
-
-    def commit(self, replace):
+    def switch(self, name):
+        """Point current at releases/<name>: a new link renamed over the old one (atomic)."""
+        tmp = os.path.join(self.dest, ".current-%d" % os.getpid())
+        if os.path.lexists(tmp):
+            os.unlink(tmp)
+        os.symlink("releases/" + name if not WINDOWS else self.release_path(name), tmp, target_is_directory=True)
         with signals_blocked():
-            if replace:
-                os.rename(self.dest, self.old)
-            elif os.path.isdir(self.dest):
-                os.rmdir(self.dest)  # an empty directory: replaced without --force
+            os.replace(tmp, self.current_link)
+
+    def lock_holder(self):
+        """The pid in the lock, 0 for a lock without a readable pid, None when there is no lock."""
+        try:
+            with open(os.path.join(self.lock_dir, "pid")) as f:
+                text = f.read().strip()
+        except FileNotFoundError:
+            return 0 if os.path.isdir(self.lock_dir) else None
+        except OSError:
+            return 0
+        return int(text) if text.isdigit() else 0
+
+    def check_lock(self):
+        """E_INSTALL when a live run holds the lock; the pid of a stale lock (removed by the real
+        run), or None."""
+        pid = self.lock_holder()
+        if pid and pid != os.getpid() and pid_alive(pid):
+            raise InstallError("E_INSTALL", "another installation into %s is running (pid %d)" % (self.dest, pid),
+                               ["wait for it to finish, or if no such process is an installer, remove %s" % self.lock_dir], pid=pid)
+        return pid
+
+    def acquire(self, log):
+        """Take DEST's lock: a directory holding our pid, renamed into place (atomic)."""
+        for _ in range(3):
+            stale = self.check_lock()
+            if stale is not None:
+                log("removing a stale lock left by an interrupted run%s" % (" (pid %d)" % stale if stale else ""))
+                shutil.rmtree(self.lock_dir, ignore_errors=True)
+            mine = os.path.join(self.dest, ".lock-%d" % os.getpid())
+            os.mkdir(mine)
+            with open(os.path.join(mine, "pid"), "w") as f:
+                f.write("%d\n" % os.getpid())
             try:
-                os.rename(self.tmp, self.dest)
+                os.rename(mine, self.lock_dir)
+                return
             except OSError:
-                if replace:
-                    os.rename(self.old, self.dest)
-                raise
-        if replace:
-            shutil.rmtree(self.old, ignore_errors=True)
+                shutil.rmtree(mine, ignore_errors=True)
+        raise InstallError("E_INSTALL", "could not take the lock %s" % self.lock_dir, ["run the installer again"])
 
-    def abort(self):
-        with signals_blocked():
-            if os.path.lexists(self.tmp):
-                shutil.rmtree(self.tmp, ignore_errors=True)
-            if os.path.lexists(self.tmp):
-                sys.stderr.write("warning: could not remove %s; remove it by hand\n" % self.tmp)
+    def release_lock(self):
+        if self.lock_holder() == os.getpid():
+            shutil.rmtree(self.lock_dir, ignore_errors=True)
 
-
-class signals_blocked:
-    """Ignore SIGINT/SIGTERM while a rename or a cleanup must not be cut short."""
-
-    def __enter__(self):
-        self.saved = [(s, signal.signal(s, signal.SIG_IGN)) for s in STOP_SIGNALS] if threading.current_thread() is threading.main_thread() else []
-
-    def __exit__(self, *exc):
-        for s, handler in self.saved:
-            signal.signal(s, handler)
-
-
-STOP_SIGNALS = [signal.SIGINT, signal.SIGTERM] + ([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])
-
-
-def _raise_interrupted(signum, frame):
-    raise Interrupted(signal.Signals(signum).name)
-
-
-# --- the whole install -----------------------------------------------------------------------
+    def clean_leftovers(self, log):
+        """What an interrupted run left (its temp dirs, half-written links); we hold the lock."""
+        for folder in (self.dest, self.releases_dir):
+            try:
+                names = os.listdir(folder)
+            except FileNotFoundError:
+                continue
+            for name in sorted(names):
+                match = re.match(r"^\.(tmp|current|lock|new)-(\d+)", name)
+                if not match or name == LOCK_DIR or int(match.group(2)) == os.getpid() and match.group(1) != "tmp":
+                    continue
+                if match.group(1) == "lock" and pid_alive(int(match.group(2))):
+                    continue
+                path = os.path.join(folder, name)
+                log("removing %s, left by an interrupted run (pid %s)" % (path, match.group(2)))
+                if os.path.isdir(path) and not os.path.islink(path):
+                    shutil.rmtree(path)
+                else:
+                    os.unlink(path)
+        for folder in (self.bin, self.dest):
+            for name in os.listdir(folder) if os.path.isdir(folder) else []:
+                if re.match(r"^.+\.new-\d+$", name):
+                    os.unlink(os.path.join(folder, name))
 
 
-def read_dest(dest, manifest_bytes):
-    """absent | empty | same | other | foreign, and the manifest found there (if any)."""
-    if not os.path.lexists(dest):
-        return "absent", None
-    if os.path.islink(dest):
-        raise InstallError("E_INSTALL", "%s is a symlink; refusing to replace it" % dest,
-                           ["give the directory it points to (%s), or another DEST" % os.path.realpath(dest)])
-    if not os.path.isdir(dest):
-        raise InstallError("E_INSTALL", "%s exists and is not a directory" % dest, ["choose another DEST"])
-    if not os.listdir(dest):
-        return "empty", None
+def occupied(dest, what, hints=()):
+    return InstallError("E_DEST_OCCUPIED", "%s %s; refusing to install there" % (dest, what),
+                        list(hints) or ["nothing in it was changed or deleted; choose another DEST"], dest=dest)
+
+
+# --- verify: drift of an installed release ---------------------------------------------------
+
+
+def file_digest(path, algo):
+    h = hashlib.new(algo)
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(CHUNK), b""):
+            h.update(chunk)
+    return h.digest()
+
+
+def check_entry(path, algo, digest, size):
+    """None if the file at `path` has this hash and size, else "missing" or "changed"."""
     try:
-        with open(os.path.join(dest, "manifest.json"), "rb") as f:
-            found = f.read()
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return "missing"
     except OSError:
-        return "foreign", None
-    if found == manifest_bytes:
-        return "same", None
-    try:
-        return "other", json.loads(found.decode("utf-8")).get("app", {})
-    except (ValueError, UnicodeDecodeError, AttributeError):
-        return "other", {}
+        return "changed"
+    if not stat.S_ISREG(st.st_mode) or size is not None and st.st_size != size:
+        return "changed"
+    return None if file_digest(path, algo) == _b64(digest) else "changed"
+
+
+def walk_files(top, skip_links=()):
+    """Every file and symlink under `top` (relative, `/`-separated), skipping __pycache__."""
+    out = []
+    for folder, dirs, names in os.walk(top):
+        dirs[:] = [d for d in dirs if d != "__pycache__" and not os.path.islink(os.path.join(folder, d))]
+        links = [d for d in os.listdir(folder) if os.path.islink(os.path.join(folder, d)) and d not in names]
+        for name in names + links:
+            rel = os.path.relpath(os.path.join(folder, name), top).replace(os.sep, "/")
+            if rel not in skip_links:
+                out.append(rel)
+    return out
+
+
+def verify_release(release_dir):
+    """{"packages": {name: {"missing": [...], "changed": [...], "unexpected": [...]}}, "app": {...},
+    "release": [problems]} with only what differs from the RECORDs and the manifest."""
+    drift = {"packages": {}, "app": {}, "release": []}
+    info = read_json(os.path.join(release_dir, RELEASE_FILE))
+    manifest = read_json(os.path.join(release_dir, "manifest.json"))
+    if not info or not manifest:
+        drift["release"].append("%s or manifest.json is missing or unreadable" % RELEASE_FILE)
+        return drift
+
+    def note(where, key, kind, path):
+        drift[where].setdefault(key, {}).setdefault(kind, []).append(path)
+
+    wanted = {canonical_name(p.get("name", "")): p for p in manifest.get("packages", []) if isinstance(p, dict)}
+    found = set()
+    for key in ("site_packages", "platlib"):
+        base = os.path.join(release_dir, *str(info.get(key, "")).split("/"))
+        if key == "platlib" and info.get("platlib") == info.get("site_packages") or not os.path.isdir(base):
+            continue
+        for dist_info in sorted(n for n in os.listdir(base) if n.endswith(".dist-info")):
+            name = canonical_name(dist_info[:-len(".dist-info")].rpartition("-")[0])
+            found.add(name)
+            record_path = os.path.join(base, dist_info, "RECORD")
+            try:
+                with open(record_path, encoding="utf-8") as f:
+                    record = parse_record(f.read(), dist_info)
+            except (OSError, UnicodeDecodeError, InstallError):
+                note("packages", name, "changed", dist_info + "/RECORD")
+                continue
+            listed, tops = set(), set()
+            for rel, (algo, digest, size) in sorted(record.items()):
+                full = os.path.normpath(os.path.join(base, *rel.split("/")))
+                listed.add(full)
+                if not rel.startswith("../"):
+                    tops.add(rel.split("/")[0])
+                if algo:
+                    problem = check_entry(full, algo, digest, size)
+                    if problem:
+                        note("packages", name, problem, rel)
+            for top in sorted(tops):
+                top_path = os.path.join(base, top)
+                if os.path.isdir(top_path) and not os.path.islink(top_path):
+                    for rel in walk_files(top_path):
+                        if os.path.normpath(os.path.join(top_path, rel)) not in listed:
+                            note("packages", name, "unexpected", top + "/" + rel)
+    for name in sorted(set(wanted) - found):
+        note("packages", name, "missing", "%s (no .dist-info)" % name)
+    state = [s for s in info.get("state", []) if isinstance(s, str)]
+    app_dir = os.path.join(release_dir, "app")
+    app_files = {f["path"][len("app/"):]: f for f in manifest.get("files", []) if isinstance(f, dict) and str(f.get("path", "")).startswith("app/")}
+    for rel, f in sorted(app_files.items()):
+        if state_root(rel, state):
+            continue
+        problem = check_entry(os.path.join(app_dir, *rel.split("/")), "sha256", record_digest(bytes.fromhex(f.get("sha256", ""))), f.get("size"))
+        if problem:
+            note("app", "app", problem, rel)
+    if os.path.isdir(app_dir):
+        links = {s.rstrip("/") for s in state}
+        for rel in walk_files(app_dir, links):
+            if rel not in app_files and not state_root(rel, state):
+                note("app", "app", "unexpected", rel)
+    for s in state:
+        link = os.path.join(app_dir, *s.rstrip("/").split("/"))
+        if not os.path.islink(link):
+            note("app", "app", "changed", "%s (no longer a link into shared/)" % s.rstrip("/"))
+    return drift
+
+
+def drift_lines(drift):
+    lines = list(drift["release"])
+    for where in ("packages", "app"):
+        for key, kinds in sorted(drift[where].items()):
+            for kind in ("missing", "changed", "unexpected"):
+                for path in kinds.get(kind, []):
+                    lines.append("%s: %s %s" % ("app/" if where == "app" else key, kind, path))
+    return lines
+
+
+def drift_error(site, name, drift, repair_hint=True):
+    lines = drift_lines(drift)
+    hints = ["this machine's copy differs from what was installed: %s" % "; ".join(lines[:5]) + (" (and %d more)" % (len(lines) - 5) if len(lines) > 5 else "")]
+    if repair_hint:
+        hints.append("run the same bundle's installer again with --repair to reinstall release %s" % name)
+    return InstallError("E_DRIFT", "release %s in %s has drifted from its RECORDs and manifest (%d differences)" % (name, site.dest, len(lines)),
+                        hints, drift=drift, release=name)
+
+
+# --- building one release --------------------------------------------------------------------
 
 
 def worker_count():
@@ -1272,22 +1877,30 @@ def worker_count():
     return max(1, min(8, n))
 
 
-class Installer:
-    """Builds one install of a bundle into a temp dir whose final name is `final` (DEST)."""
+def current_umask():
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
-    def __init__(self, bundle, dest, compile_, log):
-        self.bundle, self.final, self.compile, self.log = bundle, dest, compile_, log
+
+class Installer:
+    """Builds one release of a bundle in a temp dir inside DEST whose final name is `final`
+    (DEST/releases/<name>); `dest` is DEST (for the launcher's shared/.env and bin/ paths)."""
+
+    def __init__(self, bundle, dest, final, compile_, log):
+        self.bundle, self.dest, self.final, self.compile, self.log = bundle, dest, final, compile_, log
         self.jobs = worker_count()
+        self.umask = current_umask()
 
     def final_path(self, tmp_root, path):
         return self.final + path[len(tmp_root):]
 
-    def build(self, tmp):
-        """Everything of the install inside `tmp` (renamed to DEST afterwards)."""
+    def build(self, tmp, seq):
+        """Everything of the release inside `tmp`; returns its release info (RELEASE_FILE)."""
         modules = self._count_modules() if self.compile else 0
         compiler = Compiler(self.jobs if modules >= 200 else 1) if self.compile else None
         try:
-            return self._build(tmp, compiler)
+            return self._build(tmp, compiler, seq)
         finally:
             if compiler:
                 compiler.close()
@@ -1302,11 +1915,11 @@ class Installer:
                 pass  # reported properly when the wheel is installed
         return count
 
-    def _build(self, tmp, compiler):
-        bundle, final = self.bundle, self.final
+    def _build(self, tmp, compiler, seq):
+        bundle = self.bundle
         tmp_venv = os.path.join(tmp, "venv")
         self.log("creating the venv with %s" % sys.executable)
-        python_tmp, schemes_tmp = create_venv(tmp_venv, os.path.join(final, "venv"), bundle.name)
+        python_tmp, schemes_tmp = create_venv(tmp_venv, os.path.join(self.final, "venv"), bundle.name)
         python = self.final_path(tmp, python_tmp)
         cancel = threading.Event()
         dest = VenvDestination(schemes_tmp, python, cancel)
@@ -1318,23 +1931,39 @@ class Installer:
 
         dists = self._install_wheels(dest, cancel, lambda dist: compile_(dist.sources))
         for path, digest, owner in dest.collisions:
-            with open(path, "rb") as f:
-                existing = hashlib.sha256(f.read()).digest()
-            if existing != digest:
+            if file_digest(path, "sha256") != digest:
                 rel = os.path.relpath(path, tmp).replace(os.sep, "/")
                 raise InstallError("E_INSTALL", "%s and %s both install %s with different contents" % (dest.owners.get(path), owner, rel),
                                    ["the bundle's packages conflict: remove one of them from the requirements and rebuild the bundle"])
-        app_dir = None
-        if bundle.app_files:
-            app_dir = os.path.join(tmp, "app")
-            compile_(copy_app(bundle, app_dir))
+        app_dir = os.path.join(tmp, "app")
+        if bundle.app_files or bundle.state:
+            os.mkdir(app_dir)
+            compile_(copy_app(bundle, app_dir, self.umask))
+            link_state(bundle, app_dir)
         if bundle.entry:
-            self._write_launcher(tmp, python, app_dir)
+            os.mkdir(os.path.join(tmp, "bin"))
+            text = release_launcher_text(bundle, python, self.final, self.dest)
+            fd = os.open(os.path.join(tmp, "bin", bundle.name), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o777)
+            with open(fd, "w", encoding="utf-8", newline="") as f:
+                f.write(text)
         write_records(dists, compiler.results() if compiler else {})
+        if not WINDOWS and not any(canonical_name(p["name"]) == "pip" for p in bundle.packages):
+            write_pip_stubs(schemes_tmp["scripts"], self.dest)
         with open(os.path.join(tmp, "manifest.json"), "wb") as f:
             f.write(bundle.manifest_bytes)
-        return {"python": python, "site_packages": self.final_path(tmp, schemes_tmp["purelib"]),
-                "platlib": self.final_path(tmp, schemes_tmp["platlib"]), "scripts": self.final_path(tmp, schemes_tmp["scripts"])}
+
+        def rel(path):
+            return os.path.relpath(path, tmp).replace(os.sep, "/")
+
+        info = {"name": os.path.basename(self.final), "app": bundle.name, "version": bundle.version,
+                "bundle_id": hashlib.sha256(bundle.manifest_bytes).hexdigest(), "seq": seq,
+                "installed_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "installed_with": sys.executable,
+                "python": rel(python_tmp), "site_packages": rel(schemes_tmp["purelib"]), "platlib": rel(schemes_tmp["platlib"]),
+                "scripts": rel(schemes_tmp["scripts"]), "app_dir": bool(bundle.app_files or bundle.state), "entry": bundle.entry,
+                "state": bundle.state, "packages": [{"name": p["name"], "version": p["version"]} for p in bundle.packages]}
+        with open(os.path.join(tmp, RELEASE_FILE), "w", encoding="utf-8") as f:
+            f.write(json.dumps(info, indent=2, sort_keys=True) + "\n")
+        return info
 
     def _install_wheels(self, dest, cancel, on_done):
         """Install every wheel, several at a time; `on_done(dist)` runs in this thread as each ends."""
@@ -1374,38 +2003,6 @@ class Installer:
                 raise error
         return [j.result() for j in jobs]
 
-    def _write_launcher(self, tmp, python, app_dir):
-        bindir = os.path.join(tmp, "bin")
-        os.mkdir(bindir)
-        app_final = self.final_path(tmp, app_dir) if app_dir else None
-        if WINDOWS:
-            files = windows_launcher_files(self.bundle, self.final, python, app_final)
-        else:
-            files = {self.bundle.name: posix_launcher_text(self.bundle, self.final, python, app_final)}
-        for name, text in files.items():
-            fd = os.open(os.path.join(bindir, name), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o777)
-            with open(fd, "w", encoding="utf-8", newline="") as f:
-                f.write(text)
-
-
-def existing_paths(dest):
-    """The paths --json reports for an install already in DEST (and a check that its venv runs)."""
-    venv_dir = os.path.join(dest, "venv")
-    python = os.path.join(venv_dir, "Scripts", "python.exe") if WINDOWS else os.path.join(venv_dir, "bin", "python")
-    if not os.path.exists(python):
-        raise InstallError("E_INSTALL", "%s holds this bundle but has no %s" % (dest, python), ["--force reinstalls it"])
-    paths = venv_paths(python, venv_dir)
-    return {"python": python, "site_packages": paths["purelib"], "platlib": paths["platlib"], "scripts": paths["scripts"]}
-
-
-def predicted_paths(dest):
-    """Where the venv's paths will be (for --check), from this interpreter's sysconfig."""
-    venv_dir = os.path.join(dest, "venv")
-    scheme = "venv" if "venv" in sysconfig.get_scheme_names() else ("nt" if WINDOWS else "posix_prefix")
-    paths = sysconfig.get_paths(scheme, vars={"base": venv_dir, "platbase": venv_dir, "installed_base": venv_dir, "installed_platbase": venv_dir})
-    return {"python": os.path.join(paths["scripts"], "python.exe" if WINDOWS else "python"),
-            "site_packages": paths["purelib"], "platlib": paths["platlib"], "scripts": paths["scripts"]}
-
 
 def check_interpreter(bundle, machine):
     """E_TARGET_MISMATCH unless `machine` fits the bundle's target: what it has, what the bundle
@@ -1433,74 +2030,338 @@ def check_interpreter(bundle, machine):
                        hints, machine=machine.to_json(), target=target, problems=problems)
 
 
-def check_dest(bundle, dest, force):
-    """The state of DEST (absent, empty, same, other), refusing what must not be replaced."""
-    state, found = read_dest(dest, bundle.manifest_bytes)
-    if state == "foreign":
-        raise InstallError("E_INSTALL", "%s exists and is not a wheelbarrow install (it has no manifest.json); refusing to replace it" % dest,
-                           ["choose another DEST, or remove %s yourself if it is safe" % dest])
-    if state == "other" and not force:
-        raise InstallError("E_INSTALL", "%s already holds another bundle (%s %s)" % (dest, found.get("name", "?"), found.get("version", "?")),
-                           ["add --force to replace it (the old install is removed only after the new one is in place)"])
-    return state
+def space_needed(bundle, compile_):
+    """Bytes a new release takes, from the wheels' directories (each file rounded up to 4 KiB),
+    bytecode as large as the sources, and 1 MiB for the venv itself."""
+    def block(n):
+        return (n + 4095) // 4096 * 4096
+
+    total = 1 << 20
+    for package in bundle.packages:
+        try:
+            with zipfile.ZipFile(bundle.local(package["path"])) as z:
+                for info in z.infolist():
+                    total += block(info.file_size)
+                    if compile_ and info.filename.endswith(".py"):
+                        total += block(info.file_size)
+        except (zipfile.BadZipFile, OSError):
+            pass  # reported when the wheel is installed
+    return total + sum(block(f["size"]) for f in bundle.app_files)
 
 
-def make_report(bundle, dest, action, paths, **extra):
-    """The --json document: {ok, action, dest, venv, python, site_packages, ..., packages}."""
-    out = {"ok": True, "action": action, "dest": dest, "venv": os.path.join(dest, "venv")}
-    out.update(paths)
-    out.update(app=os.path.join(dest, "app") if bundle.app_files else None,
-               launcher=os.path.join(dest, "bin", bundle.name + (".cmd" if WINDOWS else "")) if bundle.entry else None,
-               bundle={"name": bundle.name, "version": bundle.version, "target": "%s@%s" % (bundle.target["platform"], bundle.target["python"])},
-               packages=[{"name": p["name"], "version": p["version"], "requested": p["requested"]} for p in bundle.packages])
+def predicted_info(bundle, name):
+    """The release info a new release will have (for --check), from this interpreter's sysconfig."""
+    venv_dir = "/venv-root"
+    scheme = "venv" if "venv" in sysconfig.get_scheme_names() else ("nt" if WINDOWS else "posix_prefix")
+    paths = sysconfig.get_paths(scheme, vars={"base": venv_dir, "platbase": venv_dir, "installed_base": venv_dir, "installed_platbase": venv_dir})
+
+    def rel(path):
+        return "venv" + path.replace("\\", "/")[len(venv_dir):]
+
+    return {"name": name, "version": bundle.version, "python": rel(os.path.join(paths["scripts"], "python.exe" if WINDOWS else "python")),
+            "site_packages": rel(paths["purelib"]), "platlib": rel(paths["platlib"]), "scripts": rel(paths["scripts"]),
+            "app_dir": bool(bundle.app_files or bundle.state), "entry": bundle.entry, "app": bundle.name}
+
+
+def site_paths(site, info):
+    """--json's paths: stable ones through DEST/current (they follow upgrades and rollbacks)."""
+    cur = site.current_link
+
+    def under(rel):
+        return os.path.join(cur, *rel.split("/"))
+
+    launcher = os.path.join(site.bin, info["app"] + (".cmd" if WINDOWS else "")) if info.get("entry") else None
+    return {"dest": site.dest, "current": cur, "venv": os.path.join(cur, "venv"), "python": under(info["python"]),
+            "site_packages": under(info["site_packages"]), "app": os.path.join(cur, "app") if info.get("app_dir") else None,
+            "bin": launcher, "shared": site.shared}
+
+
+def make_report(site, action, previous, current, info, bundle=None, **extra):
+    out = {"ok": True, "action": action, "previous": previous, "current": current, "paths": site_paths(site, info) if info else None,
+           "release": site.release_path(current) if current else None}
+    if bundle is not None:
+        out["bundle"] = {"name": bundle.name, "version": bundle.version, "target": "%s@%s" % (bundle.target["platform"], bundle.target["python"])}
+        out["packages"] = [{"name": p["name"], "version": p["version"], "requested": p["requested"]} for p in bundle.packages]
     out.update(extra)
     return out
 
 
-def run(args, log):
+def plan_install(bundle, site, args):
+    """What the run will do, decided the same way for --check and the real run: the DEST state,
+    the release name, and `would` (install | upgrade | switch | nothing | repair); raises what the
+    real run would raise (E_DEST_OCCUPIED, E_PERMISSION, E_NO_SPACE, E_DRIFT, a live lock)."""
+    if os.path.realpath(site.dest) == os.path.realpath(bundle.root):
+        raise occupied(site.dest, "is the unpacked bundle itself", ["give another directory as DEST, e.g. /srv/%s" % bundle.name])
+    state = site.classify(bundle.name)
+    name = release_name(bundle)
+    parent = os.path.dirname(site.dest)
+    if state == "absent":
+        if not os.path.isdir(parent):
+            raise InstallError("E_INSTALL", "the parent directory %s of DEST does not exist" % parent, ["create it first: mkdir -p %s" % sh_quote(parent)])
+        if not os.access(parent, os.W_OK | os.X_OK):
+            raise permission_error(parent, "create %s in" % os.path.basename(site.dest))
+    else:
+        for path in (site.dest, site.releases_dir, site.bin, site.shared):
+            if os.path.isdir(path) and not os.access(path, os.W_OK | os.X_OK):
+                raise permission_error(path, "write to")
+    stale = site.check_lock() if state == "site" or state == "empty" else None
+    plan = {"state": state, "name": name, "stale_lock": stale, "drift": None, "previous": site.current() if state == "site" else None}
+    repair = args.repair or args.force
+    if state == "site" and os.path.isdir(site.release_path(name)):
+        drift = verify_release(site.release_path(name))
+        plan["drift"] = drift
+        if drift_lines(drift) and not repair:
+            raise drift_error(site, name, drift)
+        plan["would"] = "repair" if repair else "nothing" if plan["previous"] == name else "switch"
+    else:
+        plan["would"] = "upgrade" if plan["previous"] else "install"
+    if plan["would"] in ("install", "upgrade", "repair"):
+        needed = space_needed(bundle, args.compile)
+        free = shutil.disk_usage(site.dest if state != "absent" else parent).free
+        plan["space"] = {"needed": needed, "free": free}
+        if needed > free:
+            raise InstallError("E_NO_SPACE", "%s needs about %.1f MB for release %s and its filesystem has %.1f MB free" % (site.dest, needed / 1e6, name, free / 1e6),
+                               ["free space there (old releases: `python3 %s prune %s`), or choose another DEST" % (os.path.join(site.dest, "install.py"), site.dest)],
+                               path=site.dest, needed=needed, free=free)
+    return plan
+
+
+def install_site_files(site, bundle):
+    """bin/<name> (the stable launcher) and DEST/install.py (this file), each written atomically."""
+    if bundle.entry:
+        os.makedirs(site.bin, exist_ok=True)
+        if WINDOWS:
+            atomic_write(os.path.join(site.bin, bundle.name + ".cmd"), site_launcher_cmd(bundle.name, site.dest).encode("utf-8"))
+        else:
+            atomic_write(os.path.join(site.bin, bundle.name), site_launcher_text(bundle.name, site.dest).encode("utf-8"), 0o777 & ~current_umask())
+    with open(os.path.abspath(__file__), "rb") as f:
+        atomic_write(os.path.join(site.dest, "install.py"), f.read(), 0o777 & ~current_umask())
+
+
+def run_install(args, log):
     """The whole install (or --check): returns (report, one-line summary)."""
     bundle = Bundle(os.path.dirname(os.path.abspath(__file__)))
-    dest = os.path.abspath(args.dest or bundle.name)
+    site = Site(os.path.abspath(args.dest or bundle.name))
     machine = Machine()
     check_interpreter(bundle, machine)
     target_text = "%s@%s" % (bundle.target["platform"], bundle.target["python"])
     log("python %s (%s) fits %s" % (sys.executable, machine.describe(), target_text))
     count, size = bundle.verify(worker_count())
     log("verified %d files (%.1f MB) of %s %s" % (count, size / 1e6, bundle.name, bundle.version))
-    parent = os.path.dirname(dest)
-    if not os.path.isdir(parent):
-        raise InstallError("E_INSTALL", "the parent directory %s of DEST does not exist" % parent, ["create it first: mkdir -p %s" % sh_quote(parent)])
-    transaction = Transaction(dest)
-    if not args.check:
-        transaction.clean_stale(log)
-    state = check_dest(bundle, dest, args.force)
-    replace = state == "other" or state == "same" and args.force
+    plan = plan_install(bundle, site, args)
+    name, previous, would = plan["name"], plan["previous"], plan["would"]
     if args.check:
-        would = "replace" if replace else "nothing" if state == "same" else "install"
-        text = {"install": "would install into %s", "replace": "would replace the install in %s",
-                "nothing": "%s already holds this bundle: nothing to do"}[would] % dest
+        text = {"install": "would install release %s into %s" % (name, site.dest),
+                "upgrade": "would install release %s beside %s in %s and switch current to it" % (name, previous, site.dest),
+                "switch": "release %s is intact in %s: would switch current to it from %s" % (name, site.dest, previous),
+                "repair": "would reinstall release %s in %s" % (name, site.dest),
+                "nothing": "%s already runs this bundle, intact: nothing to do" % site.dest}[would]
+        if plan["stale_lock"] is not None:
+            text += " (after removing a stale lock left by an interrupted run)"
+        info = predicted_info(bundle, name) if would in ("install", "upgrade") else read_json(os.path.join(site.release_path(name), RELEASE_FILE))
         summary = "checked %s %s for %s: the bundle is intact and this python fits; %s" % (bundle.name, bundle.version, target_text, text)
-        return make_report(bundle, dest, "checked", predicted_paths(dest), would=would), summary
-    if state == "same" and not args.force:
-        return make_report(bundle, dest, "unchanged", existing_paths(dest)), "%s %s is already installed in %s; nothing to do" % (bundle.name, bundle.version, dest)
+        return make_report(site, "checked", previous, name, info, bundle, would=would, space=plan.get("space"), stale_lock=plan["stale_lock"]), summary
+    if would == "nothing":
+        info = read_json(os.path.join(site.release_path(name), RELEASE_FILE))
+        return make_report(site, "unchanged", previous, name, info, bundle), "%s %s is installed and intact in %s; nothing to do" % (bundle.name, bundle.version, site.dest)
+    if plan["state"] == "absent":
+        try:
+            os.mkdir(site.dest)
+        except FileExistsError:
+            pass
+    site.acquire(log)
+    tmp = os.path.join(site.dest, ".tmp-%d" % os.getpid())
     try:
-        transaction.begin()
-        paths = Installer(bundle, dest, args.compile, log).build(transaction.tmp)
-        transaction.commit(replace)
+        site.write_meta(app=bundle.name)
+        site.clean_leftovers(log)
+        for folder in (site.releases_dir, site.shared):
+            if not os.path.isdir(folder):
+                os.mkdir(folder)
+        final = site.release_path(name)
+        if would in ("install", "upgrade", "repair"):
+            seq = max([i.get("seq", 0) for _, i in site.releases() if isinstance(i.get("seq"), int)] + [0]) + 1
+            os.mkdir(tmp)
+            info = Installer(bundle, site.dest, final, args.compile, log).build(tmp, seq)
+            drift = verify_release(tmp)
+            if drift_lines(drift):
+                raise InstallError("E_INSTALL", "the new release does not verify after it was built: %s" % "; ".join(drift_lines(drift)[:3]),
+                                   ["this is unexpected: is another process writing to %s?" % site.dest])
+            with signals_blocked():
+                if os.path.isdir(final):  # --repair: the damaged copy goes, the rebuilt one takes its place
+                    os.rename(final, tmp + "-old")
+                os.rename(tmp, final)
+            shutil.rmtree(tmp + "-old", ignore_errors=True)
+        info = read_json(os.path.join(final, RELEASE_FILE))
+        seed_state(bundle, site.shared, log)
+        install_site_files(site, bundle)
+        if previous != name:
+            site.switch(name)
+            site.write_meta(app=bundle.name, current=name, previous=previous)
     except BaseException as e:
-        transaction.abort()
+        with signals_blocked():
+            for path in (tmp, tmp + "-old"):
+                if os.path.lexists(path):
+                    shutil.rmtree(path, ignore_errors=True)
+            site.release_lock()
         if isinstance(e, OSError):
-            raise os_error(e, "while building the install next to %s" % dest, parent) from e
+            raise os_error(e, "while installing release %s into %s" % (name, site.dest))
         raise
-    report = make_report(bundle, dest, "replaced" if replace else "installed", paths, compiled=args.compile)
-    return report, "installed %s %s into %s" % (bundle.name, bundle.version, dest)
+    site.release_lock()
+    if would == "repair":
+        action, summary = "repaired", "repaired release %s of %s in %s" % (name, bundle.name, site.dest)
+    elif would == "switch":
+        older = (read_json(os.path.join(site.release_path(previous), RELEASE_FILE)) or {}).get("seq", 0) > info.get("seq", 0) if previous else False
+        action = "rolled-back" if older else "upgraded"
+        summary = "switched %s in %s from %s to the already installed, intact release %s" % (bundle.name, site.dest, previous, name)
+    elif previous:
+        action, summary = "upgraded", "upgraded %s in %s from %s to %s (restart its services to run it)" % (bundle.name, site.dest, previous, name)
+    else:
+        action, summary = "installed", "installed %s %s in %s (release %s)" % (bundle.name, bundle.version, site.dest, name)
+    return make_report(site, action, previous, name, info, bundle, compiled=args.compile), summary
+
+
+# --- the commands on an installed site -------------------------------------------------------
+
+
+def open_site(args):
+    """The site named by the command's DEST (default: the directory of this install.py)."""
+    dest = os.path.abspath(args.dest or os.path.dirname(os.path.abspath(__file__)))
+    site = Site(dest)
+    meta = site.meta() if os.path.isdir(dest) and not os.path.islink(dest) else None
+    if not meta or not isinstance(meta.get("app"), str):
+        raise InstallError("E_USAGE", "%s is not a wheelbarrow install (no %s)" % (dest, SITE_FILE),
+                           ["give the install directory: python3 install.py %s DEST" % args.command])
+    return site, meta["app"]
+
+
+def release_rows(site):
+    current = site.current()
+    previous = (site.meta() or {}).get("previous")
+    rows = []
+    for name, info in site.releases():
+        rows.append({"name": name, "version": info.get("version"), "installed_at": info.get("installed_at"),
+                     "current": name == current, "previous": name == previous and name != current,
+                     "packages": info.get("packages", []), "path": site.release_path(name)})
+    return rows
+
+
+def cmd_releases(args, log):
+    site, app = open_site(args)
+    rows = release_rows(site)
+    current = site.current()
+    info = read_json(os.path.join(site.release_path(current), RELEASE_FILE)) if current else None
+    report = make_report(site, "listed", (site.meta() or {}).get("previous"), current, info, releases=rows)
+    lines = ["%s in %s: %d release%s" % (app, site.dest, len(rows), "" if len(rows) == 1 else "s")]
+    for row in rows:
+        mark = "current" if row["current"] else "previous" if row["previous"] else ""
+        lines.append("  %-9s %s  (installed %s, %d packages)" % (mark, row["name"], row["installed_at"], len(row["packages"])))
+    if current:
+        lines.append("the packages of each release: python3 %s releases %s --json (and %s list when the bundle was built with --with-pip)" % (
+            os.path.join(site.dest, "install.py"), site.dest, os.path.join(site.current_link, "venv", "bin", "pip")))
+    return report, "\n".join(lines)
+
+
+def cmd_verify(args, log):
+    site, app = open_site(args)
+    name = args.release or site.current()
+    if not name or not os.path.isdir(site.release_path(name)):
+        raise InstallError("E_USAGE", "%s has no release %s" % (site.dest, name or "(current)"), ["list them: python3 install.py releases %s" % site.dest])
+    drift = verify_release(site.release_path(name))
+    if drift_lines(drift):
+        raise drift_error(site, name, drift)
+    info = read_json(os.path.join(site.release_path(name), RELEASE_FILE))
+    return make_report(site, "verified", None, name, info, drift=drift), "release %s of %s in %s is intact" % (name, app, site.dest)
+
+
+def cmd_rollback(args, log):
+    site, app = open_site(args)
+    current, rows = site.current(), release_rows(site)
+    if args.to:
+        matches = [r for r in rows if args.to in (r["name"], r["version"])]
+        if not matches:
+            raise InstallError("E_USAGE", "%s has no release %s" % (site.dest, args.to),
+                               ["installed releases: %s" % (", ".join(r["name"] for r in rows) or "none")])
+        target = matches[-1]["name"]
+    else:
+        previous = (site.meta() or {}).get("previous")
+        older = [r["name"] for r in rows if r["name"] != current]
+        target = previous if previous in [r["name"] for r in rows] and previous != current else (older[-1] if older else None)
+        if not target:
+            raise InstallError("E_USAGE", "%s has no release to roll back to" % site.dest, ["installed releases: %s" % ", ".join(r["name"] for r in rows)])
+    drift = verify_release(site.release_path(target))
+    if drift_lines(drift):
+        raise drift_error(site, target, drift, repair_hint=False)
+    if target != current:
+        site.acquire(log)
+        try:
+            site.switch(target)
+            site.write_meta(current=target, previous=current)
+        finally:
+            site.release_lock()
+    info = read_json(os.path.join(site.release_path(target), RELEASE_FILE))
+    return make_report(site, "rolled-back", current, target, info), "rolled %s in %s back to %s (from %s); restart its services" % (app, site.dest, target, current)
+
+
+def cmd_prune(args, log):
+    site, app = open_site(args)
+    if args.keep < 1:
+        raise InstallError("E_USAGE", "--keep must be at least 1, got %d" % args.keep)
+    current = site.current()
+    previous = (site.meta() or {}).get("previous")
+    names = [n for n, _ in site.releases()]
+    keep = set(names[-args.keep:]) | {current, previous}
+    removed = []
+    site.acquire(log)
+    try:
+        for name in names:
+            if name in keep:
+                continue
+            aside = os.path.join(site.dest, ".tmp-%d-%s" % (os.getpid(), name))
+            os.rename(site.release_path(name), aside)
+            shutil.rmtree(aside)
+            removed.append(name)
+            log("removed release %s" % name)
+    finally:
+        site.release_lock()
+    info = read_json(os.path.join(site.release_path(current), RELEASE_FILE)) if current else None
+    return (make_report(site, "pruned", previous, current, info, removed=removed, kept=[n for n in names if n not in removed]),
+            "pruned %d release%s of %s in %s; kept %s" % (len(removed), "" if len(removed) == 1 else "s", app, site.dest, ", ".join(n for n in names if n not in removed)))
+
+
+def cmd_unit(args, log):
+    site, app = open_site(args)
+    current = site.current()
+    info = read_json(os.path.join(site.release_path(current), RELEASE_FILE)) if current else None
+    if not info or not info.get("entry"):
+        raise InstallError("E_USAGE", "the current release of %s has no entry point, so there is nothing for a service to run" % site.dest)
+    if args.user is not None and not re.match(r"^[a-z_][a-z0-9_.-]*[$]?$", args.user, re.I):
+        raise InstallError("E_USAGE", "--user %r is not a user name" % args.user)
+    text = systemd_unit_text(app, current, site.dest, args.user)
+    return make_report(site, "unit", None, current, info, unit=text), text.rstrip("\n")
+
+
+COMMANDS = {"releases": cmd_releases, "verify": cmd_verify, "rollback": cmd_rollback, "prune": cmd_prune, "unit": cmd_unit}
+
+
+# --- the command line ------------------------------------------------------------------------
+
+TERMINAL_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def terminal_safe(text):
+    """Text for the terminal: control characters (ESC, CSI, OSC, BEL, CR...) and bidi overrides
+    from a manifest, a wheel or a file name are shown as \\xNN / \\uNNNN, never sent raw."""
+    return TERMINAL_UNSAFE.sub(lambda m: "\\x%02x" % ord(m.group()) if ord(m.group()) < 0x100 else "\\u%04x" % ord(m.group()), text)
 
 
 def human_summary(report, headline):
     lines = [headline]
-    for key, label in (("launcher", "run"), ("venv", "venv"), ("python", "python"), ("site_packages", "site-packages"), ("app", "app")):
-        if report.get(key):
-            lines.append("  %-14s %s" % (label + ":", report[key]))
+    paths = report.get("paths") or {}
+    if report["action"] not in ("listed", "unit", "pruned"):
+        for key, label in (("bin", "run"), ("current", "current"), ("venv", "venv"), ("python", "python"), ("site_packages", "site-packages"),
+                           ("app", "app"), ("shared", "shared")):
+            if paths.get(key):
+                lines.append("  %-14s %s" % (label + ":", paths[key]))
     return "\n".join(lines) + "\n"
 
 
@@ -1510,15 +2371,35 @@ class ArgParser(argparse.ArgumentParser):
 
 
 def parse_args(argv):
-    p = ArgParser(prog="install.py", description="Install this wheelbarrow bundle into DEST (default ./<name>) with this python, offline.")
+    if argv and argv[0] in COMMANDS:
+        command, rest = argv[0], argv[1:]
+        p = ArgParser(prog="install.py %s" % command, description="Act on an installed site (default DEST: this file's directory).")
+        p.add_argument("dest", nargs="?", metavar="DEST")
+        p.add_argument("--json", action="store_true", help="print a JSON report on stdout")
+        if command == "verify":
+            p.add_argument("--release", metavar="NAME", help="verify this release instead of the current one")
+        if command == "rollback":
+            p.add_argument("--to", metavar="VERSION", help="the release (version or releases/ name) to switch to")
+        if command == "prune":
+            p.add_argument("--keep", type=int, default=DEFAULT_KEEP, metavar="N", help="keep the newest N releases (default %d)" % DEFAULT_KEEP)
+        if command == "unit":
+            p.add_argument("--user", metavar="USER", help="the service's User=")
+        args = p.parse_args(rest)
+        args.command, args.python, args.describe_interpreter = command, None, False
+        return args
+    p = ArgParser(prog="install.py", description="Install this wheelbarrow bundle into DEST (default ./<name>) with this python, offline. "
+                  "Commands on an installed DEST: %s." % ", ".join(sorted(COMMANDS)))
     p.add_argument("dest", nargs="?", metavar="DEST", help="where to install (default: ./<app name>)")
     p.add_argument("--python", metavar="PATH", help="run the install with this python instead")
-    p.add_argument("--check", action="store_true", help="verify the bundle and this python, change nothing, report")
+    p.add_argument("--check", action="store_true", help="verify the bundle, this python and DEST; change nothing; say what the run would do")
     p.add_argument("--no-compile", dest="compile", action="store_false", help="do not compile bytecode")
-    p.add_argument("--force", action="store_true", help="replace an existing install in DEST")
+    p.add_argument("--repair", action="store_true", help="reinstall this bundle's release when it has drifted")
+    p.add_argument("--force", action="store_true", help="the same as --repair (nothing else is ever replaced or deleted)")
     p.add_argument("--json", action="store_true", help="print a JSON report on stdout")
     p.add_argument("--describe-interpreter", action="store_true", help=argparse.SUPPRESS)
-    return p.parse_args(argv)
+    args = p.parse_args(argv)
+    args.command = "install"
+    return args
 
 
 def reexec(python, argv):
@@ -1542,16 +2423,10 @@ def reexec(python, argv):
     os.execv(python, command)
 
 
-UMASK = 0o022
-
-
 def main(argv=None):
-    global UMASK
     argv = sys.argv[1:] if argv is None else argv
     as_json = "--json" in argv
     try:
-        UMASK = os.umask(0o022)
-        os.umask(UMASK)
         for s in STOP_SIGNALS[1:]:
             if signal.getsignal(s) is not signal.SIG_IGN:  # keep nohup's SIGHUP ignored
                 signal.signal(s, _raise_interrupted)
@@ -1563,40 +2438,32 @@ def main(argv=None):
             code = reexec(args.python, argv)
             if code is not None:
                 return code
-        log = (lambda m: None) if args.json else (lambda m: sys.stderr.write("wheelbarrow: %s\n" % m))
-        report, headline = run(args, log)
-        sys.stdout.write(json.dumps(report, indent=2) + "\n" if args.json else human_summary(report, headline))
+
+        def log(message):
+            if not args.json:
+                sys.stderr.write(terminal_safe("wheelbarrow: %s" % message) + "\n")
+
+        report, headline = (COMMANDS[args.command] if args.command in COMMANDS else run_install)(args, log)
+        sys.stdout.write(json.dumps(report, indent=2) + "\n" if args.json else terminal_safe(human_summary(report, headline)))
         return 0
     except InstallError as e:
         return fail(e, as_json)
     except (KeyboardInterrupt, Interrupted) as e:
         name = e.args[0] if isinstance(e, Interrupted) and e.args else "SIGINT"
-        return fail(InstallError("E_INSTALL", "interrupted by %s; nothing was installed and DEST is unchanged" % name), as_json)
+        return fail(InstallError("E_INSTALL", "interrupted by %s; nothing was installed and the current release is unchanged" % name), as_json)
     except OSError as e:
-        return fail(os_error(e, "", None), as_json)
+        return fail(os_error(e, ""), as_json)
     except Exception as e:  # a bug in this file
         import traceback
 
-        traceback.print_exc()
-        sys.stderr.write("error: internal error (a bug) in install.py: %s: %s\nhint: please report it with the traceback above; DEST is unchanged\n" % (type(e).__name__, e))
+        sys.stderr.write(terminal_safe(traceback.format_exc()))
+        sys.stderr.write("error: internal error (a bug) in install.py: %s: %s\nhint: please report it with the traceback above; "
+                         "the current release is unchanged\n" % (type(e).__name__, terminal_safe(str(e))))
         return 2
 
 
-def os_error(e, context, folder):
-    """An OSError from the machine (full disk, permissions) as E_INSTALL with a next step."""
-    where = " (%s)" % e.filename if e.filename else ""
-    if e.errno == errno.ENOSPC:
-        hint = "free space on the filesystem of %s, or choose another DEST" % (folder or "DEST")
-    elif e.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        hint = "choose a DEST you may write to, or run as a user who may write to %s" % (folder or "DEST")
-    else:
-        hint = "fix the cause above and run the installer again"
-    message = "%s%s%s; nothing was installed and DEST is unchanged" % (e.strerror or e, where, " " + context if context else "")
-    return InstallError("E_INSTALL", message, [hint])
-
-
 def fail(error, as_json):
-    sys.stderr.write(error.format() + "\n")
+    sys.stderr.write(terminal_safe(error.format()) + "\n")
     if as_json:
         sys.stdout.write(json.dumps({"ok": False, "error": error.to_json()}, indent=2) + "\n")
     return 1

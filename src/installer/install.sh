@@ -2,31 +2,45 @@
 # wheelbarrow bundle installer (POSIX sh): picks a python that fits the bundle's target and runs
 # install.py with it, passing every argument through.
 #
-#   ./install.sh [DEST] [--python PATH | --system-python] [--check] [--no-compile] [--force] [--json]
+#   ./install.sh [DEST] [--python PATH | --system-python] [--check] [--no-compile] [--repair] [--json]
 #
-# The python is --python PATH if given; otherwise, when the bundle embeds an interpreter
-# (manifest.json "python": python/<archive>.tar.gz), that one: its sha256 is checked against the
-# manifest, it is unpacked once beside DEST into .<DEST name>.python/<sha256 prefix>/python (reused
-# by later installs of the same interpreter; a --check run unpacks into a temp dir it removes) and
-# the venv is made from it. --system-python prefers a fitting python on PATH and falls back to the
-# embedded one. Without an embedded interpreter: the first of python3.X (X from manifest.json's
+# The python is --python PATH if given; otherwise pick_python's choice. When the bundle embeds an
+# interpreter (manifest.json "python": python/<archive>.tar.gz), that one: its sha256 is checked
+# against the manifest, it is unpacked once beside DEST into .<DEST name>.python/<sha256 prefix>/
+# (reused by later installs of the same interpreter; a --check run unpacks into a temp dir it
+# removes) and the venv is made from it; --system-python prefers a fitting python on PATH and falls
+# back to the embedded one. Otherwise the first of python3.X (X from manifest.json's
 # target.python), python3, python on PATH whose version is 3.X. install.py then checks the rest
 # (patch version, libc, arch, wheel tags) and explains any mismatch.
-# Needs only POSIX sh, sed, tar and one of sha256sum, shasum or openssl.
+# With an embedded interpreter it needs only POSIX sh, sed, tar and one of sha256sum, shasum or openssl.
 set -u
 
 here=$(CDPATH='' cd -- "$(dirname -- "$0")" && pwd) || exit 1
 manifest="$here/manifest.json"
+json=''
+for arg in "$@"; do
+    [ "$arg" = --json ] && json=1
+done
+
+json_string() {
+    # a JSON string literal of $1 (backslash, quote and control characters escaped)
+    printf '"%s"' "$(printf '%s' "$1" | sed 's/\\/\\\\/g; s/"/\\"/g; s/	/\\t/g' | tr -d '\000-\010\013-\037' | tr '\n' ' ')"
+}
 
 fail() {
-    # fail CODE MESSAGE [HINT...]
+    # fail CODE MESSAGE [HINT...]: error[CODE] on stderr; with --json also the error object on stdout
     code=$1
     message=$2
     shift 2
     printf 'error[%s]: %s\n' "$code" "$message" >&2
+    hints=''
     for hint in "$@"; do
         printf 'hint: %s\n' "$hint" >&2
+        hints="$hints${hints:+, }$(json_string "$hint")"
     done
+    if [ -n "$json" ]; then
+        printf '{"ok": false, "error": {"code": "%s", "message": %s, "hints": [%s]}}\n' "$code" "$(json_string "$message")" "$hints"
+    fi
     exit 1
 }
 
@@ -43,7 +57,7 @@ while [ "$count" -gt 0 ]; do
     count=$((count - 1))
     case $arg in
         --python)
-            [ "$count" -gt 0 ] || fail E_USAGE "--python needs a path" "usage: ./install.sh [DEST] [--python PATH] [--check] [--no-compile] [--force] [--json]"
+            [ "$count" -gt 0 ] || fail E_USAGE "--python needs a path" "usage: ./install.sh [DEST] [--python PATH] [--check] [--no-compile] [--repair] [--json]"
             python=$1
             shift
             count=$((count - 1))
@@ -66,14 +80,6 @@ want=$(sed -n 's/.*"python"[[:space:]]*:[[:space:]]*"\([0-9][0-9]*\.[0-9][0-9]*\
 impl=$(sed -n 's/.*"implementation"[[:space:]]*:[[:space:]]*"\([a-z]*\)".*/\1/p' "$manifest" | head -n 1)
 [ -n "$want" ] || fail E_BUNDLE "manifest.json has no target.python" \
     "the bundle was damaged or altered after it was built: copy it again from its source"
-
-if [ -n "$python" ]; then
-    if [ ! -f "$python" ] || [ ! -x "$python" ]; then
-        found=$(command -v -- "$python" 2>/dev/null) || fail E_USAGE "--python $python is not an executable file"
-        python=$found
-    fi
-    exec "$python" "$here/install.py" "$@"
-fi
 
 stem=python
 [ "$impl" = pypy ] && stem=pypy
@@ -171,26 +177,40 @@ use_embedded() {
     fi
 }
 
-if [ -n "$embedded" ]; then
-    if [ -n "$system_python" ] && find_system_python; then
-        :
-    else
+# pick_python: set $python to the interpreter to run install.py with, or fail with
+# E_TARGET_MISMATCH. The one place that decides: the embedded interpreter first (unless
+# --system-python), then PATH.
+pick_python() {
+    if [ -n "$embedded" ] && [ -z "$system_python" ]; then
         use_embedded "$@"
+        return 0
     fi
-    if [ -n "$check" ]; then
-        "$python" "$here/install.py" "$@"
-        exit $?
+    find_system_python && return 0
+    if [ -n "$embedded" ]; then
+        use_embedded "$@"
+        return 0
     fi
-    exec "$python" "$here/install.py" "$@"
-fi
-
-find_system_python && exec "$python" "$here/install.py" "$@"
-
-if [ -n "$seen" ]; then
-    fail E_TARGET_MISMATCH "no python $want on PATH: $seen" \
+    if [ -n "$seen" ]; then
+        fail E_TARGET_MISMATCH "no python $want on PATH: $seen" \
+            "install Python $want (the package is usually named python$want), then run ./install.sh again" \
+            "or name one: ./install.sh --python /path/to/python$want"
+    fi
+    fail E_TARGET_MISMATCH "no python found on PATH (looked for $stem$want, ${stem}3, $stem)" \
         "install Python $want (the package is usually named python$want), then run ./install.sh again" \
         "or name one: ./install.sh --python /path/to/python$want"
+}
+
+if [ -n "$python" ]; then
+    if [ ! -f "$python" ] || [ ! -x "$python" ]; then
+        found=$(command -v -- "$python" 2>/dev/null) || fail E_USAGE "--python $python is not an executable file"
+        python=$found
+    fi
+else
+    pick_python "$@"
 fi
-fail E_TARGET_MISMATCH "no python found on PATH (looked for $stem$want, ${stem}3, $stem)" \
-    "install Python $want (the package is usually named python$want), then run ./install.sh again" \
-    "or name one: ./install.sh --python /path/to/python$want"
+if [ -n "$check" ]; then
+    # not exec: the temp dir holding the unpacked interpreter is removed on exit
+    "$python" "$here/install.py" "$@"
+    exit $?
+fi
+exec "$python" "$here/install.py" "$@"

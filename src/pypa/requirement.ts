@@ -157,12 +157,16 @@ export function parseRequirement(text: string): Requirement {
   }
 }
 
-/** str(Requirement) for messages: `name[extras]specifier`, ` @ url` (credentials masked), `; marker` (` ; ` after a URL). */
-export function requirementToString(r: Requirement): string {
+/**
+ * str(Requirement): `name[extras]specifier`, ` @ url`, `; marker` (` ; ` after a URL). The URL's
+ * credentials are masked unless `exact` is asked for (packaging's own string, for comparisons
+ * with packaging; never for output).
+ */
+export function requirementToString(r: Requirement, opts: { exact?: boolean } = {}): string {
   let out = r.name;
   if (r.extras.length > 0) out += `[${[...r.extras].sort().join(",")}]`;
   out += r.specifier;
-  if (r.url !== undefined) out += ` @ ${redactUrl(r.url)}${r.marker ? " " : ""}`;
+  if (r.url !== undefined) out += ` @ ${opts.exact ? r.url : redactUrl(r.url)}${r.marker ? " " : ""}`;
   if (r.marker) out += `; ${markerToString(r.marker)}`;
   return out;
 }

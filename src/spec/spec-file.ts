@@ -58,6 +58,12 @@ export interface BundleSpec {
   /** URLs as written, local directories absolute. */
   findLinks: string[];
   exclude: string[];
+  /** App-relative paths kept in DEST/shared across releases (`media/`, `db.sqlite3`). */
+  state: string[];
+  /** Patterns that ship secret-looking app files on purpose. */
+  include: string[];
+  /** Ship the target's pip wheel and install it into the venv. */
+  withPip: boolean;
   format?: string;
   /** Absolute. */
   out?: string;
@@ -66,8 +72,10 @@ export interface BundleSpec {
   pythons: SpecPython[];
 }
 
-const BUNDLE_KEYS = ["name", "version", "app", "entry", "requirements", "constraints", "lock", "targets", "find-links", "exclude", "format", "out", "embed-python", "python-mirror"] as const;
+const BUNDLE_KEYS = ["name", "version", "app", "entry", "requirements", "constraints", "lock", "targets", "find-links", "exclude", "include", "state", "with-pip", "format", "out", "embed-python", "python-mirror"] as const;
 const PYTHON_KEYS = ["target", "url", "sha256"] as const;
+/** A state path: relative, `/`-separated, no `.`/`..` segments; a trailing `/` marks a directory. */
+export const STATE_PATH_RE = /^(?!.*(?:^|\/)\.{1,2}(?:\/|$))[A-Za-z0-9_.][A-Za-z0-9_.\/-]*$/;
 const INDEX_KEYS = ["name", "url", "projects"] as const;
 const TOP_KEYS = ["bundle", "index", "python"] as const;
 export const FORMATS = ["tar.gz", "zip", "dir"] as const;
@@ -113,7 +121,7 @@ export function parseSpecText(text: string, file: string): BundleSpec {
   const b = bundleRaw;
   p.checkKeys(b, BUNDLE_KEYS, "bundle.", "bundle");
 
-  const spec: BundleSpec = { file, requirements: [], constraints: [], targets: [], indexes: [], findLinks: [], exclude: [], pythons: [] };
+  const spec: BundleSpec = { file, requirements: [], constraints: [], targets: [], indexes: [], findLinks: [], exclude: [], state: [], include: [], withPip: false, pythons: [] };
   const name = p.str(b, "name", "bundle");
   if (name !== undefined) {
     if (!NAME_RE.test(name)) throw p.fail(`bundle.name must be letters, digits, '.', '_' or '-' (it names the archive), got '${name}'`, p.lineOf("bundle", "name"));
@@ -141,6 +149,14 @@ export function parseSpecText(text: string, file: string): BundleSpec {
   spec.targets = [...new Set(p.strList(b, "targets", "bundle"))];
   spec.findLinks = p.strList(b, "find-links", "bundle").map((x) => (URL_RE.test(x) && !isAbsolute(x) ? x : abs(x)));
   spec.exclude = p.strList(b, "exclude", "bundle");
+  spec.include = p.strList(b, "include", "bundle");
+  spec.state = p.strList(b, "state", "bundle");
+  for (const st of spec.state) {
+    if (!STATE_PATH_RE.test(st) || st.includes("//")) throw p.fail(`bundle.state entries are paths inside the app such as 'media/' or 'db.sqlite3', got '${st}'`, p.lineOf("bundle", "state"));
+  }
+  const withPip = b["with-pip"];
+  if (withPip !== undefined && typeof withPip !== "boolean") throw p.fail("bundle.with-pip must be true or false", p.lineOf("bundle", "with-pip"));
+  spec.withPip = withPip === true;
   const format = p.str(b, "format", "bundle");
   if (format !== undefined) {
     if (!(FORMATS as readonly string[]).includes(format)) throw p.fail(`bundle.format must be one of ${FORMATS.join(", ")}, got '${format}'`, p.lineOf("bundle", "format"));

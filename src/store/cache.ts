@@ -12,6 +12,8 @@
  * reader never sees a partial file and two wheelbarrow processes sharing the cache are safe:
  * both may download the same file, the second rename replaces identical bytes. A file in
  * wheels-v1 is re-hashed before use (verifyWheel) and removed if it does not match its name.
+ * Temp names carry the writer's pid (store/temp-files.ts): a signal removes this process's
+ * temps, and opening a session sweeps download temps whose process is gone.
  */
 import { createHash } from "node:crypto";
 import { createReadStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
 import { ExcludeMatcher, builtinExcluded } from "../../src/bundle/exclude.js";
@@ -68,7 +68,7 @@ describe("collectApp", () => {
       mkdirSync(join(app, p, ".."), { recursive: true });
       writeFileSync(join(app, p), c);
     }
-    const files = await collectApp(app, ["data/", "!data/seed.json"]);
+    const { files } = await collectApp(app, ["data/", "!data/seed.json"]);
     expect(files.map((f) => f.rel)).toEqual(["env/readme.txt", "main.py"]);
     expect(files[1]).toMatchObject({ rel: "main.py", size: 0, sha256: "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", executable: false });
   });
@@ -80,6 +80,39 @@ describe("collectApp", () => {
     mkdirSync(app);
     writeFileSync(join(app, "bad\\name.py"), "");
     await expect(collectApp(app, [])).rejects.toThrow("app file bad\\name.py: has a name with a backslash or a line break, which a bundle cannot carry");
-    await expect(collectApp(app, ["bad*"])).resolves.toEqual([]);
+    await expect(collectApp(app, ["bad*"])).resolves.toEqual({ files: [], withheld: [] });
+  });
+});
+
+describe("secrets and modes", () => {
+  test("secret-looking files are withheld (and listed for the warning) unless --include names them; modes are kept", async () => {
+    const app = join(tempDir(), "app");
+    const files: Record<string, [string, number]> = {
+      ".env": ["SECRET=1", 0o600],
+      "conf/.env": ["X=2", 0o644],
+      "certs/server.pem": ["pem", 0o600],
+      "certs/server.key": ["key", 0o600],
+      "deploy/id_rsa": ["rsa", 0o600],
+      "deploy/id_rsa.pub": ["pub", 0o644],
+      ".netrc": ["machine x", 0o600],
+      "settings_local.py": ["S = 1", 0o600],
+      "run.sh": ["#!/bin/sh", 0o755],
+      ".env.example": ["SECRET=", 0o644],
+    };
+    for (const [p, [c, mode]] of Object.entries(files)) {
+      mkdirSync(join(app, p, ".."), { recursive: true });
+      writeFileSync(join(app, p), c, { mode });
+      chmodSync(join(app, p), mode);
+    }
+    const out = await collectApp(app, []);
+    expect(out.withheld).toEqual([".env", ".netrc", "certs/server.key", "certs/server.pem", "conf/.env", "deploy/id_rsa", "deploy/id_rsa.pub"]);
+    expect(out.files.map((f) => [f.rel, f.mode.toString(8)])).toEqual([
+      [".env.example", "644"],
+      ["run.sh", "755"],
+      ["settings_local.py", "600"],
+    ]);
+    const included = await collectApp(app, [], ["certs/*.pem", "/.env"]);
+    expect(included.files.map((f) => f.rel)).toEqual([".env", ".env.example", "certs/server.pem", "run.sh", "settings_local.py"]);
+    expect(included.withheld).toEqual([".netrc", "certs/server.key", "conf/.env", "deploy/id_rsa", "deploy/id_rsa.pub"]);
   });
 });

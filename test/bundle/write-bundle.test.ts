@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { cpSync, existsSync, readdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync, lstatSync } from "node:fs";
+import { chmodSync, cpSync, existsSync, readdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync, lstatSync } from "node:fs";
 import { join, relative } from "node:path";
 import { randomBytes } from "node:crypto";
 import { afterAll, afterEach, describe, expect, test, vi } from "vitest";
@@ -103,6 +103,7 @@ describe("layout", () => {
     const names = execFileSync("tar", ["-tzf", r.path]).toString().trim().split("\n");
     const s = r.stem;
     expect(names).toEqual([
+      `${s}/README.txt`,
       `${s}/SHA256SUMS`,
       `${s}/app/`,
       ...["README.md", "bin/", "bin/start", "data/", "data/seed.json", "run.py", "shop/", "shop/__init__.py", "shop/server.py"].map((x) => `${s}/app/${x}`),
@@ -140,7 +141,7 @@ print(json.dumps([[m.name, oct(m.mode), m.uid, m.gid, m.uname, m.gname, m.mtime,
     }
     for (const format of ["tar.gz", "zip"] as const) {
       const r = await writeBundle(bundleInput({ packages, installerDir: makeInstallerDir(root), appDir: app, format, outDir: join(root, "out") }));
-      await expect(verifyBundle(r.path)).resolves.toMatchObject({ files: 13 });
+      await expect(verifyBundle(r.path)).resolves.toMatchObject({ files: 14 });
       const py =
         format === "tar.gz"
           ? "import sys,tarfile,json; t=tarfile.open(sys.argv[1]); print(json.dumps({m.name: [sorted(m.pax_headers), t.extractfile(m).read().decode()] for m in t.getmembers() if m.isfile() and '/app/' in m.name}))"
@@ -392,5 +393,31 @@ describe("SBOM", () => {
     const r = await writeBundle(bundleInput({ packages, installerDir: makeInstallerDir(root), format: "dir", outDir: join(root, "out") }));
     const sbom = JSON.parse(readFileSync(join(r.path, "sbom.cdx.json"), "utf8")) as { components: { name: string; licenses: unknown[] }[] };
     expect(sbom.components.find((c) => c.name === "markupsafe-lite")!.licenses).toEqual([{ expression: "BSD-3-Clause OR Apache-2.0" }]);
+  });
+});
+
+describe("operator pieces: README.txt, state, modes, secrets", () => {
+  test("README.txt says how to check, install, upgrade and roll back; app.state and stricter modes reach the manifest; secrets are withheld with a warning", async () => {
+    const root = tempDir();
+    const packages = await makePackages(join(root, "wheels"));
+    const app = makeApp(root);
+    writeFileSync(join(app, ".env"), "SECRET=1\n");
+    writeFileSync(join(app, "settings_local.py"), "S = 1\n", { mode: 0o600 });
+    chmodSync(join(app, "settings_local.py"), 0o600);
+    const warnings: string[] = [];
+    const r = await writeBundle(
+      bundleInput({ packages, installerDir: makeInstallerDir(root), appDir: app, exclude: APP_EXCLUDES, outDir: join(root, "out"), format: "dir", state: ["media/", "db.sqlite3"], onWarning: (m) => warnings.push(m) }),
+    );
+    expect(warnings).toEqual(["left out of app/ because such files usually hold secrets: .env (ship one on purpose with --include PATTERN)"]);
+    expect(existsSync(join(r.path, "app", ".env"))).toBe(false);
+    const manifest = JSON.parse(readFileSync(join(r.path, "manifest.json"), "utf8"));
+    expect(manifest.app.state).toEqual(["media/", "db.sqlite3"]);
+    expect(manifest.files.find((f: { path: string }) => f.path === "app/settings_local.py")).toMatchObject({ mode: 0o600 });
+    expect(statSync(join(r.path, "app", "settings_local.py")).mode & 0o777).toBe(0o600);
+    const readme = readFileSync(join(r.path, "README.txt"), "utf8");
+    for (const line of ["sha256sum -c SHA256SUMS", "./install.sh /srv/shop", "install.py rollback /srv/shop", "app/media/  ->  shared/media/", "shared/.env"]) expect(readme).toContain(line);
+    expect(readme).toMatch(/^[\x20-\x7e\n]*$/); // plain ASCII
+    expect(Math.max(...readme.split("\n").map((l) => l.length))).toBeLessThanOrEqual(80);
+    await expect(verifyBundle(r.path)).resolves.toMatchObject({ format: "dir" });
   });
 });

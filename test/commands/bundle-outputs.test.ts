@@ -6,12 +6,14 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { serveStatic, writeStaticIndex, type StaticServer } from "../../scripts/lib/static-index.js";
 import { buildWheel } from "../helpers/wheel-builder.js";
 import { runCli } from "../helpers/run-cli.js";
 import { isStaleTemp, STALE_AFTER_MS } from "../../src/store/temp-files.js";
+import { publishBundles, stageBundle } from "../../src/bundle/write-bundle.js";
+import { bundleInput, LINUX, MACOS, makeInstallerDir, makePackages, removeTempDirs, tempDir } from "../bundle/helpers.js";
 
 let dir: string;
 let server: StaticServer;
@@ -118,5 +120,33 @@ describe("bundle outputs", () => {
     expect(isStaleTemp(`.s.tmp-${process.pid}-ab12`, 0, now, gone)).toBe(false);
     expect(isStaleTemp(".s.tmp-ab12", 0, now, gone)).toBe(false);
     expect(isStaleTemp("notes.txt", 0, now, gone)).toBe(false);
+  });
+});
+
+describe("publishing a run's bundles together", () => {
+  it("staged bundles are invisible until published; if one cannot be published, none is and no temp stays", async () => {
+    const root = tempDir("wb-publish-");
+    try {
+      const packages = await makePackages(join(root, "cache"));
+      const installerDir = makeInstallerDir(root);
+      const out = join(root, "out");
+      const a = await stageBundle(bundleInput({ packages, installerDir, outDir: out, target: LINUX }));
+      const b = await stageBundle(bundleInput({ packages, installerDir, outDir: out, target: MACOS, format: "dir" }));
+      expect(readdirSync(out).filter((n) => !n.startsWith("."))).toEqual([]);
+      // something the user made appears where the second bundle goes
+      mkdirSync(b.path);
+      writeFileSync(join(b.path, "mine.txt"), "mine");
+      expect(() => publishBundles([a, b])).toThrow(/refusing to replace it/);
+      expect(readdirSync(out).sort()).toEqual([basename(b.path)]);
+      expect(readFileSync(join(b.path, "mine.txt"), "utf8")).toBe("mine");
+      // without the obstacle both appear
+      rmSync(b.path, { recursive: true });
+      const c = await stageBundle(bundleInput({ packages, installerDir, outDir: out, target: LINUX }));
+      const d = await stageBundle(bundleInput({ packages, installerDir, outDir: out, target: MACOS, format: "dir" }));
+      publishBundles([c, d]);
+      expect(readdirSync(out).sort()).toEqual([basename(c.path), basename(d.path)].sort());
+    } finally {
+      removeTempDirs();
+    }
   });
 });

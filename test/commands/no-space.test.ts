@@ -32,7 +32,8 @@ function tmpfs(name: string): string | null {
 
 const smallCache = tmpfs("small-cache");
 const smallOut = tmpfs("small-out");
-const canMount = smallCache !== null && smallOut !== null;
+const fullCache = tmpfs("full-cache");
+const canMount = smallCache !== null && smallOut !== null && fullCache !== null;
 if (!canMount) console.warn("no-space tests skipped: cannot mount a tmpfs here (needs root and mount permission)");
 
 let server: StaticServer;
@@ -99,6 +100,24 @@ describe.skipIf(!canMount)("disk full (tmpfs)", () => {
     expect(doc.error.message).toContain("writing the bundles to");
     expect(existsSync(out) ? readdirSync(out) : []).toEqual([]);
     expect(readdirSync(smallOut!).filter((n) => n !== "o")).toEqual([]);
+  });
+});
+
+describe.skipIf(!canMount)("disk full (tmpfs), lock", () => {
+  it("lock with its cache on a full disk: E_NO_SPACE naming the cache", async () => {
+    try {
+      writeFileSync(join(fullCache!, "filler"), randomBytes(2 << 20));
+    } catch {
+      /* filled up: that is the point */
+    }
+    const cache = join(fullCache!, "c");
+    const r = await runCli(["lock", "-r", mediumReq, "--index-url", `${server.url}/simple/`, "--target", "linux-x86_64@3.11", "--out", join(dir, "pylock.toml"), "--cache-dir", cache, "--json"]);
+    expect(r.code).toBe(1);
+    const doc = JSON.parse(r.stdout) as { error: { code: string; message: string; path: string } };
+    expect(doc.error.code).toBe("E_NO_SPACE");
+    expect(doc.error.path).toBe(cache);
+    expect(doc.error.message).toContain("writing the cache to");
+    expect(existsSync(join(dir, "pylock.toml"))).toBe(false);
   });
 });
 

@@ -67,7 +67,7 @@ function offline(cmd: string[]): Promise<string> {
 
 describe.skipIf(!mirror)("real-world apps from the machine's mirror", () => {
   for (const app of [
-    { name: "mysite", dir: "django-app", entry: "manage.py", check: (dest: string) => offline([join(dest, "venv", "bin", "python"), join(dest, "app", "manage.py"), "check"]), expect: "System check identified no issues" },
+    { name: "mysite", dir: "django-app", entry: "manage.py", check: (dest: string) => offline([join(dest, "current", "venv", "bin", "python"), join(dest, "current", "app", "manage.py"), "check"]), expect: "System check identified no issues" },
     { name: "api", dir: "fastapi-app", entry: "api.main:main", check: (dest: string) => offline([join(dest, "bin", "api")]), expect: "routes: ['/docs', '/docs/oauth2-redirect', '/items', '/openapi.json', '/redoc']" },
   ]) {
     it.skipIf(!squidBinary())(`bundles ${app.dir} through squid, installs it offline and runs it`, async () => {

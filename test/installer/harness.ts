@@ -40,7 +40,8 @@ export const PYENV_VERSIONS = ["3.8.18", "3.9.18", "3.10.13", "3.11.7", "3.12.1"
 /** pyenv's python for a version, or null when it is not installed here. */
 export function pyenvPython(version: string): Python | null {
   const root = pyenvRoot();
-  const p = root ? probe(join(root, "versions", version, "bin", "python3")) : null;
+  const bin = root ? join(root, "versions", version, "bin") : null;
+  const p = bin ? (probe(join(bin, "python3")) ?? probe(join(bin, "python"))) : null; // 2.7 has no python3
   return p ? { ...p, label: `pyenv ${version}` } : null;
 }
 
@@ -89,9 +90,24 @@ print(json.dumps([str(t) for t in tags.sys_tags()] if tags else ["py3-none-any"]
   return JSON.parse(execFileSync(python, ["-c", code], { encoding: "utf8" })) as string[];
 }
 
-/** `.NAME.wb-PID.tmp|old` entries next to DEST. */
-export function leftovers(parent: string): string[] {
-  return readdirSync(parent).filter((n) => /\.wb-\d+\.(tmp|old)$/.test(n));
+/** What an install run leaves only while it runs: temp dirs, the lock, half-written links, in DEST and releases/. */
+export function leftovers(dest: string): string[] {
+  const out: string[] = [];
+  for (const dir of [dest, join(dest, "releases")]) {
+    if (!existsSync(dir)) continue;
+    out.push(...readdirSync(dir).filter((n) => /^\.(tmp|current|lock)-\d+|^\.wheelbarrow\.lock$|\.new-\d+$/.test(n)));
+  }
+  return out;
+}
+
+/** DEST/current/venv: the venv of the release `current` points to. */
+export function currentVenv(dest: string): string {
+  return join(dest, "current", "venv");
+}
+
+/** The release names in DEST/releases, sorted. */
+export function releases(dest: string): string[] {
+  return existsSync(join(dest, "releases")) ? readdirSync(join(dest, "releases")).filter((n) => !n.startsWith(".")).sort() : [];
 }
 
 /** A wheel with console_scripts, gui_scripts, .data/scripts (a #!python script), data and headers. */

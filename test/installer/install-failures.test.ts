@@ -1,14 +1,15 @@
 /**
  * Failures of install.py. Each one exits 1 with its pinned `error[E_CODE]: message`, leaves no temp
- * dir next to DEST, and leaves an existing install in DEST untouched (it is attempted with
- * --force over a good install, so only atomicity can save it).
+ * dir or lock in DEST, and leaves an existing install untouched: `current` still points at the
+ * good release, the operator's files in shared/ are unchanged (the failing bundle is a new
+ * release, so only the build-beside-and-switch discipline can save it).
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { INSTALLER_DIR, buildBundle, writeManifest, type BundleSpec } from "../helpers/bundle-builder.js";
-import { DEFAULT_PYTHON as PY, fixtureWheels, leftovers, pureWheel, pyenvPython, pythonTags, run, runInstaller, toolWheel } from "./harness.js";
+import { DEFAULT_PYTHON as PY, currentVenv, fixtureWheels, leftovers, pureWheel, pyenvPython, pythonTags, releases, run, runInstaller, toolWheel } from "./harness.js";
 
 const root = mkdtempSync(join(tmpdir(), "wb-inst-fail-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -32,27 +33,29 @@ async function bundle(spec: Partial<BundleSpec>): Promise<string> {
   return (await buildBundle({ name: "shop", version: "2.0", target: TARGET, wheels: [{ spec: pureWheel() }], ...spec }, join(root, `bad-${n++}`))).dir;
 }
 
-/** A DEST holding a good install plus a marker file; returns [parent, dest]. */
+/** A DEST holding a good install plus an operator file in shared/; returns [parent, dest]. */
 function existingInstall(): [string, string] {
   const parent = mkdtempSync(join(root, "dest-"));
   const dest = join(parent, "shop");
   const r = runInstaller(PY.exe, good, [dest, "--no-compile"]);
   expect(r.code, r.stderr).toBe(0);
-  writeFileSync(join(dest, "marker"), "still here");
+  writeFileSync(join(dest, "shared", ".env"), "MARKER=still here\n", { mode: 0o600 });
   return [parent, dest];
 }
 
 function expectIntact(parent: string, dest: string): void {
-  expect(leftovers(parent)).toEqual([]);
-  expect(readFileSync(join(dest, "marker"), "utf8")).toBe("still here");
-  expect(readFileSync(join(dest, "manifest.json"), "utf8")).toBe(readFileSync(join(good, "manifest.json"), "utf8"));
-  expect(run(join(dest, "venv", "bin", "python"), ["-c", "import tool_pkg; print(tool_pkg.VALUE)"]).stdout).toBe("42\n");
+  expect(leftovers(dest)).toEqual([]);
+  expect(readdirSync(parent)).toEqual(["shop"]);
+  expect(releases(dest)).toHaveLength(1);
+  expect(readFileSync(join(dest, "shared", ".env"), "utf8")).toBe("MARKER=still here\n");
+  expect(readFileSync(join(dest, "current", "manifest.json"), "utf8")).toBe(readFileSync(join(good, "manifest.json"), "utf8"));
+  expect(run(join(currentVenv(dest), "bin", "python"), ["-c", "import tool_pkg; print(tool_pkg.VALUE)"]).stdout).toBe("42\n");
 }
 
-/** Runs the failing bundle with --force over a good install; returns stderr. */
+/** Runs the failing bundle (a new release) over a good install; returns stderr. */
 function failOverExisting(dir: string, code: string, extraArgs: string[] = [], env?: Record<string, string | undefined>): string {
   const [parent, dest] = existingInstall();
-  const r = runInstaller(PY.exe, dir, [dest, "--force", ...extraArgs], { env });
+  const r = runInstaller(PY.exe, dir, [dest, ...extraArgs], { env });
   expect(r.code, r.stderr).toBe(1);
   expect(r.stderr).toContain(`error[${code}]: `);
   expectIntact(parent, dest);
@@ -175,27 +178,59 @@ describe("install.py refuses a python that does not fit (E_TARGET_MISMATCH)", ()
   });
 });
 
-describe("install.py refuses a DEST it must not touch (E_INSTALL, E_USAGE)", () => {
-  it("another bundle without --force; a directory that is not an install; a missing parent; a bad flag", async () => {
-    const [parent, dest] = existingInstall();
+describe("install.py refuses a DEST it must not touch (E_DEST_OCCUPIED, E_INSTALL, E_USAGE)", () => {
+  it("a foreign directory (with and without a manifest.json), the bundle directory, a symlink: refused, nothing deleted, --force or not", async () => {
+    const parent = mkdtempSync(join(root, "occupied-"));
     const other = await bundle({});
-    const r = runInstaller(PY.exe, other, [dest]);
+    const web = join(parent, "www");
+    mkdirSync(web);
+    writeFileSync(join(web, "index.html"), "mine");
+    writeFileSync(join(web, "manifest.json"), '{"name": "a web app manifest"}');
+    for (const args of [[web], [web, "--force"]]) {
+      const r = runInstaller(PY.exe, other, args);
+      expect(r.code).toBe(1);
+      expect(errorText(r.stderr)).toBe(
+        `error[E_DEST_OCCUPIED]: ${web} is not empty and is not a wheelbarrow install (it holds index.html, manifest.json); refusing to install there\n` +
+          "hint: nothing in it was changed or deleted; give an empty or new directory as DEST\n" +
+          "hint: it holds a manifest.json but is not an installed site: is it an unpacked bundle?\n",
+      );
+    }
+    expect(readdirSync(web).sort()).toEqual(["index.html", "manifest.json"]);
+    const home = join(parent, "home");
+    mkdirSync(home);
+    writeFileSync(join(home, "notes.txt"), "mine");
+    const h = runInstaller(PY.exe, other, [home, "--force", "--json"]);
+    expect(JSON.parse(h.stdout).error).toMatchObject({ code: "E_DEST_OCCUPIED", dest: home });
+    expect(readdirSync(home)).toEqual(["notes.txt"]);
+    const before = readdirSync(other).sort();
+    const self = runInstaller(PY.exe, other, [".", "--force"], { cwd: other });
+    expect(errorText(self.stderr)).toBe(`error[E_DEST_OCCUPIED]: ${other} is the unpacked bundle itself; refusing to install there\nhint: give another directory as DEST, e.g. /srv/shop\n`);
+    expect(readdirSync(other).sort()).toEqual(before);
+    const [, dest] = existingInstall();
+    const link = join(parent, "link");
+    symlinkSync(dest, link);
+    const l = runInstaller(PY.exe, other, [link]);
+    expect(errorText(l.stderr)).toBe(`error[E_DEST_OCCUPIED]: ${link} is a symlink (to ${dest}); refusing to install there\nhint: give the directory it points to as DEST: ${dest}\n`);
+    expect(releases(dest)).toHaveLength(1);
+  });
+
+  it("an install of another app; an old-layout install; a missing parent; a bad flag", async () => {
+    const [parent, dest] = existingInstall();
+    const otherApp = (await buildBundle({ name: "blog", version: "1.0", target: TARGET, wheels: [{ spec: pureWheel() }] }, join(root, `bad-${n++}`))).dir;
+    const r = runInstaller(PY.exe, otherApp, [dest, "--force"]);
     expect(errorText(r.stderr)).toBe(
-      `error[E_INSTALL]: ${dest} already holds another bundle (shop 1.0)\nhint: add --force to replace it (the old install is removed only after the new one is in place)\n`,
+      `error[E_DEST_OCCUPIED]: ${dest} holds an install of another app (shop); refusing to install there\nhint: nothing in it was changed or deleted; give another DEST for blog\n`,
     );
     expectIntact(parent, dest);
-    const foreign = join(parent, "home");
-    mkdirSync(foreign);
-    writeFileSync(join(foreign, "notes.txt"), "mine");
-    const f = runInstaller(PY.exe, other, [foreign, "--force"]);
-    expect(f.code).toBe(1);
-    expect(errorText(f.stderr)).toBe(
-      `error[E_INSTALL]: ${foreign} exists and is not a wheelbarrow install (it has no manifest.json); refusing to replace it\nhint: choose another DEST, or remove ${foreign} yourself if it is safe\n`,
-    );
-    expect(readFileSync(join(foreign, "notes.txt"), "utf8")).toBe("mine");
-    const m = runInstaller(PY.exe, other, [join(parent, "no", "such", "dest")]);
+    const old = join(parent, "old-layout");
+    mkdirSync(join(old, "venv"), { recursive: true });
+    writeFileSync(join(old, "manifest.json"), "{}");
+    const o = runInstaller(PY.exe, good, [old]);
+    expect(errorText(o.stderr)).toContain("hint: it looks like an install made by an older wheelbarrow installer (venv/ at the top)");
+    expect(readdirSync(old).sort()).toEqual(["manifest.json", "venv"]);
+    const m = runInstaller(PY.exe, good, [join(parent, "no", "such", "dest")]);
     expect(errorText(m.stderr)).toBe(`error[E_INSTALL]: the parent directory ${join(parent, "no", "such")} of DEST does not exist\nhint: create it first: mkdir -p '${join(parent, "no", "such")}'\n`);
-    const u = runInstaller(PY.exe, other, ["--frobnicate"]);
+    const u = runInstaller(PY.exe, good, ["--frobnicate"]);
     expect(u.code).toBe(1);
     expect(u.stderr).toMatch(/^error\[E_USAGE\]: unrecognized arguments: --frobnicate\nhint: usage: install.py \[-h\]/);
   });

@@ -7,7 +7,7 @@
  * exists. And the install works with no network at all (`unshare -n`).
  */
 import { createHash } from "node:crypto";
-import { existsSync, lstatSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, lstatSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -31,7 +31,8 @@ const pipDir = (() => {
   return run(PY.exe, ["-c", code, dir]).code === 0 ? dir : null;
 })();
 
-const IGNORED = /(^|\/)(__pycache__\/.*|[^/]+\.pyc|[^/]+\.dist-info\/(INSTALLER|RECORD|REQUESTED|direct_url\.json))$/;
+// bin/pip* in our venv are the stubs that say pip is not installed (a bundle without --with-pip)
+const IGNORED = /(^|\/)(__pycache__\/.*|[^/]+\.pyc|[^/]+\.dist-info\/(INSTALLER|RECORD|REQUESTED|direct_url\.json))$|^bin\/pip(3(\.\d+)?)?$/;
 
 /** path -> sha256 (or "symlink"/"dir") of everything in a venv that parity cares about. */
 function inventory(venv: string): Map<string, string> {
@@ -87,7 +88,7 @@ async function ourInstall(wheels: BundleWheel[], name: string): Promise<{ dest: 
   const dest = join(root, `${name}-dest`);
   const r = runInstaller(PY.exe, bundle.dir, [dest, "--no-compile"]);
   expect(r.code, r.stderr).toBe(0);
-  return { dest, venv: join(dest, "venv"), bundle: bundle.dir };
+  return { dest, venv: realpathSync(join(dest, "current", "venv")), bundle: bundle.dir };
 }
 
 /** Django, numpy and pydantic with their dependencies from the machine's mirror, or null. */

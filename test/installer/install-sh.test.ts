@@ -22,7 +22,7 @@ let n = 0;
 
 beforeAll(async () => {
   mkdirSync(tools);
-  for (const t of ["dirname", "sed", "head"]) symlinkSync(`/usr/bin/${t}`, join(tools, t));
+  for (const t of ["dirname", "sed", "head", "tr"]) symlinkSync(`/usr/bin/${t}`, join(tools, t));
   bundle = (await buildBundle({ name: "shop", version: "1.0", target: { platform: "manylinux_2_17_x86_64", python: "3.11" }, wheels: [{ spec: pureWheel() }] }, join(root, "bundle")))
     .dir;
 });
@@ -40,7 +40,7 @@ function sh(args: string[], path: string) {
 }
 
 function venvVersion(dest: string): string {
-  return /^version(?:_info)? = (.*)$/m.exec(readFileSync(join(dest, "venv", "pyvenv.cfg"), "utf8"))![1]!;
+  return /^version(?:_info)? = (.*)$/m.exec(readFileSync(join(dest, "current", "venv", "pyvenv.cfg"), "utf8"))![1]!;
 }
 
 const all = Boolean(py311 && py312 && py38);
@@ -51,16 +51,16 @@ describe("install.sh", () => {
     const dest = join(root, "d1");
     const r = sh([dest, "--json", "--no-compile"], path);
     expect(r.code, r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, action: "installed", compiled: false, dest });
+    expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, action: "installed", compiled: false, previous: null, paths: { dest } });
     expect(venvVersion(dest)).toBe("3.11.7");
-    expect(leftovers(root)).toEqual([]);
+    expect(leftovers(dest)).toEqual([]);
   });
 
   it.skipIf(!all)("falls back to python3 when it is the right version", () => {
     const dest = join(root, "d2");
     const r = sh([dest, "--check"], pathWith({ python3: py311!.exe, python: py38!.exe }));
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toContain(`the bundle is intact and this python fits; would install into ${dest}`);
+    expect(r.stdout).toContain(`the bundle is intact and this python fits; would install release 1.0-`);
   });
 
   it.skipIf(!all)("explains when no python on PATH fits", () => {
@@ -78,11 +78,25 @@ describe("install.sh", () => {
     expect(none.stderr.split("\n")[0]).toBe("error[E_TARGET_MISMATCH]: no python found on PATH (looked for python3.11, python3, python)");
   });
 
+  it("--json prints the error object on stdout when no python is found", () => {
+    const r = sh([join(root, "never"), "--json"], pathWith({}));
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout)).toEqual({
+      ok: false,
+      error: {
+        code: "E_TARGET_MISMATCH",
+        message: "no python found on PATH (looked for python3.11, python3, python)",
+        hints: ["install Python 3.11 (the package is usually named python3.11), then run ./install.sh again", "or name one: ./install.sh --python /path/to/python3.11"],
+      },
+    });
+    expect(r.stderr.split("\n")[0]).toBe("error[E_TARGET_MISMATCH]: no python found on PATH (looked for python3.11, python3, python)");
+  });
+
   it.skipIf(!all)("--python PATH and --python=PATH use that interpreter; a bad one is E_USAGE", () => {
     const dest = join(root, "d3");
     const r = sh(["--python", py311!.exe, dest, "--no-compile"], pathWith({}));
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout.split("\n")[0]).toBe(`installed shop 1.0 into ${dest}`);
+    expect(r.stdout.split("\n")[0]).toMatch(new RegExp(`^installed shop 1.0 in ${dest} \\(release 1.0-[0-9a-f]{12}\\)$`));
     const mismatch = sh([`--python=${py312!.exe}`, join(root, "d4")], pathWith({}));
     expect(mismatch.code).toBe(1);
     expect(mismatch.stderr).toContain(`error[E_TARGET_MISMATCH]: ${py312!.exe} does not fit this bundle's target manylinux_2_17_x86_64@3.11: it is Python 3.12.1, the bundle needs 3.11\n`);

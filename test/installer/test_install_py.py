@@ -172,33 +172,90 @@ class LauncherTests(unittest.TestCase):
         return b
 
     @unittest.skipIf(os.name == "nt", "POSIX launcher")
-    def test_app_launcher_runs_entry_and_loads_env(self):
+    def test_site_launcher_follows_current_and_release_launcher_loads_env(self):
         with tempfile.TemporaryDirectory() as tmp:
             dest = os.path.join(tmp, "it's here")
-            app = os.path.join(dest, "app")
+            release = os.path.join(dest, "releases", "1.0-abc")
+            app = os.path.join(release, "app")
             os.makedirs(os.path.join(app, "shop"))
+            os.makedirs(os.path.join(release, "bin"))
             os.makedirs(os.path.join(dest, "bin"))
+            os.makedirs(os.path.join(dest, "shared"))
+            os.symlink("releases/1.0-abc", os.path.join(dest, "current"))
             with open(os.path.join(app, "shop", "__init__.py"), "w") as f:
-                f.write("import os, sys\ndef main():\n    print(os.environ.get('GREETING'), sys.argv, sys.path[0])\n    return 0\n")
+                f.write("import os, sys\ndef main():\n    print(os.environ.get('GREETING'), os.environ.get('KEPT'), sys.argv, sys.path[0])\n    return 0\n")
             with open(os.path.join(app, "run.py"), "w") as f:
                 f.write("import sys\nprint('script', sys.argv[1:])\n")
-            with open(os.path.join(dest, ".env"), "w") as f:
-                f.write("GREETING='hello world'\n")
+            with open(os.path.join(dest, "shared", ".env"), "w") as f:
+                f.write("GREETING='hello $(touch pwned) world'\nKEPT=from-env-file\nnot a line\n")
+            site = os.path.join(dest, "bin", "shop")
+            with open(site, "w") as f:
+                f.write(install.site_launcher_text("shop", dest))
+            os.chmod(site, 0o755)
             for entry, expected in (
-                ("shop:main", "hello world [%r, 'a b'] %s" % (os.path.join(dest, "bin", "shop"), app)),
+                ("shop:main", "hello $(touch pwned) world from-environ [%r, 'a b'] %s" % (site, app)),
                 ("run.py", "script ['a b']"),
             ):
-                text = install.posix_launcher_text(self._bundle(entry), dest, sys.executable, app)
-                launcher = os.path.join(dest, "bin", "shop")
+                launcher = os.path.join(release, "bin", "shop")
                 with open(launcher, "w") as f:
-                    f.write(text)
+                    f.write(install.release_launcher_text(self._bundle(entry), sys.executable, release, dest))
                 os.chmod(launcher, 0o755)
-                done = subprocess.run([launcher, "a b"], stdout=subprocess.PIPE, cwd=tmp)
+                done = subprocess.run([site, "a b"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp, env=dict(os.environ, KEPT="from-environ"))
                 self.assertEqual(done.stdout.decode().strip(), expected)
+                self.assertIn("shared/.env line 3: not KEY=value (line ignored)", done.stderr.decode())
+                self.assertFalse(os.path.exists(os.path.join(tmp, "pwned")))
 
-    def test_entry_code_without_app(self):
-        code = install.entry_code("shop.server:main", None, "/d/bin/shop")
-        self.assertEqual(code, "import sys\nsys.argv[0] = \"/d/bin/shop\"\nfrom shop.server import main\nsys.exit(main())\n")
+    def test_dotenv_rules(self):
+        text = ("# comment\n\nA=plain value  # trailing comment\nexport B='single $(x) # kept'\nC=\"double\\n\\\"q\\\" $HOME\"\n"
+                "D=a=b(c)\nE=\"multi\nline\"\nF=\n  G = spaced \nH=#notcomment\nbad line\nI='open\n")
+        pairs, problems = install.parse_dotenv(text)
+        self.assertEqual(pairs, [("A", "plain value"), ("B", "single $(x) # kept"), ("C", "double\n\"q\" $HOME"), ("D", "a=b(c)"),
+                                 ("E", "multi\nline"), ("F", ""), ("G", "spaced"), ("H", "")])
+        self.assertEqual(problems, [(12, "not KEY=value"), (13, "the ' quote is never closed")])
+
+    def test_systemd_unit(self):
+        text = install.systemd_unit_text("shop", "1.0-abc", "/srv/shop", "shop")
+        self.assertIn("\nUser=shop\nWorkingDirectory=/srv/shop/current/app\nExecStart=/srv/shop/bin/shop\n", text)
+
+
+class TerminalTests(unittest.TestCase):
+    def test_escape_sequences_never_reach_the_terminal(self):
+        evil = "name\x1b[31mred\x1b]0;title\x07\x9b2J\rback\u202eevil\nnext\tcol"
+        self.assertEqual(install.terminal_safe(evil), "name\\x1b[31mred\\x1b]0;title\\x07\\x9b2J\\x0dback\\u202eevil\nnext\tcol")
+
+    def test_error_output_is_escaped(self):
+        import contextlib
+
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+            install.fail(install.InstallError("E_BUNDLE", "bad \x1b]8;;http://x\x07link"), False)
+        self.assertEqual(err.getvalue(), "error[E_BUNDLE]: bad \\x1b]8;;http://x\\x07link\n")
+
+
+class ManifestTests(unittest.TestCase):
+    def bundle(self, **app):
+        tmp = tempfile.mkdtemp()
+        self.addCleanup(__import__("shutil").rmtree, tmp)
+        manifest = {"formatVersion": "1.0.0", "app": dict({"name": "shop", "version": "1.0", "entry": None}, **app),
+                    "target": {"platform": "manylinux_2_17_x86_64", "python": "3.11"}, "packages": [], "files": []}
+        with open(os.path.join(tmp, "manifest.json"), "w") as f:
+            json.dump(manifest, f)
+        return install.Bundle(tmp)
+
+    def refused(self, **app):
+        with self.assertRaises(install.InstallError) as ctx:
+            self.bundle(**app)
+        self.assertEqual(ctx.exception.code, "E_BUNDLE")
+        return ctx.exception.message
+
+    def test_fields_that_reach_a_script_are_validated(self):
+        self.assertIn("app.name", self.refused(name="shop\nrm -rf /"))
+        self.assertIn("app.name", self.refused(name="$(reboot)"))
+        self.assertIn("app.version", self.refused(version="1.0;$(id)"))
+        self.assertIn("app.entry", self.refused(entry="run\x1b[2J.py"))
+        self.assertIn("app.state", self.refused(state=["../etc/"]))
+        self.assertIn("overlaps", self.refused(state=["media/", "media/x"]))
+        self.assertEqual(self.bundle(state=["media/", "db.sqlite3"]).state, ["media/", "db.sqlite3"])
 
 
 class TagTests(unittest.TestCase):
@@ -397,6 +454,22 @@ class WheelSourceTests(unittest.TestCase):
                       self.error({"demo/__init__.py": b"", "other-1.0.dist-info/WHEEL": self.WHEEL}))
         self.assertIn("Wheel-Version 2.0", self.error(self.base(**{"demo-1.0.dist-info/WHEEL": b"Wheel-Version: 2.0\n"})))
 
+    def test_every_member_problem_is_reported_at_once(self):
+        with self.assertRaises(install.InstallError) as ctx:
+            self.source(self.base(**{"../a.py": b"x", "/abs.py": b"y", "demo/link": b"/etc"}), symlink="demo/link")
+        self.assertEqual(ctx.exception.message, "demo-1.0-py3-none-any.whl holds an unsafe member '../a.py' ('..' component) (and 2 more problems)")
+        self.assertEqual(len(ctx.exception.details["problems"]), 3)
+        with self.assertRaises(install.InstallError) as ctx:
+            self.source(self.base(**{"demo/b.py": b""}), record="demo/__init__.py,,\ndemo-1.0.dist-info/RECORD,,\n")
+        self.assertEqual(sorted(ctx.exception.details["problems"]), sorted("demo-1.0-py3-none-any.whl: member %s is not listed in RECORD with a hash" % n for n in (
+            "demo/__init__.py", "demo/b.py", "demo-1.0.dist-info/METADATA", "demo-1.0.dist-info/WHEEL")))
+
+    def test_record_entries_are_values(self):
+        entry = install.parse_record("a.py,sha256=%s,3\n" % b64(b"abc"), "w")["a.py"]
+        self.assertEqual((entry.algo, entry.size), ("sha256", 3))
+        self.assertTrue(entry.matches(hashlib.sha256(b"abc").digest(), 3))
+        self.assertFalse(entry.matches(hashlib.sha256(b"abd").digest(), 3))
+
     def test_data_dir_rules(self):
         src = self.source(self.base(**{"demo-1.0.data/bogus/x": b"x"}))
         with self.assertRaises(install.InstallError) as ctx:
@@ -416,6 +489,72 @@ class WheelSourceTests(unittest.TestCase):
             bad.entry_points()
 
 
+class InflateLimitTests(unittest.TestCase):
+    """A member whose zip header declares a small size but that inflates to 256 MiB is refused
+    with E_BUNDLE, and reading it never takes more than a few MiB."""
+
+    def bomb(self, declared):
+        import struct
+
+        tmp = tempfile.mkdtemp()
+        self.addCleanup(__import__("shutil").rmtree, tmp)
+        path = os.path.join(tmp, "demo-1.0-py3-none-any.whl")
+        zero = b"\0" * (1 << 20)
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+            z.writestr("demo-1.0.dist-info/WHEEL", WheelSourceTests.WHEEL)
+            with z.open("demo/bomb.bin", "w", force_zip64=False) as f:
+                for _ in range(256):
+                    f.write(zero)
+            z.writestr("demo-1.0.dist-info/RECORD", "demo/bomb.bin,sha256=%s,%d\ndemo-1.0.dist-info/WHEEL,sha256=%s,%d\ndemo-1.0.dist-info/RECORD,,\n"
+                       % (b64(b"x"), declared, b64(WheelSourceTests.WHEEL), len(WheelSourceTests.WHEEL)))
+        data = bytearray(open(path, "rb").read())
+        name = b"demo/bomb.bin"
+        local = data.index(name) - 30  # the local header precedes the first occurrence of the name
+        struct.pack_into("<I", data, local + 22, declared)
+        central = data.rindex(name) - 46  # the central directory entry, the last occurrence
+        struct.pack_into("<I", data, central + 24, declared)
+        open(path, "wb").write(bytes(data))
+        self.assertLess(len(data), 2 << 20)
+        source = install.WheelSource(path, "demo-1.0-py3-none-any.whl")
+        self.addCleanup(source.close)
+        return source
+
+    def measure(self, action):
+        import tracemalloc
+
+        tracemalloc.start()
+        try:
+            with self.assertRaises(install.InstallError) as ctx:
+                action()
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        self.assertEqual(ctx.exception.code, "E_BUNDLE")
+        self.assertLess(peak, 16 << 20)
+        return ctx.exception.message
+
+    def test_small_member_path(self):
+        src = self.bomb(1000)
+        info = src.zip.getinfo("demo/bomb.bin")
+        message = self.measure(lambda: src.read_small(info))
+        self.assertIn("demo/bomb.bin inflates to more than the 1000 bytes its zip header declares", message)
+        message = self.measure(lambda: src.read_limited(info, 1 << 30))
+        self.assertRegex(message, r"inflates to more than the 1000 bytes|Bad CRC-32")
+
+    def test_streamed_member_path(self):
+        import threading
+
+        src = self.bomb(3 << 20)
+        info = src.zip.getinfo("demo/bomb.bin")
+        tmp = tempfile.mkdtemp()
+        self.addCleanup(__import__("shutil").rmtree, tmp)
+        dest = install.VenvDestination({k: tmp for k in install.SCHEME_KEYS}, sys.executable, threading.Event())
+        package = {"name": "demo", "version": "1.0", "requested": True}
+        message = self.measure(lambda: install.install_wheel(src, dest, package))
+        self.assertRegex(message, r"inflates to more than the %d bytes|Bad CRC-32" % (3 << 20))
+        self.assertLessEqual(os.path.getsize(os.path.join(tmp, "demo", "bomb.bin")), (3 << 20) + (1 << 20))
+
+
 class MainTests(unittest.TestCase):
     def call(self, argv, raises):
         import contextlib
@@ -423,14 +562,14 @@ class MainTests(unittest.TestCase):
         def boom(args, log):
             raise raises
 
-        saved = install.run
-        install.run = boom
+        saved = install.run_install
+        install.run_install = boom
         err, out = io.StringIO(), io.StringIO()
         try:
             with contextlib.redirect_stderr(err), contextlib.redirect_stdout(out):
                 code = install.main(argv)
         finally:
-            install.run = saved
+            install.run_install = saved
         return code, out.getvalue(), err.getvalue()
 
     def test_a_bug_exits_2_and_says_so(self):
@@ -438,7 +577,7 @@ class MainTests(unittest.TestCase):
         self.assertEqual(code, 2)
         self.assertIn("Traceback (most recent call last):", err)
         self.assertTrue(err.endswith("error: internal error (a bug) in install.py: RuntimeError: boom\n"
-                                     "hint: please report it with the traceback above; DEST is unchanged\n"), err)
+                                     "hint: please report it with the traceback above; the current release is unchanged\n"), err)
 
     def test_operator_errors_exit_1_with_hints_and_json(self):
         code, out, err = self.call(["dest", "--json"], install.InstallError("E_BUNDLE", "bad thing", ["do this"], file="x"))
@@ -449,8 +588,10 @@ class MainTests(unittest.TestCase):
     def test_os_errors_are_the_machines_fault(self):
         code, _, err = self.call(["dest"], PermissionError(13, "Permission denied", "/opt/x"))
         self.assertEqual(code, 1)
-        self.assertEqual(err, "error[E_INSTALL]: Permission denied (/opt/x); nothing was installed and DEST is unchanged\n"
-                              "hint: choose a DEST you may write to, or run as a user who may write to DEST\n")
+        self.assertEqual(code, 1)
+        self.assertTrue(err.startswith("error[E_PERMISSION]: user %s may not write to /opt/x\n" % install.current_user()), err)
+        code, _, err = self.call(["dest"], OSError(28, "No space left on device", "/opt/y"))
+        self.assertTrue(err.startswith("error[E_NO_SPACE]: no space left on the device of /opt/y"), err)
 
 
 if __name__ == "__main__":

@@ -172,7 +172,7 @@ describe("requirements.json (packaging Requirement)", () => {
       let got: unknown;
       try {
         const req = parseRequirement(c.input);
-        got = { name: req.name, extras: req.extras, specifier: req.specifier, url: req.url ?? null, marker: req.markerText ?? null, str: requirementToString(req) };
+        got = { name: req.name, extras: req.extras, specifier: req.specifier, url: req.url ?? null, marker: req.markerText ?? null, str: requirementToString(req, { exact: true }) };
       } catch (e) {
         got = String(e);
       }

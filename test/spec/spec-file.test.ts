@@ -53,6 +53,9 @@ constraints = ["reqs/constraints.txt"]
 targets = ["linux-x86_64@3.11", "win_amd64@3.12", "linux-x86_64@3.11"]
 find-links = ["wheels", "https://downloads.example/wheels/", "file:///srv/wheels"]
 exclude = ["*.log", "tests/"]
+include = ["deploy/*.pem"]
+state = ["media/", "db.sqlite3"]
+with-pip = true
 format = "zip"
 out = "../dist"
 
@@ -81,6 +84,9 @@ describe("readSpecFile", () => {
       indexes: [{ name: "internal", url: "https://artifacts.example.com/api/pypi/pypi/simple" }],
       findLinks: [],
       exclude: [],
+      include: [],
+      state: [],
+      withPip: false,
       pythons: [],
     });
   });
@@ -102,6 +108,9 @@ describe("readSpecFile", () => {
       ],
       findLinks: [join(dir, "wheels"), "https://downloads.example/wheels/", "file:///srv/wheels"],
       exclude: ["*.log", "tests/"],
+      include: ["deploy/*.pem"],
+      state: ["media/", "db.sqlite3"],
+      withPip: true,
       pythons: [],
       format: "zip",
       out: join(dir, "../dist"),
@@ -122,8 +131,8 @@ describe("readSpecFile", () => {
 
 /** [spec text, message (file name "f.toml"), hint?, does the JSON Schema also reject it?] */
 const BAD: [string, string, string | undefined, boolean][] = [
-  ['[bundle]\nname = "x"\nrequirement = ["r.txt"]\n', "f.toml:3: unknown key 'bundle.requirement'", "did you mean 'bundle.requirements'?; known keys of bundle: name, version, app, entry, requirements, constraints, lock, targets, find-links, exclude, format, out, embed-python, python-mirror", true],
-  ['[bundle]\nfind_links = ["w"]\n', "f.toml:2: unknown key 'bundle.find_links'", "did you mean 'bundle.find-links'?; known keys of bundle: name, version, app, entry, requirements, constraints, lock, targets, find-links, exclude, format, out, embed-python, python-mirror", true],
+  ['[bundle]\nname = "x"\nrequirement = ["r.txt"]\n', "f.toml:3: unknown key 'bundle.requirement'", "did you mean 'bundle.requirements'?; known keys of bundle: name, version, app, entry, requirements, constraints, lock, targets, find-links, exclude, include, state, with-pip, format, out, embed-python, python-mirror", true],
+  ['[bundle]\nfind_links = ["w"]\n', "f.toml:2: unknown key 'bundle.find_links'", "did you mean 'bundle.find-links'?; known keys of bundle: name, version, app, entry, requirements, constraints, lock, targets, find-links, exclude, include, state, with-pip, format, out, embed-python, python-mirror", true],
   ['[bundel]\nname = "x"\n', "f.toml:1: unknown key 'bundel'", "did you mean 'bundle'?; known keys: bundle, index, python", true],
   ['[bundle]\n\n[[index]]\nname = "a"\nurl = "https://a.example/simple"\n\n[[index]]\nname = "b"\nURL = "https://b.example/simple"\n', "f.toml:9: unknown key 'index[1].URL'", "did you mean 'index[1].url'?; known keys of index: name, url, projects", true],
   ['[bundle]\nname = "x"\ntargets = [\n', "f.toml:4:1: invalid TOML: invalid value", "see manifests/bundle-spec.schema.json for the spec file's keys", false],
@@ -136,6 +145,9 @@ const BAD: [string, string, string | undefined, boolean][] = [
   ['[bundle]\nname = "my app"\n', "f.toml:2: bundle.name must be letters, digits, '.', '_' or '-' (it names the archive), got 'my app'", undefined, true],
   ['[bundle]\nversion = "two"\n', "f.toml:2: bundle.version is not a PEP 440 version: 'two'", "for example 2.3.0 or 1.0rc1", false],
   ['[bundle]\nentry = "shop.server"\n', "f.toml:2: bundle.entry must be module:function or a path to a .py script, got 'shop.server'", undefined, true],
+  ['[bundle]\nstate = ["../etc/"]\n', "f.toml:2: bundle.state entries are paths inside the app such as 'media/' or 'db.sqlite3', got '../etc/'", undefined, true],
+  ['[bundle]\nstate = ["/var/lib/x"]\n', "f.toml:2: bundle.state entries are paths inside the app such as 'media/' or 'db.sqlite3', got '/var/lib/x'", undefined, true],
+  ['[bundle]\nwith-pip = "yes"\n', "f.toml:2: bundle.with-pip must be true or false", undefined, true],
   ['[bundle]\nformat = "rar"\n', "f.toml:2: bundle.format must be one of tar.gz, zip, dir, got 'rar'", undefined, true],
   ['[bundle]\nrequirements = ["r.txt"]\nlock = "pylock.toml"\n', "f.toml:3: give either bundle.requirements or bundle.lock, not both", "a pylock.toml is already a complete pin set", true],
   ['[bundle]\n[[index]]\nurl = "https://a.example"\n', "f.toml:2: index[0] has no name", 'every [[index]] needs name = "..." and url = "..."', true],
@@ -182,7 +194,7 @@ describe("manifests/bundle-spec.schema.json (ajv, draft 2020-12)", () => {
   it("documents every key readSpecFile knows (and no other)", () => {
     const s = schema as { properties: { bundle: { properties: object }; index: { items: { properties: object } }; python: { items: { properties: object } } } };
     expect(Object.keys(s.properties).sort()).toEqual(["bundle", "index", "python"]);
-    expect(Object.keys(s.properties.bundle.properties)).toEqual(["name", "version", "app", "entry", "requirements", "constraints", "lock", "targets", "find-links", "exclude", "format", "out", "embed-python", "python-mirror"]);
+    expect(Object.keys(s.properties.bundle.properties)).toEqual(["name", "version", "app", "entry", "requirements", "constraints", "lock", "targets", "find-links", "exclude", "include", "state", "with-pip", "format", "out", "embed-python", "python-mirror"]);
     expect(Object.keys(s.properties.python.items.properties)).toEqual(["target", "url", "sha256"]);
     expect(Object.keys(s.properties.index.items.properties)).toEqual(["name", "url", "projects"]);
   });
