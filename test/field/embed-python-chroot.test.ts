@@ -80,7 +80,7 @@ describe.skipIf(why !== null)(`install where no python exists${why ? ` (skipped:
     expect(r.stderr).not.toMatch(/error/);
     expect(r.status).toBe(0);
     const home = `${inRoot}/.app.python/${sha256File(pbs.path).slice(0, 16)}/python`;
-    expect(r.stdout).toContain(`installed hello 1.0 into ${inRoot}/app\n`);
+    expect(r.stdout).toContain(`installed hello 1.0 in ${inRoot}/app (release `);
     expect(r.stdout.endsWith(`\nhello from (3, 12) ${home}\n`)).toBe(true);
   }, 300_000);
 });

@@ -233,7 +233,7 @@ describe.skipIf(why !== null)(`embedded interpreter${why ? ` (skipped: ${why})` 
     const homes = readdirSync(join(site, ".app.python"));
     expect(bin.stderr).toContain(`wheelbarrow: python ${join(site, ".app.python", homes[0]!, "python", "bin", "python3")} (CPython ${pbs.version}, Linux x86_64`);
     expect(homes).toEqual([sha256File(pbs.path).slice(0, 16)]);
-    const cfg = readFileSync(join(site, "app", "venv", "pyvenv.cfg"), "utf8");
+    const cfg = readFileSync(join(site, "app", "current", "venv", "pyvenv.cfg"), "utf8");
     expect(cfg).toContain(`home = ${join(site, ".app.python", homes[0]!, "python", "bin")}`);
     const run = spawnSync(join(site, "app", "bin", "hello"), [], { env, encoding: "utf8" });
     expect(run.stdout).toBe(`hello from (3, 12) ${join(site, ".app.python", homes[0]!, "python")}\n`);
@@ -241,7 +241,7 @@ describe.skipIf(why !== null)(`embedded interpreter${why ? ` (skipped: ${why})` 
     const py312 = join(pyenvPrefix("3.12")!, "bin");
     const sys = spawnSync("sh", [join(b, "install.sh"), join(site, "app3"), "--system-python"], { env: { ...env, PATH: `${py312}:/usr/bin:/bin` }, encoding: "utf8" });
     expect(sys.status).toBe(0);
-    expect(readFileSync(join(site, "app3", "venv", "pyvenv.cfg"), "utf8")).toContain(`home = ${py312}`);
+    expect(readFileSync(join(site, "app3", "current", "venv", "pyvenv.cfg"), "utf8")).toContain(`home = ${py312}`);
     expect(existsSync(join(site, ".app3.python"))).toBe(false);
     // --check unpacks into a temp dir and leaves nothing beside DEST.
     const check = spawnSync("sh", [join(b, "install.sh"), join(site, "app4"), "--check"], { env, encoding: "utf8" });
