@@ -168,9 +168,17 @@ function checkRecords(b: OpenedBundle, m: Manifest, p: Problems): void {
   const sbomText = b.texts.get("sbom.cdx.json");
   if (sbomText !== undefined) {
     try {
-      const sbom = JSON.parse(sbomText.toString("utf8")) as { components?: { name?: string; version?: string; hashes?: { alg?: string; content?: string }[] }[] };
+      const sbom = JSON.parse(sbomText.toString("utf8")) as { components?: { name?: string; version?: string; "bom-ref"?: string; hashes?: { alg?: string; content?: string }[] }[] };
       const found = new Map<string, { version: string; sha256: string }>();
+      const sha = (c: { hashes?: { alg?: string; content?: string }[] }) => c.hashes?.find((h) => h.alg === "SHA-256")?.content ?? "";
+      // The embedded interpreter is its own component (bom-ref python:<archive>), checked against manifest.python.
+      const py = (sbom.components ?? []).filter((c) => String(c["bom-ref"] ?? "").startsWith("python:"));
+      if (m.python && !py.some((c) => c["bom-ref"] === `python:${m.python!.path.slice("python/".length)}` && c.version === m.python!.version && sha(c) === m.python!.sha256)) {
+        p.add("sbom.cdx.json", `does not list the embedded interpreter ${m.python.path} with its version and sha256`);
+      }
+      if (!m.python && py.length) p.add("sbom.cdx.json", "lists an embedded interpreter, which manifest.json does not");
       for (const c of sbom.components ?? []) {
+        if (String(c["bom-ref"] ?? "").startsWith("python:")) continue;
         found.set(canonicalizeName(String(c.name)), { version: String(c.version), sha256: c.hashes?.find((h) => h.alg === "SHA-256")?.content ?? "" });
       }
       compare("sbom.cdx.json", found);

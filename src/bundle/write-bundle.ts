@@ -254,7 +254,7 @@ async function planBundle(input: BundleInput, stem: string): Promise<ArchivePlan
     const metadataText = p.metadataText ?? (await readWheelMetadata(p.cachePath).catch(() => null));
     sbomPackages.push({ ...p, metadataText });
   }
-  files.push(bytesEntry("sbom.cdx.json", Buffer.from(buildSbom({ app: { name: input.name, version: input.version }, tool: { name: "wheelbarrow", version: input.toolVersion }, packages: sbomPackages }))));
+  files.push(bytesEntry("sbom.cdx.json", Buffer.from(buildSbom({ app: { name: input.name, version: input.version }, tool: { name: "wheelbarrow", version: input.toolVersion }, packages: sbomPackages, ...(input.python ? { python: input.python } : {}) }))));
 
   files.push(bytesEntry(OPERATOR_README, Buffer.from(operatorReadme({ name: input.name, version: input.version, entry: input.entry, target: input.target.spec, state }))));
   const manifestFiles: ManifestFile[] = files.map((f) => ({

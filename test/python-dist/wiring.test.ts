@@ -114,7 +114,12 @@ describe("writeBundle with an interpreter", () => {
     const validate = new Ajv2020({ allErrors: true }).compile(schema);
     expect(validate(manifest), JSON.stringify(validate.errors)).toBe(true);
     expect(validate({ ...manifest, python: { ...manifest.python, path: "wheels/x.tar.gz" } })).toBe(false);
+    const sbom = JSON.parse(readFileSync(join(r.path, "sbom.cdx.json"), "utf8"));
+    const py = sbom.components.find((c: { "bom-ref": string }) => c["bom-ref"] === `python:${PBS}`);
+    expect(py).toMatchObject({ type: "application", name: "cpython", version: "3.12.4", hashes: [{ alg: "SHA-256", content: sha256 }] });
     await expect(verifyBundle(r.path)).resolves.toMatchObject({ packages: packages.length });
+    writeFileSync(join(r.path, "sbom.cdx.json"), JSON.stringify({ ...sbom, components: sbom.components.filter((c: { "bom-ref": string }) => c !== py) }));
+    await expect(verifyBundle(r.path)).rejects.toThrow(`does not list the embedded interpreter python/${PBS} with its version and sha256`);
     writeFileSync(join(r.path, "python", PBS), "altered");
     await expect(verifyBundle(r.path)).rejects.toThrow(new RegExp(`python/${PBS.replace(/[.+]/g, "\\$&")}: content differs from SHA256SUMS and manifest.json`));
   });
