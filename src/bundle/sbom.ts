@@ -39,6 +39,8 @@ export interface SbomInput {
   app: { name: string; version: string };
   tool: { name: string; version: string };
   packages: SbomPackage[];
+  /** The embedded interpreter, if any: one more component (bom-ref `python:<file name>`). */
+  python?: { version: string; filename: string; sha256: string; source: string };
 }
 
 const PYPI = /^https?:\/\/(pypi\.org|pypi\.python\.org)(\/simple)?\/?$/;
@@ -118,6 +120,16 @@ export function buildSbom(input: SbomInput): string {
     }
     bom.components.add(c);
     if (p.requested) app.dependencies.add(c.bomRef);
+  }
+  if (input.python) {
+    const py = input.python;
+    const purl = `pkg:generic/cpython@${pct(py.version)}?file_name=${pct(py.filename)}`;
+    const c = new CDX.Models.Component(CDX.Enums.ComponentType.Application, "cpython", { version: py.version, purl, bomRef: `python:${py.filename}` });
+    c.hashes.set(CDX.Enums.HashAlgorithm["SHA-256"], py.sha256);
+    c.licenses.add(new CDX.Models.SpdxLicense("PSF-2.0"));
+    if (/^https?:/.test(py.source)) c.externalReferences.add(new CDX.Models.ExternalReference(publicUrl(py.source), CDX.Enums.ExternalReferenceType.Distribution));
+    bom.components.add(c);
+    app.dependencies.add(c.bomRef);
   }
   const serializer = new CDX.Serialize.JsonSerializer(new CDX.Serialize.JSON.Normalize.Factory(CDX.Spec.Spec1dot6));
   return serializer.serialize(bom, { sortLists: true, space: 2 }) + "\n";

@@ -89,6 +89,7 @@ function checkContents(b: OpenedBundle, p: Problems): Manifest | null {
   if (manifest) {
     for (const pkg of manifest.packages) expected.set(pkg.path, { sha256: pkg.sha256, size: pkg.size, from: "manifest.json" });
     for (const f of manifest.files) expected.set(f.path, { sha256: f.sha256, size: f.size, from: "manifest.json" });
+    if (manifest.python) expected.set(manifest.python.path, { sha256: manifest.python.sha256, size: manifest.python.size, from: "manifest.json" });
   }
 
   // Every file listed somewhere must exist and match; every file present must be listed.
@@ -112,7 +113,7 @@ function checkContents(b: OpenedBundle, p: Problems): Manifest | null {
   }
   // Archives carry modes: the executable bit must be the manifest's (wheels never executable).
   if (manifest && b.format !== "dir") {
-    const exec = new Map<string, boolean>([...manifest.packages.map((x) => [x.path, false] as const), ...manifest.files.map((f) => [f.path, f.executable === true] as const)]);
+    const exec = new Map<string, boolean>([...manifest.packages.map((x) => [x.path, false] as const), ...manifest.files.map((f) => [f.path, f.executable === true] as const), ...(manifest.python ? [[manifest.python.path, false] as const] : [])]);
     for (const [path, want] of exec) {
       const got = b.files.get(path)?.executable;
       if (got !== undefined && got !== want) p.add(path, want ? "is not executable, manifest.json says it is" : "is executable, manifest.json says it is not");
@@ -169,9 +170,17 @@ function checkRecords(b: OpenedBundle, m: Manifest, p: Problems): void {
   const sbomText = b.texts.get("sbom.cdx.json");
   if (sbomText !== undefined) {
     try {
-      const sbom = JSON.parse(sbomText.toString("utf8")) as { components?: { name?: string; version?: string; hashes?: { alg?: string; content?: string }[] }[] };
+      const sbom = JSON.parse(sbomText.toString("utf8")) as { components?: { name?: string; version?: string; "bom-ref"?: string; hashes?: { alg?: string; content?: string }[] }[] };
       const found = new Map<string, { version: string; sha256: string }>();
+      const sha = (c: { hashes?: { alg?: string; content?: string }[] }) => c.hashes?.find((h) => h.alg === "SHA-256")?.content ?? "";
+      // The embedded interpreter is its own component (bom-ref python:<archive>), checked against manifest.python.
+      const py = (sbom.components ?? []).filter((c) => String(c["bom-ref"] ?? "").startsWith("python:"));
+      if (m.python && !py.some((c) => c["bom-ref"] === `python:${m.python!.path.slice("python/".length)}` && c.version === m.python!.version && sha(c) === m.python!.sha256)) {
+        p.add("sbom.cdx.json", `does not list the embedded interpreter ${m.python.path} with its version and sha256`);
+      }
+      if (!m.python && py.length) p.add("sbom.cdx.json", "lists an embedded interpreter, which manifest.json does not");
       for (const c of sbom.components ?? []) {
+        if (String(c["bom-ref"] ?? "").startsWith("python:")) continue;
         found.set(canonicalizeName(String(c.name)), { version: String(c.version), sha256: c.hashes?.find((h) => h.alg === "SHA-256")?.content ?? "" });
       }
       compare("sbom.cdx.json", found);

@@ -65,6 +65,9 @@ export function buildProgram(run: (name: CommandName, args: unknown[], opts: Rec
     .option("-o, --out <dir>", "output directory (default dist/)")
     .option("--sign-key <file>", "sign with this OpenSSH ed25519 private key (with --sign-agent: its .pub picks the agent key)")
     .option("--sign-agent", "sign with the ed25519 key held by ssh-agent (SSH_AUTH_SOCK)")
+    .option("--embed-python", "carry a python-build-standalone interpreter in each bundle")
+    .option("--python-mirror <url>", "directory (https, http, file) of python-build-standalone archives and their SHA256SUMS (or WHEELBARROW_PYTHON_MIRROR)")
+    .option("--python-dist <[target=]path|url>", "the interpreter archive to embed, optionally #sha256=HEX (repeatable as TARGET=...)", collect)
     .addOption(new Option("--format <format>", "archive format (default tar.gz; zip for Windows targets)").choices(["tar.gz", "zip", "dir"]));
   bundle.action(async (spec: string | undefined, opts: Record<string, unknown>) => run("bundle", [spec], opts));
 

@@ -21,6 +21,15 @@ import { resolveRunOptions } from "./options.js";
 import { runPlan } from "./run-plan.js";
 import { openBundleSigning } from "./bundle-signing.js";
 import { fetchProvenance, shippedProvenance } from "../provenance/fetch-provenance.js";
+import { distSources } from "../python-dist/dist-sources.js";
+import { fetchDist, type EmbeddedPython } from "../python-dist/fetch-dist.js";
+import type { BundlePython } from "../bundle/write-bundle.js";
+
+/** The manifest's record of an embedded interpreter: a local file is named, never its host path. */
+function bundlePython(p: EmbeddedPython): BundlePython {
+  const source = p.source.startsWith("file:") ? p.filename : p.source;
+  return { implementation: p.implementation, version: p.version, build: p.build, triple: p.triple, filename: p.filename, sha256: p.sha256, size: p.size, source, floor: p.floor, cachePath: p.cachePath };
+}
 
 /** Where install.py, install.sh and install.ps1 live (src/installer, shipped with the package). */
 export function installerDir(): string {
@@ -105,6 +114,15 @@ export async function bundleCommand(args: unknown[], flags: Record<string, unkno
         });
       }
     }
+    const sources = distSources(plan.targets.map((tp) => tp.target), opts);
+    const pythons = new Map<string, BundlePython>();
+    for (const tp of plan.targets) {
+      const src = sources.get(tp.target.spec);
+      if (!src) continue;
+      const got = await fetchDist(src, tp.target, { net: session.net, cache: session.cache, offline: opts.offline, cwd: opts.cwd, reporter: session.reporter });
+      pythons.set(tp.target.spec, bundlePython(got));
+      if (opts.verbose) session.reporter.debug(`${tp.target.spec}: embedding ${got.filename} (glibc floor ${got.floor.glibc ?? "none"}, macOS floor ${got.floor.macos ?? "none"})`);
+    }
     const toFetch = [...requests.values()].filter((r) => !(r.sha256 && session.cache.hasWheel(r.sha256)));
     const known = toFetch.reduce((n, r) => n + (r.size ?? 0), 0);
     const downloads = { path: session.cache.root, what: "the downloads", needed: known || undefined, atLeast: toFetch.some((r) => r.size === undefined) };
@@ -133,7 +151,7 @@ export async function bundleCommand(args: unknown[], flags: Record<string, unkno
           provenance: shippedProvenance(provenance.get(got.sha256)),
         };
       });
-      const out = { path: opts.out, what: "the bundles", needed: packages.reduce((n, p) => n + p.size, 0) };
+      const out = { path: opts.out, what: "the bundles", needed: packages.reduce((n, p) => n + p.size, 0) + (pythons.get(tp.target.spec)?.size ?? 0) };
       checkSpace(out);
       const r = await withSpace(out, () =>
         stageBundle({
@@ -142,6 +160,7 @@ export async function bundleCommand(args: unknown[], flags: Record<string, unkno
           entry: opts.entry ?? null,
           target: manifestTarget(tp.target),
           packages,
+          python: pythons.get(tp.target.spec),
           appDir: opts.app,
           exclude: opts.exclude,
           include: opts.include,
