@@ -116,7 +116,8 @@ describe.skipIf(why !== null)(`embedded interpreter${why ? ` (skipped: ${why})` 
     const r = await runCli([...base(out, target), "--embed-python", "--python-mirror", httpMirror]);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
-    const [name] = readdirSync(out);
+    expect(readdirSync(out).sort()).toEqual(["SHA256SUMS", `${stem}.tar.gz`]);
+    const name = `${stem}.tar.gz`;
     expect(name).toBe(`${stem}.tar.gz`);
     const manifest = JSON.parse(execFileSync("tar", ["-xzOf", join(out, name!), `${stem}/manifest.json`], { encoding: "utf8" }));
     expect(manifest.python).toEqual({
