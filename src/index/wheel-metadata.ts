@@ -66,6 +66,7 @@ async function fromSidecar(file: IndexFile, deps: IndexDeps): Promise<string> {
  * wheel from them is downloaded directly instead of being asked for twice.
  */
 const noRanges = new WeakMap<object, Set<string>>();
+const probing = new WeakMap<object, Map<string, Promise<void>>>();
 
 function originOf(url: string): string {
   try {
@@ -80,11 +81,29 @@ async function fromRanges(file: IndexFile, deps: IndexDeps): Promise<string | nu
   const origin = originOf(file.url);
   let known = noRanges.get(deps.net);
   if (!known) noRanges.set(deps.net, (known = new Set()));
+  // Pins plan concurrently: while the first probe of an origin is out, the others wait for it
+  // rather than each being answered with a whole file.
+  const pending = probing.get(deps.net)?.get(origin);
+  if (pending) await pending;
   if (known.has(origin)) return null;
-  const tail = await deps.net.get(file.url, { range: { suffix: MIN_FETCH }, maxBytes: MIN_FETCH, what: `the end of ${file.filename}` });
+  let probes = probing.get(deps.net);
+  if (!probes) probing.set(deps.net, (probes = new Map()));
+  let settle = (): void => undefined;
+  if (!pending) probes.set(origin, new Promise<void>((res) => (settle = res)));
+  let tail;
+  try {
+    tail = await deps.net.get(file.url, { range: { suffix: MIN_FETCH }, maxBytes: MIN_FETCH, what: `the end of ${file.filename}` });
+  } catch (e) {
+    settle();
+    throw e;
+  } finally {
+    if (!pending) probes.delete(origin);
+  }
   const m = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(tail.headers["content-range"] ?? "");
-  if (tail.rangeIgnored || tail.status !== 206 || !m) {
-    known.add(origin);
+  const ignored = tail.rangeIgnored || tail.status !== 206 || !m;
+  if (ignored) known.add(origin);
+  settle(); // the waiting probes see the answer (or, after a failure, try for themselves)
+  if (ignored || !m) {
     deps.reporter?.debug(`${originOf(file.displayUrl)} does not answer Range requests; wheels from it are downloaded whole for their METADATA`);
     return null;
   }
