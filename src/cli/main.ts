@@ -34,6 +34,7 @@ function addResolveOptions(cmd: Command): Command {
     .option("--jobs <n>", "concurrent downloads (default 8)")
     .option("--cache-dir <dir>", "download cache (default: WHEELBARROW_CACHE_DIR or the platform cache dir)")
     .option("--offline", "use the cache only; no network")
+    .option("--verify-cache", "re-hash each cached wheel before using it (a cache entry is otherwise trusted: it was verified when written)")
     .option("--pre", "allow pre-releases when resolving")
     .option("--pins-only", "refuse unpinned requirements (E_NOT_PINNED) instead of resolving them")
     .option("--exclude-newer <date>", "ignore files uploaded after DATE (reproducible resolution)")

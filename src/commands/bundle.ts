@@ -127,7 +127,7 @@ export async function bundleCommand(args: unknown[], flags: Record<string, unkno
     const known = toFetch.reduce((n, r) => n + (r.size ?? 0), 0);
     const downloads = { path: session.cache.root, what: "the downloads", needed: known || undefined, atLeast: toFetch.some((r) => r.size === undefined) };
     if (!opts.offline) checkSpace(downloads);
-    const paths = await withSpace(downloads, () => downloadAll([...requests.values()], { net: session.net, cache: session.cache, jobs: opts.jobs, offline: opts.offline, reporter: session.reporter }));
+    const paths = await withSpace(downloads, () => downloadAll([...requests.values()], { net: session.net, cache: session.cache, jobs: opts.jobs, offline: opts.offline, verifyCache: opts.verifyCache, reporter: session.reporter }));
     const provenance = await fetchProvenance(
       plan.targets.flatMap((tp) => tp.packages.flatMap((p) => (p.file.provenance && paths.get(p.file.url) ? [{ filename: p.file.filename, sha256: paths.get(p.file.url)!.sha256, url: p.file.provenance }] : []))),
       { net: session.net, cache: session.cache, offline: opts.offline, warn: (m) => session.reporter.warn(m) },

@@ -30,6 +30,8 @@ export interface RunOptions {
   jobs: number;
   cacheDir?: string;
   offline: boolean;
+  /** --verify-cache: re-hash cached wheels before use. */
+  verifyCache: boolean;
   json: boolean;
   quiet: boolean;
   verbose: boolean;
@@ -177,6 +179,7 @@ export async function resolveRunOptions(specPath: string | undefined, flags: Fla
     jobs: positiveInt(flags["jobs"], "--jobs", 8),
     cacheDir: str(flags["cacheDir"]) ? abs(str(flags["cacheDir"])!) : undefined,
     offline: flags["offline"] === true,
+    verifyCache: flags["verifyCache"] === true,
     json: flags["json"] === true,
     quiet: flags["quiet"] === true,
     verbose: flags["verbose"] === true,

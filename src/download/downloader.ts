@@ -51,6 +51,12 @@ export interface DownloadAllOptions {
   /** Concurrent downloads (--jobs, default 8). */
   jobs: number;
   offline: boolean;
+  /**
+   * Re-hash a cached wheel before using it (--verify-cache). Otherwise a cache entry is trusted:
+   * it was verified when it was written, and the archive writer checks every wheel's sha256 as
+   * it copies it, so a damaged entry still fails the bundle (E_INTEGRITY) rather than shipping.
+   */
+  verifyCache?: boolean;
   reporter?: Reporter;
 }
 
@@ -117,7 +123,9 @@ export async function fetchToCache(req: DownloadRequest, o: Omit<DownloadAllOpti
   const reporter = o.reporter ?? silentReporter;
   const id = req.sha256 ?? req.url;
   const known = req.sha256?.toLowerCase() ?? o.cache.shaForUrl(req.url) ?? undefined;
-  if (known && (await o.cache.verifyWheel(known))) {
+  // A trusted hit still costs a stat: an entry whose size differs from the index's is re-hashed.
+  const trusted = (sha: string) => o.cache.hasWheel(sha) && (req.size === undefined || o.cache.wheelSize(sha) === req.size);
+  if (known && (o.verifyCache || !trusted(known) ? await o.cache.verifyWheel(known) : true)) {
     const path = o.cache.wheelPath(known);
     const size = o.cache.wheelSize(known) ?? 0;
     const bad = await mismatchAll([{ ...req, sha256: known }, ...others], path, known, size);

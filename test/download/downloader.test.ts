@@ -6,7 +6,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { readdirSync, statSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import type http from "node:http";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -192,10 +192,21 @@ describe("downloadAll", () => {
     const cache = new Cache(tempDir("wb-cache-"));
     const net = testNet();
     await downloadAll([req(s, wheels[1]!)], { net, cache, jobs: 1, offline: false });
+    // a different size than the index's is noticed without --verify-cache
     writeFileSync(cache.wheelPath(wheels[1]!.sha256), "bit rot");
     const got = await downloadAll([req(s, wheels[1]!)], { net, cache, jobs: 1, offline: false });
     expect(got.get(wheels[1]!.sha256)!.cached).toBe(false);
     expect(s.requests).toHaveLength(2);
+    // same size, other bytes: trusted (the archive writer's check catches it) unless verifyCache
+    const p = cache.wheelPath(wheels[1]!.sha256);
+    const bytes = readFileSync(p);
+    bytes[0] = bytes[0]! ^ 0xff;
+    writeFileSync(p, bytes);
+    expect((await downloadAll([req(s, wheels[1]!)], { net, cache, jobs: 1, offline: false })).get(wheels[1]!.sha256)!.cached).toBe(true);
+    expect(s.requests).toHaveLength(2);
+    const again = await downloadAll([req(s, wheels[1]!)], { net, cache, jobs: 1, offline: false, verifyCache: true });
+    expect(again.get(wheels[1]!.sha256)!.cached).toBe(false);
+    expect(s.requests).toHaveLength(3);
     await net.close();
   });
 });
