@@ -1,5 +1,5 @@
 /**
- * Writes one target's bundle (spec.md "Output"): manifest.json, pylock.toml, requirements.txt,
+ * Writes one target's bundle (docs/bundle-format.md): manifest.json, pylock.toml, requirements.txt,
  * wheels/, app/, the installer files, sbom.cdx.json and SHA256SUMS, under one top-level directory
  * `<name>-<version>-<platform>-<pythonTag>`, as `.tar.gz`, `.zip` or a plain directory.
  *

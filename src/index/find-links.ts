@@ -1,5 +1,5 @@
 /**
- * `--find-links` sources (standards.md §5): a local directory (not recursive: its wheels and
+ * `--find-links` sources (pip's --find-links): a local directory (not recursive: its wheels and
  * sdists, plus the links in its .html files), a local HTML file, or an http(s) URL of one HTML
  * page listing files of any project. The whole source is read once per run, then filtered by
  * project. A find-links location that does not exist is an error (pip only warns), because a

@@ -1,5 +1,5 @@
 /**
- * The Simple repository API client (standards.md §5): `<index>/<normalized-name>/`, PEP 691 JSON
+ * The Simple repository API client (PEP 503/691, packaging.python.org "Simple repository API"): `<index>/<normalized-name>/`, PEP 691 JSON
  * first with HTML (PEP 503) as fallback by content negotiation, PEP 629 version check, relative
  * URLs against the final URL after redirects.
  *

@@ -1,5 +1,5 @@
 /**
- * Source policy (spec.md, standards.md §5). Sources are consulted in the order given:
+ * Source policy (README "Indexes, proxies, certificates, credentials"). Sources are consulted in the order given:
  * `--index-url` (default https://pypi.org/simple unless --no-index), each `--extra-index-url`,
  * then each `--find-links`. For each project the FIRST source that has it is the only one used:
  * its files are never merged with another source's, so a public index cannot shadow an internal

@@ -1,5 +1,5 @@
 /**
- * A wheel's METADATA without downloading the wheel when possible (issue 4 item 2), cheapest
+ * A wheel's METADATA without downloading the wheel when possible, cheapest
  * first:
  *   1. the metadata cache (metadata-v1, keyed by the wheel's sha256), or the wheel itself when it
  *      is already in the cache;

@@ -1,5 +1,5 @@
 /**
- * Per-target selection and closure check (issue 4). For each target: evaluate every input
+ * Per-target selection and closure check. For each target: evaluate every input
  * requirement's marker in that target's environment, take the pinned version, pick that
  * version's best wheel for the target, read its METADATA, and walk Requires-Dist (extras and
  * markers evaluated for the target) to prove that the pins cover every dependency with a version

@@ -1,5 +1,5 @@
 /**
- * Backtracking resolver (issue 8): turns loose requirements into one complete pin set per target.
+ * Backtracking resolver: turns loose requirements into one complete pin set per target.
  *
  * Algorithm: depth-first search with chronological backtracking, as resolvelib (pip) does it.
  * State = pins chosen so far + the criteria (specifiers with who asked) every pinned package puts on

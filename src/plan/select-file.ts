@@ -1,6 +1,6 @@
 /**
- * Pick the one file of a pinned version that a target installs (standards.md §2 "Choosing the
- * best wheel", §5 yanked / Requires-Python). Version is already decided; among that version's
+ * Pick the one file of a pinned version that a target installs (PEP 425 tag order, pip's "Choosing the
+ * best wheel"; PEP 592 yanked, Requires-Python). Version is already decided; among that version's
  * wheels: allowed hash, supported tag, Requires-Python against the target's full version, not
  * yanked (a yanked file only when nothing else fits, with a warning: every pin here is exact),
  * then best tag rank, then highest build tag. When nothing fits, the error says why, lists the
@@ -73,7 +73,7 @@ function hashAllowed(file: CandidateFile, hashes: string[]): boolean {
 
 export function requiresPythonAllows(requiresPython: string | undefined, target: Target): boolean {
   if (!requiresPython || !requiresPython.trim()) return true;
-  if (!isValidSpecifier(requiresPython)) return true; // standards.md §5: an invalid specifier keeps the file
+  if (!isValidSpecifier(requiresPython)) return true; // an invalid Requires-Python keeps the file (as pip does)
   return satisfies(target.pythonFullVersion, requiresPython, { prereleases: true });
 }
 

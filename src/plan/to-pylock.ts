@@ -1,5 +1,5 @@
 /**
- * A multi-target plan as one PEP 751 pylock.toml (standards.md §8): one [[packages]] entry per
+ * A multi-target plan as one PEP 751 pylock.toml (packaging.python.org "pylock.toml specification", PEP 751): one [[packages]] entry per
  * (name, version) listing the wheels every target uses; a marker when the entry applies to only
  * some targets (built from sys_platform, platform_machine, python_version and
  * implementation_name: what a lock consumer can evaluate); hashes, sizes and URLs without

@@ -1,5 +1,5 @@
 /**
- * Choosing the best wheel of one version for a target (standards.md §2 "Choosing the best
+ * Choosing the best wheel of one version for a target (PEP 425 tag order, as pip "Choosing the best
  * wheel"): a wheel's rank is the lowest index, in the target's ordered supported-tag list, of any
  * tag in its expanded set; no supported tag -> not installable. Lower rank wins; between equal
  * ranks the higher build tag wins (no build tag is lowest); a remaining tie keeps input order.

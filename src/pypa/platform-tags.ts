@@ -1,5 +1,5 @@
 /**
- * Platform compatibility tags (PEP 425, 600, 656; standards.md §2) with the semantics and the
+ * Platform compatibility tags (PEP 425, 600, 656; packaging.python.org "Platform compatibility tags") with the semantics and the
  * order of pypa/packaging's `tags` module, computed for a described machine instead of the
  * running one. Pure: every input is an argument.
  *

@@ -1,5 +1,5 @@
 /**
- * requirements.txt as pip parses it (standards.md §7; pip's req_file.py is the reference, and
+ * requirements.txt as pip parses it (pip's requirements file format; pip's req_file.py is the reference, and
  * fixtures/requirements/pip-oracle.json holds what pip made of our fixtures). Pure: files come
  * from a FileReader.
  *

@@ -1,5 +1,5 @@
 /**
- * Wheel filenames (binary distribution format spec; standards.md §1) and the filename of a
+ * Wheel filenames (PEP 427 / packaging.python.org "Binary distribution format") and the filename of a
  * distribution file from its URL.
  *
  * `{name}-{version}[-{build}]-{python}-{abi}-{platform}.whl`: exactly 4 or 5 dashes; the name is

@@ -1,5 +1,5 @@
 /**
- * The PEP 508 marker environment of a target (standards.md §3 "Values per target").
+ * The PEP 508 marker environment of a target (PEP 508 "Environment Markers"; values computed for the target, not the host).
  *
  * | variable         | Linux                       | macOS          | Windows               |
  * | os_name          | posix                       | posix          | nt                    |

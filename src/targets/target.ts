@@ -1,5 +1,5 @@
 /**
- * The target model (standards.md §0): implementation + Python version + ABI flavour + OS + arch +
+ * The target model (README "Targets"): implementation + Python version + ABI flavour + OS + arch +
  * OS baseline. Everything that depends on where a bundle will run (the ordered supported-tag
  * list, the marker environment, the version Requires-Python is checked against) comes from
  * here, never from the build host.

@@ -1,4 +1,4 @@
-/** The resolver (issue 8): backtracking, diamonds, target-specific deps, pre-releases, failures. */
+/** The resolver: backtracking, diamonds, target-specific deps, pre-releases, failures. */
 import { describe, expect, it } from "vitest";
 import { planTargets } from "../../src/plan/plan-targets.js";
 import { parseTarget } from "../../src/targets/parse-target.js";

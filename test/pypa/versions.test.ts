@@ -72,7 +72,7 @@ describe("version parsing", () => {
   });
 });
 
-describe("version order (standards.md §4)", () => {
+describe("version order (PEP 440)", () => {
   it("orders dev < pre < post-of-pre < rc < final < local < post < next", () => {
     ascending(["1.0.dev1", "1.0a1", "1.0a1.post1", "1.0rc1", "1.0", "1.0+anything", "1.0.post1", "1.0.1"]);
   });

@@ -1,4 +1,4 @@
-// Marker environment per target (standards.md §3 table).
+// Marker environment per target (PEP 508 marker variables).
 import { describe, expect, it } from "vitest";
 import { parseTarget } from "../../src/targets/parse-target.js";
 import { platformMachine } from "../../src/targets/marker-env.js";
