@@ -8,7 +8,7 @@ import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Context } from "../context.js";
 import { WbError } from "../errors.js";
-import { bundlePath, bundleStem, checkReplaceable, discardStaged, publishBundles, stageBundle, type BundleFormat, type BundleInput, type BundlePackage, type StagedBundle } from "../bundle/write-bundle.js";
+import { DEFAULT_SOURCE_DATE_EPOCH, bundlePath, bundleStem, checkReplaceable, discardStaged, publishBundles, stageBundle, type BundleFormat, type BundleInput, type BundlePackage, type StagedBundle } from "../bundle/write-bundle.js";
 import { sweepStaleTemps } from "../store/temp-files.js";
 import { parseTargets } from "../targets/parse-target.js";
 import { checkSpace, withSpace } from "./no-space.js";
@@ -43,9 +43,9 @@ export function manifestTarget(t: Target): BundleInput["target"] {
 
 export function sourceDateEpoch(env: Record<string, string | undefined>): number {
   const raw = env["SOURCE_DATE_EPOCH"];
-  if (raw === undefined || raw === "") return 315532800; // 1980-01-01T00:00:00Z: the earliest time a zip can hold
+  if (raw === undefined || raw === "") return DEFAULT_SOURCE_DATE_EPOCH;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 315532800) throw new WbError("E_USAGE", `SOURCE_DATE_EPOCH must be an integer number of seconds >= 315532800 (1980-01-01), got '${raw}'`);
+  if (!Number.isInteger(n) || n < DEFAULT_SOURCE_DATE_EPOCH) throw new WbError("E_USAGE", `SOURCE_DATE_EPOCH must be an integer number of seconds >= ${DEFAULT_SOURCE_DATE_EPOCH} (1980-01-01), got '${raw}'`);
   return n;
 }
 

@@ -20,7 +20,7 @@ export interface LoadedInputs {
   constraints: InputRequirement[];
   /** Index options found inside requirements files. */
   warnings: string[];
-  fileOptions: Pick<ParsedRequirements, "indexUrl" | "extraIndexUrls" | "noIndex" | "findLinks" | "pre" | "preferBinary" | "onlyBinary" | "requireHashes">;
+  fileOptions: Pick<ParsedRequirements, "indexUrl" | "extraIndexUrls" | "noIndex" | "findLinks" | "pre">;
 }
 
 function origin(line: ReqLine, cwd: string): string {
@@ -46,7 +46,7 @@ export function loadInputs(opts: RunOptions, env: Record<string, string | undefi
   const inputs: InputRequirement[] = [];
   const constraints: InputRequirement[] = [];
   const warnings: string[] = [];
-  const fileOptions: LoadedInputs["fileOptions"] = { extraIndexUrls: [], noIndex: false, findLinks: [], pre: false, preferBinary: false, onlyBinary: [], requireHashes: false };
+  const fileOptions: LoadedInputs["fileOptions"] = { extraIndexUrls: [], noIndex: false, findLinks: [], pre: false };
   const files = [...opts.requirements.map((f) => ({ f, constraint: false })), ...opts.constraints.map((f) => ({ f, constraint: true }))];
   for (const { f, constraint } of files) {
     const parsed = parseRequirementsFile(f, fsReader, env, { constraint, cwd: opts.cwd });
@@ -57,9 +57,7 @@ export function loadInputs(opts: RunOptions, env: Record<string, string | undefi
     fileOptions.findLinks.push(...parsed.findLinks);
     fileOptions.noIndex ||= parsed.noIndex;
     fileOptions.pre ||= parsed.pre;
-    fileOptions.preferBinary ||= parsed.preferBinary;
-    fileOptions.onlyBinary.push(...parsed.onlyBinary);
-    fileOptions.requireHashes ||= parsed.requireHashes;
+    if (parsed.trustedHosts.length) warnings.push(`${f}: --trusted-host ${parsed.trustedHosts.join(",")} is ignored: TLS certificates are always verified (give a private CA with --cert FILE)`);
     for (const line of parsed.requirements) {
       const item = toInput(line, opts.cwd);
       if (item) (constraint ? constraints : inputs).push(item);
@@ -147,5 +145,5 @@ function loadPylock(path: string, cwd: string): LoadedInputs {
       requested: tool.requested !== false,
     });
   }
-  return { inputs, constraints: [], warnings: [], fileOptions: { extraIndexUrls: [], noIndex: false, findLinks: [], pre: false, preferBinary: false, onlyBinary: [], requireHashes: true } };
+  return { inputs, constraints: [], warnings: [], fileOptions: { extraIndexUrls: [], noIndex: false, findLinks: [], pre: false } };
 }

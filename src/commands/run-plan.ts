@@ -26,8 +26,6 @@ export async function runPlan(opts: RunOptions, ctx: Context): Promise<{ plan: P
     const source = new MemoSource(session.planSource);
     const { plan, errors } = await planTargets(loaded.inputs, targets, source, {
       pre: opts.pre || loaded.fileOptions.pre,
-      preferBinary: loaded.fileOptions.preferBinary,
-      onlyBinary: loaded.fileOptions.onlyBinary,
       resolve: !opts.pinsOnly,
       excludeNewer: opts.excludeNewer,
       maxSteps: opts.maxSteps,

@@ -91,11 +91,6 @@ export function macosPlatforms(arch: string, major: number, minor: number): stri
   return out;
 }
 
-/** Windows has exactly one platform per machine and no fallbacks. */
-export function windowsPlatforms(platform: "win32" | "win_amd64" | "win_arm64"): string[] {
-  return [platform];
-}
-
 /** packaging's _normalize_string: `.`, `-` and space become `_`. */
 export function normalizePlatformString(s: string): string {
   return s.replace(/[.\- ]/g, "_");

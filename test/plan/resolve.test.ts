@@ -4,7 +4,7 @@ import { planTargets } from "../../src/plan/plan-targets.js";
 import { parseTarget } from "../../src/targets/parse-target.js";
 import { inputs, memorySource, type Dist } from "../helpers/memory-source.js";
 
-const opts = { pre: false, preferBinary: false, onlyBinary: [], resolve: true, maxSteps: 10_000 };
+const opts = { pre: false, resolve: true, maxSteps: 10_000 };
 const linux = parseTarget("manylinux_2_28_x86_64@3.11");
 const win = parseTarget("win_amd64@3.11");
 
