@@ -20,7 +20,7 @@ describe("marker environment", () => {
     });
   });
 
-  it("macOS", () => {
+  it("a macOS arm64 target gives darwin/Darwin/arm64 markers and the full Python version as given", () => {
     expect(parseTarget("macosx_12_0_arm64@3.12.4").markerEnv).toMatchObject({
       os_name: "posix",
       sys_platform: "darwin",
