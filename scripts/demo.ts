@@ -67,8 +67,9 @@ try {
 }
 
 step(4, "verifying every bundle");
-const bundles = readdirSync(join(out, "dist")).sort();
+const bundles = readdirSync(join(out, "dist")).filter((f) => /\.(tar\.gz|zip)$/.test(f)).sort();
 for (const b of bundles) run(process.execPath, [cli, "verify", join(out, "dist", b)], { env: { WHEELBARROW_FROM_SOURCE: "1" } });
+run("sha256sum", ["-c", "SHA256SUMS"], { cwd: join(out, "dist") });
 
 step(5, "installing this machine's bundle with no network");
 const mine = bundles.find((b) => b.includes(`manylinux_2_17_${host.machine}`) && b.endsWith(".tar.gz"));
@@ -95,5 +96,5 @@ Done. Where everything is:
   bundles:        ${relative(root, join(out, "dist"))}/ (${bundles.join(", ")})
   index served:   ${relative(root, join(out, "index"))}/
   download cache: ${relative(root, join(out, "cache"))}/
-  installed app:  ${relative(root, dest)}/ (venv/, app/, bin/shop, manifest.json)
+  installed app:  ${relative(root, dest)}/ (current -> releases/…, shared/, bin/shop)
 `);

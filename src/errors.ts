@@ -23,6 +23,7 @@ export const ERROR_CODES = [
   "E_SIGNATURE",
   "E_TARGET_MISMATCH",
   "E_INSTALL",
+  "E_PYTHON_DIST",
   "E_NO_SPACE",
   "E_INTERRUPTED",
   "E_INTERNAL",

@@ -16,9 +16,13 @@ export interface InspectReport {
   createdBy: Manifest["createdBy"];
   app: Manifest["app"];
   target: TargetInfo;
+  /** The embedded interpreter, when the bundle carries one. */
+  python?: Manifest["python"];
   packages: ManifestPackage[];
   files: ManifestFile[];
   sizes: { archive: number; wheels: number; app: number; appFiles: number; other: number };
+  /** Who signed SHA256SUMS (src/sign), as one line; set by the inspect command. */
+  signature?: { signed: boolean; summary: string; fingerprint: string | null; principals: string[] };
 }
 
 export function manifestOf(b: OpenedBundle): Manifest {
@@ -41,6 +45,7 @@ export function inspectOpened(b: OpenedBundle): InspectReport {
     createdBy: m.createdBy,
     app: m.app,
     target: m.target,
+    ...(m.python ? { python: m.python } : {}),
     packages: m.packages,
     files: m.files,
     sizes: { archive: b.size, wheels: sum(m.packages), app: sum(app), appFiles: app.length, other: sum(m.files) - sum(app) },
@@ -62,8 +67,13 @@ export function formatInspect(r: InspectReport): string {
     ["app", `${r.app.name} ${r.app.version}${r.app.entry ? `, entry ${r.app.entry}` : ""}`],
     ["target", `${r.target.spec}: ${describeTarget(r.target)}, ${r.target.tags.length} tags`],
     ["made by", `${r.createdBy.tool} ${r.createdBy.version} (format ${r.formatVersion})`],
+    ...(r.python
+      ? [["python", `${r.python.implementation} ${r.python.version}+${r.python.build} ${r.python.triple}, ${formatBytes(r.python.size)}, floor ${r.python.floor.glibc ? `glibc ${r.python.floor.glibc}` : r.python.floor.macos ? `macOS ${r.python.floor.macos}` : "none measured"} (${r.python.path})`] as [string, string]]
+      : []),
     ["packages", `${r.packages.length} wheels, ${formatBytes(r.sizes.wheels)}`],
     ["app files", `${r.sizes.appFiles} files, ${formatBytes(r.sizes.app)}`],
+    ...(r.packages.some((p) => p.provenance) ? [["provenance", `${r.packages.filter((p) => p.provenance).length} of ${r.packages.length} wheels have PEP 740 provenance (stored, not verified)`]] : []),
+    ...(r.signature ? [["signature", r.signature.summary]] : []),
   ]);
   const rows = [["NAME", "VERSION", "SIZE", "REQUESTED", "INDEX", "FILE"]];
   for (const p of r.packages) rows.push([p.name, p.version, formatBytes(p.size), p.requested ? "yes" : "no", p.index, p.filename]);

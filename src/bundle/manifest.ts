@@ -15,6 +15,8 @@ import { publicUrl } from "../text/redact-url.js";
 export const FORMAT_VERSION = "1.0.0";
 export const MANIFEST_NAME = "manifest.json";
 export const SUMS_NAME = "SHA256SUMS";
+/** The SSHSIG of SHA256SUMS (signed bundles only; listed in neither record). */
+export const SUMS_SIG_NAME = "SHA256SUMS.sig";
 
 /** The manifest's `target` object (what the lead derives from a Target). */
 export interface TargetInfo {
@@ -40,6 +42,24 @@ export interface ManifestPackage {
   size: number;
   requested: boolean;
   index: string;
+  /** PEP 740 provenance shipped as `provenance/<filename>.json` (listed in `files` too). */
+  provenance?: string;
+}
+
+/** An embedded interpreter archive (python-build-standalone), shipped verbatim at `path`. */
+export interface ManifestPython {
+  implementation: string;
+  version: string;
+  build: string;
+  triple: string;
+  /** `python/<archive file name>`. */
+  path: string;
+  sha256: string;
+  size: number;
+  /** Where it came from (credentials removed; a local file by its name only). */
+  source: string;
+  /** The platform floor measured from its binaries. */
+  floor: { glibc: string | null; macos: string | null };
 }
 
 export interface ManifestFile {
@@ -57,6 +77,8 @@ export interface Manifest {
   /** `state`: app-relative paths (a trailing `/` for directories) kept in DEST/shared across releases; absent when none. */
   app: { name: string; version: string; entry: string | null; state?: string[] };
   target: TargetInfo;
+  /** Present only when the bundle embeds an interpreter. */
+  python?: ManifestPython;
   packages: ManifestPackage[];
   files: ManifestFile[];
 }
@@ -87,6 +109,7 @@ export function buildManifest(m: Manifest): Manifest {
       macos: t.macos,
       tags: [...t.tags],
     },
+    ...(m.python ? { python: buildPython(m.python) } : {}),
     packages: [...m.packages]
       .map((p) => ({
         name: p.name,
@@ -97,11 +120,26 @@ export function buildManifest(m: Manifest): Manifest {
         size: p.size,
         requested: p.requested,
         index: publicUrl(p.index),
+        ...(p.provenance ? { provenance: p.provenance } : {}),
       }))
       .sort(byKey((p) => p.name)),
     files: [...m.files]
       .map((f): ManifestFile => ({ path: f.path, sha256: f.sha256, size: f.size, ...(f.executable ? { executable: true as const } : {}), ...(f.mode !== undefined ? { mode: f.mode } : {}) }))
       .sort(byKey((f) => f.path)),
+  };
+}
+
+function buildPython(p: ManifestPython): ManifestPython {
+  return {
+    implementation: p.implementation,
+    version: p.version,
+    build: p.build,
+    triple: p.triple,
+    path: p.path,
+    sha256: p.sha256,
+    size: p.size,
+    source: publicUrl(p.source),
+    floor: { glibc: p.floor.glibc, macos: p.floor.macos },
   };
 }
 
@@ -214,6 +252,20 @@ export function parseManifest(text: string, source: string): Manifest {
     if (seenPaths.has(p)) c.problems.push(`${where}: ${p} is listed twice`);
     seenPaths.add(p);
   };
+  const python = doc["python"];
+  if (python !== undefined) {
+    if (!isObj(python)) c.problems.push("manifest.python must be an object");
+    else {
+      for (const k of ["implementation", "version", "build", "triple", "source"]) c.str(python, k, "python");
+      c.path(python, "path", "python");
+      c.hash(python, "sha256", "python");
+      c.size(python, "size", "python");
+      if (typeof python["path"] === "string" && !/^python\/[^/]+\.tar\.gz$/.test(python["path"])) c.problems.push(`python.path must be python/<archive>.tar.gz, got ${python["path"]}`);
+      const floor = c.obj(python, "floor", "python");
+      if (floor) for (const k of ["glibc", "macos"]) c.str(floor, k, "python.floor", true);
+      dup(python["path"], "python");
+    }
+  }
   const packages = doc["packages"];
   if (!Array.isArray(packages)) c.problems.push("manifest.packages must be a list");
   else

@@ -13,6 +13,8 @@ export interface OperatorReadmeInput {
   /** The target spec, e.g. linux-x86_64@3.11 or manylinux_2_17_x86_64@3.11. */
   target: string;
   state: string[];
+  /** The bundle carries SHA256SUMS.sig. */
+  signed?: boolean;
 }
 
 export function operatorReadme(b: OperatorReadmeInput): string {
@@ -29,6 +31,14 @@ export function operatorReadme(b: OperatorReadmeInput): string {
     "",
     "1. CHECK",
     "   sha256sum -c SHA256SUMS        (every line must say OK)",
+    ...(b.signed
+      ? [
+          "   ssh-keygen -Y verify -f allowed_signers -I BUILDER -n wheelbarrow \\",
+          "       -s SHA256SUMS.sig < SHA256SUMS   (signed: must say Good)",
+          "   allowed_signers and BUILDER come from the builder, not from this",
+          "   bundle; ./install.sh --allowed-signers allowed_signers checks it too.",
+        ]
+      : []),
     "",
     "2. INSTALL (needs Python " + minor + " on this machine: python" + minor + ")",
     `   ./install.sh ${dest}             (Windows: .\\install.ps1 C:\\apps\\${b.name})`,

@@ -25,7 +25,7 @@ import { crc32, createInflateRaw } from "node:zlib";
 import { Parser, type ReadEntry } from "tar";
 import yauzl from "yauzl";
 import { WbError } from "../errors.js";
-import { MANIFEST_NAME, SUMS_NAME, isSafeRelPath } from "./manifest.js";
+import { MANIFEST_NAME, SUMS_NAME, SUMS_SIG_NAME, isSafeRelPath } from "./manifest.js";
 import { checkZipLayout } from "./zip-layout.js";
 
 export type ReadFormat = "tar.gz" | "zip" | "dir";
@@ -57,7 +57,7 @@ export interface OpenedBundle {
   size: number;
 }
 
-export const RECORD_FILES = new Set([MANIFEST_NAME, SUMS_NAME, "pylock.toml", "requirements.txt", "sbom.cdx.json"]);
+export const RECORD_FILES = new Set([MANIFEST_NAME, SUMS_NAME, SUMS_SIG_NAME, "pylock.toml", "requirements.txt", "sbom.cdx.json"]);
 const MAX_RECORD = 64 * 1024 * 1024;
 const ARCHIVE = "(archive)";
 

@@ -8,6 +8,11 @@
  * classifiers; else the first line of a long `License` text. The application is
  * metadata.component and depends on the requested packages.
  *
+ * Attestations and wheel SBOMs: a shipped PEP 740 provenance file is an `attestation` external
+ * reference (`provenance/<wheel>.json`, with its sha256) plus one `wheelbarrow:provenance:publisher`
+ * property per publisher the index claims; each PEP 770 SBOM inside a wheel is a `bom` external
+ * reference `wheels/<wheel>#<member path>` with its sha256 (referenced, not merged).
+ *
  * Deterministic: no timestamp, no serial number, explicit bom-refs, sorted lists.
  */
 import * as CDX from "@cyclonedx/cyclonedx-library";
@@ -24,12 +29,18 @@ export interface SbomPackage {
   index: string;
   url?: string;
   metadataText: string | null;
+  /** PEP 740 provenance shipped in the bundle: its bundle path, sha256 and claimed publishers. */
+  provenance?: { path: string; sha256: string; publishers: string[] };
+  /** PEP 770 SBOMs inside the wheel (`*.dist-info/sboms/*`). */
+  sboms?: { member: string; sha256: string }[];
 }
 
 export interface SbomInput {
   app: { name: string; version: string };
   tool: { name: string; version: string };
   packages: SbomPackage[];
+  /** The embedded interpreter, if any: one more component (bom-ref `python:<file name>`). */
+  python?: { version: string; filename: string; sha256: string; source: string };
 }
 
 const PYPI = /^https?:\/\/(pypi\.org|pypi\.python\.org)(\/simple)?\/?$/;
@@ -96,8 +107,29 @@ export function buildSbom(input: SbomInput): string {
     c.hashes.set(CDX.Enums.HashAlgorithm["SHA-256"], p.sha256);
     for (const l of licencesFromMetadata(p.metadataText)) c.licenses.add(l);
     if (p.url) c.externalReferences.add(new CDX.Models.ExternalReference(publicUrl(p.url), CDX.Enums.ExternalReferenceType.Distribution));
+    if (p.provenance) {
+      const ref = new CDX.Models.ExternalReference(p.provenance.path, CDX.Enums.ExternalReferenceType.Attestation, { comment: "PEP 740 provenance as served by the index (Sigstore signatures not verified by wheelbarrow)" });
+      ref.hashes.set(CDX.Enums.HashAlgorithm["SHA-256"], p.provenance.sha256);
+      c.externalReferences.add(ref);
+      for (const pub of p.provenance.publishers) c.properties.add(new CDX.Models.Property("wheelbarrow:provenance:publisher", pub));
+    }
+    for (const s of p.sboms ?? []) {
+      const ref = new CDX.Models.ExternalReference(`wheels/${p.filename}#${s.member}`, CDX.Enums.ExternalReferenceType.BOM, { comment: "PEP 770 SBOM inside the wheel" });
+      ref.hashes.set(CDX.Enums.HashAlgorithm["SHA-256"], s.sha256);
+      c.externalReferences.add(ref);
+    }
     bom.components.add(c);
     if (p.requested) app.dependencies.add(c.bomRef);
+  }
+  if (input.python) {
+    const py = input.python;
+    const purl = `pkg:generic/cpython@${pct(py.version)}?file_name=${pct(py.filename)}`;
+    const c = new CDX.Models.Component(CDX.Enums.ComponentType.Application, "cpython", { version: py.version, purl, bomRef: `python:${py.filename}` });
+    c.hashes.set(CDX.Enums.HashAlgorithm["SHA-256"], py.sha256);
+    c.licenses.add(new CDX.Models.SpdxLicense("PSF-2.0"));
+    if (/^https?:/.test(py.source)) c.externalReferences.add(new CDX.Models.ExternalReference(publicUrl(py.source), CDX.Enums.ExternalReferenceType.Distribution));
+    bom.components.add(c);
+    app.dependencies.add(c.bomRef);
   }
   const serializer = new CDX.Serialize.JsonSerializer(new CDX.Serialize.JSON.Normalize.Factory(CDX.Spec.Spec1dot6));
   return serializer.serialize(bom, { sortLists: true, space: 2 }) + "\n";

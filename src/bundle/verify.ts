@@ -13,7 +13,7 @@ import { eq as pep440Eq } from "@renovatebot/pep440";
 import { WbError } from "../errors.js";
 import { canonicalizeName } from "../pypa/names.js";
 import { parsePylock } from "../pypa/pylock.js";
-import { MANIFEST_NAME, SUMS_NAME, parseManifest, type Manifest } from "./manifest.js";
+import { MANIFEST_NAME, SUMS_NAME, SUMS_SIG_NAME, parseManifest, type Manifest } from "./manifest.js";
 import { openBundle, type OpenedBundle } from "./read-bundle.js";
 import { parseRequirementsOut } from "./requirements-out.js";
 import { parseSha256Sums } from "./sha256sums.js";
@@ -89,6 +89,7 @@ function checkContents(b: OpenedBundle, p: Problems): Manifest | null {
   if (manifest) {
     for (const pkg of manifest.packages) expected.set(pkg.path, { sha256: pkg.sha256, size: pkg.size, from: "manifest.json" });
     for (const f of manifest.files) expected.set(f.path, { sha256: f.sha256, size: f.size, from: "manifest.json" });
+    if (manifest.python) expected.set(manifest.python.path, { sha256: manifest.python.sha256, size: manifest.python.size, from: "manifest.json" });
   }
 
   // Every file listed somewhere must exist and match; every file present must be listed.
@@ -112,14 +113,14 @@ function checkContents(b: OpenedBundle, p: Problems): Manifest | null {
   }
   // Archives carry modes: the executable bit must be the manifest's (wheels never executable).
   if (manifest && b.format !== "dir") {
-    const exec = new Map<string, boolean>([...manifest.packages.map((x) => [x.path, false] as const), ...manifest.files.map((f) => [f.path, f.executable === true] as const)]);
+    const exec = new Map<string, boolean>([...manifest.packages.map((x) => [x.path, false] as const), ...manifest.files.map((f) => [f.path, f.executable === true] as const), ...(manifest.python ? [[manifest.python.path, false] as const] : [])]);
     for (const [path, want] of exec) {
       const got = b.files.get(path)?.executable;
       if (got !== undefined && got !== want) p.add(path, want ? "is not executable, manifest.json says it is" : "is executable, manifest.json says it is not");
     }
   }
   for (const path of [...b.files.keys()].sort()) {
-    if (path === SUMS_NAME) continue;
+    if (path === SUMS_NAME || path === SUMS_SIG_NAME) continue; // the signature is checked on its own (src/sign)
     const notIn = [!sums.has(path) && sumsText !== undefined && SUMS_NAME, manifest && path !== MANIFEST_NAME && !expected.has(path) && MANIFEST_NAME].filter(Boolean);
     if (notIn.length > 0) p.add(path, `unexpected file (not listed in ${notIn.join(" nor ")})`);
   }
@@ -127,6 +128,8 @@ function checkContents(b: OpenedBundle, p: Problems): Manifest | null {
 }
 
 function checkRecords(b: OpenedBundle, m: Manifest, p: Problems): void {
+  const listedFiles = new Set(m.files.map((f) => f.path));
+  for (const x of m.packages) if (x.provenance !== undefined && !listedFiles.has(x.provenance)) p.add(MANIFEST_NAME, `${x.name}: provenance ${x.provenance} is not among the listed files`);
   const pkgs = new Map(m.packages.map((x) => [canonicalizeName(x.name), x]));
   const compare = (file: string, found: Map<string, { version: string; sha256: string; path?: string; size?: number }>): void => {
     for (const [name, want] of pkgs) {
@@ -167,9 +170,17 @@ function checkRecords(b: OpenedBundle, m: Manifest, p: Problems): void {
   const sbomText = b.texts.get("sbom.cdx.json");
   if (sbomText !== undefined) {
     try {
-      const sbom = JSON.parse(sbomText.toString("utf8")) as { components?: { name?: string; version?: string; hashes?: { alg?: string; content?: string }[] }[] };
+      const sbom = JSON.parse(sbomText.toString("utf8")) as { components?: { name?: string; version?: string; "bom-ref"?: string; hashes?: { alg?: string; content?: string }[] }[] };
       const found = new Map<string, { version: string; sha256: string }>();
+      const sha = (c: { hashes?: { alg?: string; content?: string }[] }) => c.hashes?.find((h) => h.alg === "SHA-256")?.content ?? "";
+      // The embedded interpreter is its own component (bom-ref python:<archive>), checked against manifest.python.
+      const py = (sbom.components ?? []).filter((c) => String(c["bom-ref"] ?? "").startsWith("python:"));
+      if (m.python && !py.some((c) => c["bom-ref"] === `python:${m.python!.path.slice("python/".length)}` && c.version === m.python!.version && sha(c) === m.python!.sha256)) {
+        p.add("sbom.cdx.json", `does not list the embedded interpreter ${m.python.path} with its version and sha256`);
+      }
+      if (!m.python && py.length) p.add("sbom.cdx.json", "lists an embedded interpreter, which manifest.json does not");
       for (const c of sbom.components ?? []) {
+        if (String(c["bom-ref"] ?? "").startsWith("python:")) continue;
         found.set(canonicalizeName(String(c.name)), { version: String(c.version), sha256: c.hashes?.find((h) => h.alg === "SHA-256")?.content ?? "" });
       }
       compare("sbom.cdx.json", found);

@@ -31,11 +31,14 @@ import { writeZip } from "./archive-zip.js";
 import { withDirectories, type BundleFileEntry, type ArchivePlan } from "./entries.js";
 import { hashBytes } from "./hash-file.js";
 import { publicUrl } from "../text/redact-url.js";
-import { FORMAT_VERSION, MANIFEST_NAME, SUMS_NAME, serializeManifest, type ManifestFile, type TargetInfo } from "./manifest.js";
+import { FORMAT_VERSION, MANIFEST_NAME, SUMS_NAME, SUMS_SIG_NAME, serializeManifest, type ManifestFile, type ManifestPython, type TargetInfo } from "./manifest.js";
 import { formatRequirements } from "./requirements-out.js";
 import { buildSbom } from "./sbom.js";
 import { formatSha256Sums } from "./sha256sums.js";
 import { readWheelMetadata } from "./wheel-metadata.js";
+import { signBytes, type Signer } from "../sign/signer.js";
+import { provenancePath } from "../provenance/provenance.js";
+import { readWheelSboms } from "./wheel-sboms.js";
 import { OPERATOR_README, operatorReadme } from "./operator-readme.js";
 import { tempName, trackTemp, untrackTemp } from "../store/temp-files.js";
 
@@ -61,6 +64,15 @@ export interface BundlePackage {
   metadataText?: string;
   /** Redacted download URL (SBOM distribution reference). */
   url?: string;
+  /** PEP 740 provenance object fetched from the index (src/provenance). */
+  provenance?: { data: Buffer; publishers: string[] };
+}
+
+/** An interpreter archive to embed as `python/<filename>` (manifest `python`). */
+export interface BundlePython extends Omit<ManifestPython, "path"> {
+  filename: string;
+  /** The archive on disk (the cache). */
+  cachePath: string;
 }
 
 export interface BundleInput {
@@ -69,6 +81,8 @@ export interface BundleInput {
   entry: string | null;
   target: TargetInfo;
   packages: BundlePackage[];
+  /** The embedded interpreter, if any. */
+  python?: BundlePython;
   appDir?: string;
   exclude: string[];
   /** Patterns (`--exclude` syntax) that ship secret-looking files on purpose. */
@@ -83,6 +97,8 @@ export interface BundleInput {
   outDir: string;
   sourceDateEpoch: number;
   toolVersion: string;
+  /** Signs SHA256SUMS into SHA256SUMS.sig (src/sign). */
+  signer?: Signer;
 }
 
 export interface BundleResult {
@@ -187,6 +203,18 @@ async function wheelEntry(p: BundlePackage): Promise<BundleFileEntry> {
   return { type: "file", path: `wheels/${p.filename}`, mode: 0o644, size: p.size, sha256: p.sha256, source: { kind: "path", path: p.cachePath }, store: true, mismatchCode: "E_INTEGRITY" };
 }
 
+async function pythonEntry(p: BundlePython): Promise<BundleFileEntry> {
+  const path = `python/${p.filename}`;
+  const size = await stat(p.cachePath).then((st) => st.size, () => -1);
+  if (size !== p.size) {
+    throw new WbError("E_INTEGRITY", `${p.cachePath} has ${size < 0 ? "gone" : `${size} bytes`}, expected ${p.size} for ${p.filename}`, {
+      hint: "the cached interpreter archive is damaged or was removed; bundle again to download it anew",
+      details: { file: path, expected: p.size, found: size },
+    });
+  }
+  return { type: "file", path, mode: 0o644, size: p.size, sha256: p.sha256, source: { kind: "path", path: p.cachePath }, store: true, mismatchCode: "E_INTEGRITY" };
+}
+
 export function bundlePylock(input: BundleInput): string {
   const lock: Pylock = {
     lockVersion: "1.0",
@@ -232,11 +260,14 @@ async function planBundle(input: BundleInput, stem: string): Promise<ArchivePlan
   const sbomPackages = [];
   for (const p of input.packages) {
     const metadataText = p.metadataText ?? (await readWheelMetadata(p.cachePath).catch(() => null));
-    sbomPackages.push({ ...p, metadataText });
+    const sboms = await readWheelSboms(p.cachePath).catch(() => []);
+    const prov = p.provenance ? bytesEntry(provenancePath(p.filename), p.provenance.data) : null;
+    if (prov) files.push(prov);
+    sbomPackages.push({ ...p, metadataText, sboms, provenance: prov && p.provenance ? { path: prov.path, sha256: prov.sha256, publishers: p.provenance.publishers } : undefined });
   }
-  files.push(bytesEntry("sbom.cdx.json", Buffer.from(buildSbom({ app: { name: input.name, version: input.version }, tool: { name: "wheelbarrow", version: input.toolVersion }, packages: sbomPackages }))));
+  files.push(bytesEntry("sbom.cdx.json", Buffer.from(buildSbom({ app: { name: input.name, version: input.version }, tool: { name: "wheelbarrow", version: input.toolVersion }, packages: sbomPackages, ...(input.python ? { python: input.python } : {}) }))));
 
-  files.push(bytesEntry(OPERATOR_README, Buffer.from(operatorReadme({ name: input.name, version: input.version, entry: input.entry, target: input.target.spec, state }))));
+  files.push(bytesEntry(OPERATOR_README, Buffer.from(operatorReadme({ name: input.name, version: input.version, entry: input.entry, target: input.target.spec, state, signed: input.signer !== undefined }))));
   const manifestFiles: ManifestFile[] = files.map((f) => ({
     path: f.path,
     sha256: f.sha256,
@@ -245,11 +276,19 @@ async function planBundle(input: BundleInput, stem: string): Promise<ArchivePlan
     ...(f.mode !== 0o644 && f.mode !== 0o755 ? { mode: f.mode } : {}),
   }));
   const wheels = await Promise.all(input.packages.map(wheelEntry));
+  if (input.python) {
+    if (!/^[^/\\\0\n]+\.tar\.gz$/.test(input.python.filename)) throw new Error(`internal: '${input.python.filename}' is not an archive file name`);
+    wheels.push(await pythonEntry(input.python));
+  }
+  const py = input.python;
   const manifest = serializeManifest({
     formatVersion: FORMAT_VERSION,
     createdBy: { tool: "wheelbarrow", version: input.toolVersion },
     app: { name: input.name, version: input.version, entry: input.entry, state },
     target: input.target,
+    ...(py
+      ? { python: { implementation: py.implementation, version: py.version, build: py.build, triple: py.triple, path: `python/${py.filename}`, sha256: py.sha256, size: py.size, source: py.source, floor: py.floor } }
+      : {}),
     packages: input.packages.map((p) => ({
       name: canonicalizeName(p.name),
       version: p.version,
@@ -259,11 +298,14 @@ async function planBundle(input: BundleInput, stem: string): Promise<ArchivePlan
       size: p.size,
       requested: p.requested,
       index: p.index,
+      ...(p.provenance ? { provenance: provenancePath(p.filename) } : {}),
     })),
     files: manifestFiles,
   });
   files.push(bytesEntry(MANIFEST_NAME, Buffer.from(manifest)), ...wheels);
-  files.push(bytesEntry(SUMS_NAME, Buffer.from(formatSha256Sums(files))));
+  const sums = Buffer.from(formatSha256Sums(files));
+  files.push(bytesEntry(SUMS_NAME, sums));
+  if (input.signer) files.push(bytesEntry(SUMS_SIG_NAME, Buffer.from(await signBytes(input.signer, sums))));
   return { stem, mtime: input.sourceDateEpoch, entries: withDirectories(files) };
 }
 

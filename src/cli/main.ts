@@ -63,6 +63,11 @@ export function buildProgram(run: (name: CommandName, args: unknown[], opts: Rec
     .option("--version <version>", "bundle version")
     .option("--entry <module:function|script.py>", "what bin/<name> runs after install")
     .option("-o, --out <dir>", "output directory (default dist/)")
+    .option("--sign-key <file>", "sign with this OpenSSH ed25519 private key (with --sign-agent: its .pub picks the agent key)")
+    .option("--sign-agent", "sign with the ed25519 key held by ssh-agent (SSH_AUTH_SOCK)")
+    .option("--embed-python", "carry a python-build-standalone interpreter in each bundle")
+    .option("--python-mirror <url>", "directory (https, http, file) of python-build-standalone archives and their SHA256SUMS (or WHEELBARROW_PYTHON_MIRROR)")
+    .option("--python-dist <[target=]path|url>", "the interpreter archive to embed, optionally #sha256=HEX (repeatable as TARGET=...)", collect)
     .addOption(new Option("--format <format>", "archive format (default tar.gz; zip for Windows targets)").choices(["tar.gz", "zip", "dir"]));
   bundle.action(async (spec: string | undefined, opts: Record<string, unknown>) => run("bundle", [spec], opts));
 
@@ -74,12 +79,15 @@ export function buildProgram(run: (name: CommandName, args: unknown[], opts: Rec
     .command("verify")
     .description("check an archive (or unpacked dir) end to end")
     .argument("<bundle>")
+    .option("--allowed-signers <file>", "require a signature by a key of this ssh-keygen allowed_signers file")
+    .option("--identity <principal>", "with --allowed-signers: the signer must be this principal")
     .option("--json", "machine-readable result")
     .action(async (b: string, opts: Record<string, unknown>) => run("verify", [b], opts));
   program
     .command("inspect")
     .description("what is inside a bundle: target, packages, sizes, provenance")
     .argument("<bundle>")
+    .option("--allowed-signers <file>", "also name the signer's principal from this allowed_signers file")
     .option("--json", "machine-readable result")
     .action(async (b: string, opts: Record<string, unknown>) => run("inspect", [b], opts));
   program

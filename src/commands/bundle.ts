@@ -19,6 +19,17 @@ import { downloadAll, type DownloadRequest } from "../download/downloader.js";
 import { TOOL_VERSION } from "../version.js";
 import { resolveRunOptions } from "./options.js";
 import { runPlan } from "./run-plan.js";
+import { openBundleSigning } from "./bundle-signing.js";
+import { fetchProvenance, shippedProvenance } from "../provenance/fetch-provenance.js";
+import { distSources } from "../python-dist/dist-sources.js";
+import { fetchDist, type EmbeddedPython } from "../python-dist/fetch-dist.js";
+import type { BundlePython } from "../bundle/write-bundle.js";
+
+/** The manifest's record of an embedded interpreter: a local file is named, never its host path. */
+function bundlePython(p: EmbeddedPython): BundlePython {
+  const source = p.source.startsWith("file:") ? p.filename : p.source;
+  return { implementation: p.implementation, version: p.version, build: p.build, triple: p.triple, filename: p.filename, sha256: p.sha256, size: p.size, source, floor: p.floor, cachePath: p.cachePath };
+}
 
 /** Where install.py, install.sh and install.ps1 live (src/installer, shipped with the package). */
 export function installerDir(): string {
@@ -82,7 +93,11 @@ export async function bundleCommand(args: unknown[], flags: Record<string, unkno
   const version = opts.version ?? "0.0.0";
   if (opts.targets.length) checkOutputs(opts, parseTargets(opts.targets), name, version);
   sweepStaleTemps(opts.out, (n) => n.startsWith("."));
-  const { plan, session } = await runPlan(opts, ctx);
+  const signing = await openBundleSigning(flags, ctx);
+  const { plan, session } = await runPlan(opts, ctx).catch((e: unknown) => {
+    signing.close();
+    throw e;
+  });
   const staged: StagedBundle[] = [];
   try {
     // One download per file, whichever targets need it.
@@ -99,11 +114,24 @@ export async function bundleCommand(args: unknown[], flags: Record<string, unkno
         });
       }
     }
+    const sources = distSources(plan.targets.map((tp) => tp.target), opts);
+    const pythons = new Map<string, BundlePython>();
+    for (const tp of plan.targets) {
+      const src = sources.get(tp.target.spec);
+      if (!src) continue;
+      const got = await fetchDist(src, tp.target, { net: session.net, cache: session.cache, offline: opts.offline, cwd: opts.cwd, reporter: session.reporter });
+      pythons.set(tp.target.spec, bundlePython(got));
+      if (opts.verbose) session.reporter.debug(`${tp.target.spec}: embedding ${got.filename} (glibc floor ${got.floor.glibc ?? "none"}, macOS floor ${got.floor.macos ?? "none"})`);
+    }
     const toFetch = [...requests.values()].filter((r) => !(r.sha256 && session.cache.hasWheel(r.sha256)));
     const known = toFetch.reduce((n, r) => n + (r.size ?? 0), 0);
     const downloads = { path: session.cache.root, what: "the downloads", needed: known || undefined, atLeast: toFetch.some((r) => r.size === undefined) };
     if (!opts.offline) checkSpace(downloads);
     const paths = await withSpace(downloads, () => downloadAll([...requests.values()], { net: session.net, cache: session.cache, jobs: opts.jobs, offline: opts.offline, reporter: session.reporter }));
+    const provenance = await fetchProvenance(
+      plan.targets.flatMap((tp) => tp.packages.flatMap((p) => (p.file.provenance && paths.get(p.file.url) ? [{ filename: p.file.filename, sha256: paths.get(p.file.url)!.sha256, url: p.file.provenance }] : []))),
+      { net: session.net, cache: session.cache, offline: opts.offline, warn: (m) => session.reporter.warn(m) },
+    );
     const results = [];
     for (const tp of plan.targets) {
       const packages: BundlePackage[] = tp.packages.map((p: PlannedPackage) => {
@@ -120,9 +148,10 @@ export async function bundleCommand(args: unknown[], flags: Record<string, unkno
           url: p.file.displayUrl,
           cachePath: got.path,
           metadataText: p.metadataText,
+          provenance: shippedProvenance(provenance.get(got.sha256)),
         };
       });
-      const out = { path: opts.out, what: "the bundles", needed: packages.reduce((n, p) => n + p.size, 0) };
+      const out = { path: opts.out, what: "the bundles", needed: packages.reduce((n, p) => n + p.size, 0) + (pythons.get(tp.target.spec)?.size ?? 0) };
       checkSpace(out);
       const r = await withSpace(out, () =>
         stageBundle({
@@ -131,6 +160,7 @@ export async function bundleCommand(args: unknown[], flags: Record<string, unkno
           entry: opts.entry ?? null,
           target: manifestTarget(tp.target),
           packages,
+          python: pythons.get(tp.target.spec),
           appDir: opts.app,
           exclude: opts.exclude,
           include: opts.include,
@@ -143,13 +173,17 @@ export async function bundleCommand(args: unknown[], flags: Record<string, unkno
           outDir: opts.out,
           sourceDateEpoch: epoch,
           toolVersion: TOOL_VERSION,
+          signer: signing.signer,
         }),
       );
       staged.push(r);
-      results.push({ target: tp.target.spec, path: r.path, format: r.format, size: r.size, sha256: r.sha256, stem: r.stem, packages: packages.length });
+      await signing.afterStage(r);
+      results.push({ target: tp.target.spec, path: r.path, format: r.format, size: r.size, sha256: r.sha256, stem: r.stem, packages: packages.length, ...signing.describe(r) });
     }
     // All bundles of the run appear together, or none does.
+    await signing.prepare(opts.out);
     publishBundles(staged);
+    signing.publish();
     if (!opts.quiet && !opts.json) {
       for (const r of results) ctx.stderr.write(`wrote ${r.path} (${r.packages} packages${r.size ? `, ${(r.size / 1e6).toFixed(1)} MB` : ""})\n`);
     }
@@ -157,8 +191,10 @@ export async function bundleCommand(args: unknown[], flags: Record<string, unkno
     return 0;
   } catch (e) {
     discardStaged(staged);
+    signing.discard();
     throw e;
   } finally {
+    signing.close();
     await session.close();
   }
 }

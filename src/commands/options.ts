@@ -49,6 +49,12 @@ export interface RunOptions {
   entry?: string;
   out: string;
   format?: "tar.gz" | "zip" | "dir";
+  /** --embed-python (also implied by --python-dist / [[python]]). */
+  embedPython: boolean;
+  /** --python-mirror, else WHEELBARROW_PYTHON_MIRROR, else the spec file's python-mirror. */
+  pythonMirror?: string;
+  /** --python-dist values (`[TARGET=]PATH|URL[#sha256=HEX]`) then the spec file's [[python]] tables. */
+  pythonDists: { target?: string; ref: string; sha256?: string }[];
 }
 
 type Flags = Record<string, unknown>;
@@ -189,5 +195,19 @@ export async function resolveRunOptions(specPath: string | undefined, flags: Fla
     entry: str(flags["entry"]) ?? spec?.entry,
     out: str(flags["out"]) ? abs(str(flags["out"])!) : spec?.out ? resolve(dirname(spec.file), spec.out) : abs(defaults.out),
     format: format as RunOptions["format"],
+    ...pythonOptions(flags, spec, ctx.env),
   };
+}
+
+/** `TARGET=REF` when the part before `=` is a target (it has an `@`), else a plain REF. */
+export function splitDistFlag(v: string): { target?: string; ref: string } {
+  const m = /^([^=/\\:]+@[^=/\\]+)=(.+)$/.exec(v);
+  return m ? { target: m[1], ref: m[2]! } : { ref: v };
+}
+
+function pythonOptions(flags: Flags, spec: BundleSpec | undefined, env: Record<string, string | undefined>): Pick<RunOptions, "embedPython" | "pythonMirror" | "pythonDists"> {
+  const dists = [...list(flags["pythonDist"]).map(splitDistFlag), ...(spec?.pythons ?? []).map((p) => ({ target: p.target, ref: p.url, sha256: p.sha256 }))];
+  const mirror = str(flags["pythonMirror"]) ?? str(env["WHEELBARROW_PYTHON_MIRROR"]) ?? spec?.pythonMirror;
+  const embedPython = flags["embedPython"] === true || spec?.embedPython === true || dists.length > 0;
+  return { embedPython, pythonMirror: mirror, pythonDists: dists };
 }

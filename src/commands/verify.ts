@@ -9,15 +9,23 @@ import type { Context } from "../context.js";
 import { WbError, usageError } from "../errors.js";
 import { openBundle } from "../bundle/read-bundle.js";
 import { verifyOpened } from "../bundle/verify.js";
+import { checkArchiveSignature, checkBundleSignature } from "../sign/bundle-signature.js";
+import { describeSignature, signatureFlags } from "./signature-flags.js";
 
 export async function verifyCommand(args: unknown[], opts: Record<string, unknown>, ctx: Context): Promise<number> {
   const arg = args[0];
   if (typeof arg !== "string" || arg === "") throw usageError("verify needs the bundle to check", "wheelbarrow verify dist/shop-2.3.0-manylinux_2_28_x86_64-cp311.tar.gz");
   const json = Boolean(opts["json"]);
+  const sigOpts = await signatureFlags(opts, ctx);
   try {
-    const report = verifyOpened(await openBundle(resolve(ctx.cwd, arg), { hash: true, display: arg }));
-    if (json) ctx.stdout.write(JSON.stringify({ ok: true, ...report }, null, 2) + "\n");
+    const opened = await openBundle(resolve(ctx.cwd, arg), { hash: true, display: arg });
+    const report = verifyOpened(opened);
+    const signature = checkBundleSignature(opened, sigOpts);
+    const archiveSignature = opened.format === "dir" ? null : await checkArchiveSignature(resolve(ctx.cwd, arg), arg, sigOpts);
+    const signed = signature === null ? {} : { signature, archiveSignature };
+    if (json) ctx.stdout.write(JSON.stringify({ ok: true, ...report, ...signed }, null, 2) + "\n");
     else ctx.stdout.write(`OK ${arg}: ${report.name} ${report.version} for ${report.target}, ${report.packages} packages, ${report.files} files verified\n`);
+    if (!json && signature) ctx.stdout.write([signature, archiveSignature].filter((s) => s !== null).map((s) => `OK ${describeSignature(s)}\n`).join(""));
     return 0;
   } catch (e) {
     if (e instanceof WbError && e.details["bundle"] === undefined) e.details["bundle"] = arg;

@@ -140,7 +140,7 @@ export async function fetchToCache(req: DownloadRequest, o: Omit<DownloadAllOpti
   for (let attempt = 1; attempt <= 2; attempt++) {
     const tmp = o.cache.downloadTempPath();
     try {
-      const r = await o.net.download(req.url, tmp, { expectedSize: req.size, onProgress: (b) => reporter.fileProgress(id, b) });
+      const r = await o.net.download(req.url, tmp, { maxBytes: req.size, onProgress: (b) => reporter.fileProgress(id, b) });
       const bad = await mismatchAll([req, ...others], tmp, r.sha256, r.size);
       if (bad) {
         lastFound = r.sha256;

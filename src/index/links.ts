@@ -58,6 +58,8 @@ export interface LinkFields {
   coreMetadata?: false | true | Record<string, string>;
   size?: number;
   uploadTime?: string;
+  /** PEP 740 provenance URL, already absolute. */
+  provenance?: string;
   /** Overrides the file name taken from the URL (JSON pages give it). */
   filename?: string;
 }
@@ -79,6 +81,7 @@ export function makeIndexFile(absUrl: string, fields: LinkFields, source: Source
   if (fields.requiresPython !== undefined && fields.requiresPython.trim() !== "") f.requiresPython = fields.requiresPython;
   if (fields.size !== undefined) f.size = fields.size;
   if (fields.uploadTime !== undefined) f.uploadTime = fields.uploadTime;
+  if (fields.provenance !== undefined) f.provenance = fields.provenance;
   return f;
 }
 
@@ -89,6 +92,16 @@ function metadataAttr(v: string | null | undefined): false | true | Record<strin
   const eq = v.indexOf("=");
   if (eq > 0) return { [v.slice(0, eq).trim().toLowerCase()]: v.slice(eq + 1).trim().toLowerCase() };
   return true;
+}
+
+/** A (maybe relative) URL attribute resolved against `base`; undefined when absent or unusable. */
+export function resolveOptional(href: string | null | undefined, base: string): string | undefined {
+  if (typeof href !== "string" || href.trim() === "") return undefined;
+  try {
+    return new URL(href.trim(), base).toString();
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -115,7 +128,8 @@ export function htmlPageFiles(page: HtmlPage, pageUrl: string, source: SourceInf
     const a = link.attrs;
     const yanked = "data-yanked" in a ? (a["data-yanked"] ?? "") : false;
     const core = "data-core-metadata" in a ? metadataAttr(a["data-core-metadata"]) : metadataAttr(a["data-dist-info-metadata"]);
-    const f = makeIndexFile(abs, { requiresPython: a["data-requires-python"] ?? undefined, yanked, coreMetadata: core }, source, display);
+    const provenance = resolveOptional(a["data-provenance"], base);
+    const f = makeIndexFile(abs, { requiresPython: a["data-requires-python"] ?? undefined, yanked, coreMetadata: core, provenance }, source, display);
     if (f) out.push(f);
   }
   return out;

@@ -71,6 +71,7 @@ export function parseJsonPage(text: string): JsonPage {
     if (typeof rp === "string" && rp.trim() !== "") entry.requiresPython = rp;
     if (typeof f["size"] === "number" && Number.isInteger(f["size"]) && f["size"] >= 0) entry.size = f["size"];
     if (typeof f["upload-time"] === "string") entry.uploadTime = f["upload-time"];
+    if (typeof f["provenance"] === "string" && f["provenance"] !== "") entry.provenance = f["provenance"];
     return entry;
   });
   const page: JsonPage = { files };

@@ -12,7 +12,7 @@ import type { Net } from "../net/dispatcher.js";
 import type { Reporter } from "../download/reporter.js";
 import type { Cache, CachedPage } from "../store/cache.js";
 import { stripCredentials } from "../net/redact.js";
-import { htmlPageFiles, fileBelongsTo, makeIndexFile } from "./links.js";
+import { htmlPageFiles, fileBelongsTo, makeIndexFile, resolveOptional } from "./links.js";
 import { parseHtmlPage } from "./parse-html.js";
 import { JsonPageError, parseJsonPage } from "./parse-json.js";
 import type { IndexFile, ProjectListing, SourceInfo } from "./types.js";
@@ -79,7 +79,7 @@ export function parseProjectPage(page: CachedPage, project: string, source: Sour
       } catch {
         continue;
       }
-      const file = makeIndexFile(abs, f, source, display);
+      const file = makeIndexFile(abs, { ...f, provenance: resolveOptional(f.provenance, page.finalUrl) }, source, display);
       if (file) files.push(file);
     }
   } else if (type === "application/vnd.pypi.simple.v1+html" || type === "text/html") {
@@ -103,6 +103,9 @@ export async function fetchProjectPage(indexUrl: string, project: string, deps: 
   return fetchPage(projectUrl(indexUrl, project), deps, ACCEPT, `the index page of ${project}`);
 }
 
+/** The largest project page (HTML or JSON) read; the biggest real ones are a few MiB. */
+export const MAX_PAGE_BYTES = 64 * 1024 * 1024;
+
 /** GET a page through the page cache (revalidated online, used as is offline). */
 export async function fetchPage(url: string, deps: IndexDeps, accept: string, what: string): Promise<CachedPage | null> {
   const key = stripCredentials(url);
@@ -121,7 +124,7 @@ export async function fetchPage(url: string, deps: IndexDeps, accept: string, wh
     if (cached.etag) headers["if-none-match"] = cached.etag;
     if (cached.lastModified) headers["if-modified-since"] = cached.lastModified;
   }
-  const res = await deps.net.get(url, { headers, allowStatus: [304, 404, 410] });
+  const res = await deps.net.get(url, { headers, allowStatus: [304, 404, 410], maxBytes: MAX_PAGE_BYTES, what });
   if (res.status === 304) {
     if (cached) return cached;
     throw new WbError("E_NETWORK", `${deps.net.displayUrl(res.url)} answered 304 Not Modified to a request that was not conditional`, { details: { url: deps.net.displayUrl(res.url) } });

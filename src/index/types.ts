@@ -27,6 +27,8 @@ export interface IndexFile {
   coreMetadata: false | true | Record<string, string>;
   size?: number;
   uploadTime?: string;
+  /** PEP 740: absolute URL of the file's provenance object, when the index offers one. */
+  provenance?: string;
   source: SourceInfo;
 }
 

@@ -15,7 +15,7 @@ import { createHash } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { WbError, isWbError } from "../errors.js";
 import { fetchToCache } from "../download/downloader.js";
-import { metadataFromZip, MIN_FETCH, RangeReader, zipFromFile, zipFromReader } from "./zip-metadata.js";
+import { MAX_METADATA, metadataFromZip, MIN_FETCH, RangeReader, zipFromFile, zipFromReader } from "./zip-metadata.js";
 import type { IndexDeps } from "./simple-api.js";
 import type { IndexFile } from "./types.js";
 
@@ -38,7 +38,7 @@ async function fromLocalZip(path: string, file: IndexFile): Promise<string> {
 async function fromSidecar(file: IndexFile, deps: IndexDeps): Promise<string> {
   const url = `${file.url}.metadata`;
   const shown = `${file.displayUrl}.metadata`;
-  const res = await deps.net.get(url, { allowStatus: [404, 410] });
+  const res = await deps.net.get(url, { allowStatus: [404, 410], maxBytes: MAX_METADATA, what: `the core metadata of ${file.filename}` });
   if (res.status === 404 || res.status === 410) {
     throw new WbError("E_NETWORK", `the index advertises core metadata for ${file.filename}, but ${shown} answered HTTP ${res.status}`, {
       hint: "the index is inconsistent (PEP 658); report it to the index's owner",
@@ -61,16 +61,38 @@ async function fromSidecar(file: IndexFile, deps: IndexDeps): Promise<string> {
   return res.body.toString("utf8");
 }
 
+/**
+ * Origins known not to answer Range requests, per Net (one run): probed once, then every other
+ * wheel from them is downloaded directly instead of being asked for twice.
+ */
+const noRanges = new WeakMap<object, Set<string>>();
+
+function originOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return url;
+  }
+}
+
 /** METADATA by range requests, or null when the server does not honour Range. */
 async function fromRanges(file: IndexFile, deps: IndexDeps): Promise<string | null> {
-  const tail = await deps.net.get(file.url, { range: { suffix: MIN_FETCH } });
+  const origin = originOf(file.url);
+  let known = noRanges.get(deps.net);
+  if (!known) noRanges.set(deps.net, (known = new Set()));
+  if (known.has(origin)) return null;
+  const tail = await deps.net.get(file.url, { range: { suffix: MIN_FETCH }, maxBytes: MIN_FETCH, what: `the end of ${file.filename}` });
   const m = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(tail.headers["content-range"] ?? "");
-  if (tail.rangeIgnored || tail.status !== 206 || !m) return null;
+  if (tail.rangeIgnored || tail.status !== 206 || !m) {
+    known.add(origin);
+    deps.reporter?.debug(`${originOf(file.displayUrl)} does not answer Range requests; wheels from it are downloaded whole for their METADATA`);
+    return null;
+  }
   const size = Number(m[3]);
   const reader = new RangeReader(
     size,
     async (start, end) => {
-      const r = await deps.net.get(file.url, { range: [start, end] });
+      const r = await deps.net.get(file.url, { range: [start, end], maxBytes: end - start + 1, what: `a byte range of ${file.filename}` });
       if (r.status !== 206) throw new Error(`the server stopped honouring Range (HTTP ${r.status})`);
       return r.body;
     },

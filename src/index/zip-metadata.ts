@@ -10,7 +10,8 @@ import { WbError } from "../errors.js";
 import { canonicalizeName } from "../pypa/names.js";
 
 export const MIN_FETCH = 64 * 1024;
-const MAX_METADATA = 16 * 1024 * 1024;
+/** The largest METADATA read, inside a zip or as a PEP 658 sidecar (real ones are a few KiB). */
+export const MAX_METADATA = 16 * 1024 * 1024;
 
 interface Segment {
   start: number;
@@ -77,14 +78,33 @@ function entries(zip: yauzl.ZipFile): Promise<yauzl.Entry[]> {
   });
 }
 
-function readEntry(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<Buffer> {
+/**
+ * The member's bytes, inflated with a limit: never more than the size its header declares (the
+ * caller has capped that), so a member that inflates far beyond its claim costs no memory.
+ */
+function readEntry(zip: yauzl.ZipFile, entry: yauzl.Entry, filename: string, shownUrl: string): Promise<Buffer> {
+  const limit = entry.uncompressedSize;
   return new Promise((res, rej) => {
     zip.openReadStream(entry, (err, stream) => {
       if (err) return rej(err);
       const chunks: Buffer[] = [];
-      stream.on("data", (c: Buffer) => chunks.push(c));
+      let n = 0;
+      const overflow = (): WbError =>
+        new WbError("E_INTEGRITY", `${filename} (${shownUrl}): ${entry.fileName} inflates to more than the ${limit} bytes its zip header declares: it is not a valid wheel`, {
+          details: { file: filename, url: shownUrl, member: entry.fileName },
+        });
+      stream.on("data", (c: Buffer) => {
+        n += c.length;
+        if (n > limit) {
+          stream.destroy();
+          rej(overflow());
+          return;
+        }
+        chunks.push(c);
+      });
       stream.on("end", () => res(Buffer.concat(chunks)));
-      stream.on("error", rej);
+      // yauzl checks the declared size itself and may be first to notice.
+      stream.on("error", (e: Error) => rej(/too many bytes/.test(e.message) ? overflow() : e));
     });
   });
 }
@@ -109,7 +129,7 @@ export async function metadataFromZip(zip: yauzl.ZipFile, filename: string, show
     if (entry.uncompressedSize > MAX_METADATA) {
       throw new WbError("E_INTEGRITY", `${filename}: its METADATA is ${entry.uncompressedSize} bytes, more than any real wheel's`, { details: { file: filename, url: shownUrl } });
     }
-    return (await readEntry(zip, entry)).toString("utf8");
+    return (await readEntry(zip, entry, filename, shownUrl)).toString("utf8");
   } finally {
     zip.close();
   }

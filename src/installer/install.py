@@ -2138,9 +2138,76 @@ def install_site_files(site, bundle):
         atomic_write(os.path.join(site.dest, "install.py"), f.read(), 0o777 & ~current_umask())
 
 
+# --- authenticity: SHA256SUMS.sig checked with ssh-keygen (--allowed-signers) -----------------
+
+
+def authenticate(bundle, allowed, identity, log):
+    """--allowed-signers FILE: SHA256SUMS.sig must pass `ssh-keygen -Y verify -n wheelbarrow` for a
+    key of FILE (for --identity, or else for the principal `ssh-keygen -Y find-principals` names),
+    and the signed SHA256SUMS must list manifest.json as read here and every file the manifest
+    lists with the same sha256. Bundle.verify then checks the files against the manifest, so every
+    installed byte is covered by the signature. Returns the principal."""
+    def sig_error(message, *hints):
+        return InstallError("E_SIGNATURE", message, list(hints) or ["do not install this bundle; fetch it again from the builder and check it"])
+
+    allowed = os.path.abspath(allowed)
+    sums_path, sig_path = bundle.local("SHA256SUMS"), bundle.local("SHA256SUMS.sig")
+    if not os.path.isfile(allowed):
+        raise sig_error("--allowed-signers %s is not a file" % allowed, "give the allowed_signers file that lists the builder's public key")
+    if not os.path.isfile(sig_path):
+        raise sig_error("the bundle is not signed (it has no SHA256SUMS.sig), and --allowed-signers requires a signature",
+                        "ask for a signed bundle (wheelbarrow bundle --sign-key KEY), or install without --allowed-signers if you trust its source")
+    keygen = shutil.which("ssh-keygen")
+    if not keygen:
+        raise sig_error("ssh-keygen is not on PATH; it is needed to check SHA256SUMS.sig",
+                        "install the OpenSSH client (Debian/Ubuntu: openssh-client; Windows 10+: the OpenSSH Client feature)")
+    try:
+        with open(sums_path, "rb") as f:
+            sums_bytes = f.read()
+    except OSError:
+        raise sig_error("the bundle has SHA256SUMS.sig but no readable SHA256SUMS")
+
+    def keygen_run(args):
+        proc = subprocess.run([keygen, "-Y"] + args, input=sums_bytes, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        return proc.returncode, proc.stdout.decode("utf-8", "replace").strip(), proc.stderr.decode("utf-8", "replace").strip()
+
+    if identity is None:
+        code, out, err = keygen_run(["find-principals", "-s", sig_path, "-f", allowed])
+        names = [n for line in out.splitlines() for n in line.split(",") if n and not any(c in n for c in "*?!")]
+        if code != 0 or not names:
+            raise sig_error("SHA256SUMS.sig is not signed by a key of %s" % allowed,
+                            "ssh-keygen says: %s" % (err or "no principal matched"),
+                            "do not install this bundle; fetch it again from the builder and check it")
+        identity = names[0]
+    code, out, err = keygen_run(["verify", "-f", allowed, "-I", identity, "-n", "wheelbarrow", "-s", sig_path])
+    if code != 0:
+        raise sig_error("SHA256SUMS.sig does not verify for %s with %s" % (identity, allowed),
+                        "ssh-keygen says: %s" % (err or out or "verification failed"),
+                        "do not install this bundle; fetch it again from the builder and check it")
+    sums = {}
+    for line in sums_bytes.decode("utf-8", "replace").splitlines():
+        m = re.match(r"^([0-9a-f]{64}) [ *](.+)$", line)
+        if not m:
+            raise sig_error("the signed SHA256SUMS has a line that is not '<sha256>  <path>': %r" % line[:120])
+        sums[m.group(2)] = m.group(1)
+    if sums.get("manifest.json") != hashlib.sha256(bundle.manifest_bytes).hexdigest():
+        raise sig_error("manifest.json is not the one the signed SHA256SUMS lists: it was altered after signing")
+    for entry in bundle.packages + bundle.files:
+        if sums.get(entry["path"]) != entry["sha256"]:
+            raise sig_error("%s: manifest.json and the signed SHA256SUMS disagree: the bundle was altered after signing" % entry["path"])
+    log("SHA256SUMS.sig: good signature for %s (allowed signers %s)" % (identity, allowed))
+    return identity
+
+
 def run_install(args, log):
     """The whole install (or --check): returns (report, one-line summary)."""
     bundle = Bundle(os.path.dirname(os.path.abspath(__file__)))
+    if args.identity and not args.allowed_signers:
+        raise InstallError("E_USAGE", "--identity needs --allowed-signers FILE", ["./install.sh --allowed-signers allowed_signers --identity release@example.org"])
+    if args.allowed_signers:
+        authenticate(bundle, args.allowed_signers, args.identity, log)
+    else:
+        log("note: the bundle was not authenticated (no --allowed-signers): its checks prove only that it agrees with itself")
     site = Site(os.path.abspath(args.dest or bundle.name))
     machine = Machine()
     check_interpreter(bundle, machine)
@@ -2397,6 +2464,8 @@ def parse_args(argv):
     p.add_argument("--force", action="store_true", help="the same as --repair (nothing else is ever replaced or deleted)")
     p.add_argument("--json", action="store_true", help="print a JSON report on stdout")
     p.add_argument("--describe-interpreter", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--allowed-signers", metavar="FILE", help="refuse to install unless SHA256SUMS.sig verifies (ssh-keygen) for a key of this allowed_signers file")
+    p.add_argument("--identity", metavar="PRINCIPAL", help="with --allowed-signers: the principal the signature must be for")
     args = p.parse_args(argv)
     args.command = "install"
     return args

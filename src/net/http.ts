@@ -10,10 +10,9 @@
  * `file://` URLs are read from disk through the same interface.
  */
 import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
+import { createReadStream, ftruncateSync, writeSync } from "node:fs";
 import { open, readFile, stat } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import type { Readable } from "node:stream";
 import type { Dispatcher } from "undici";
 import { WbError, isWbError } from "../errors.js";
 import { TOOL_VERSION } from "../version.js";
@@ -38,12 +37,15 @@ export interface GetOptions {
   range?: [number, number] | { suffix: number };
   /** Statuses returned as responses instead of thrown (e.g. [404, 410]: "not on this index"). */
   allowStatus?: number[];
-  /** Fail if the body is larger (protects memory when a page is unexpectedly huge). */
+  /** Fail if the body is larger (protects memory when a page is unexpectedly huge); default DEFAULT_MAX_GET. */
   maxBytes?: number;
+  /** What the response is, for the size error ("a project page"). */
+  what?: string;
 }
 
 export interface DownloadOptions {
-  expectedSize?: number;
+  /** Stop with E_INTEGRITY beyond this many bytes (the size the index declared); default DEFAULT_MAX_DOWNLOAD. */
+  maxBytes?: number;
   /** Called with the number of bytes written so far. */
   onProgress?: (bytes: number) => void;
 }
@@ -91,12 +93,17 @@ const RETRY_STATUS = new Set([408, 429, 500, 502, 503, 504]);
 interface Opened {
   status: number;
   headers: Record<string, string>;
-  body: Readable;
   url: string;
   viaProxy: boolean;
   /** An Authorization header went with the final request. */
   sentAuth: boolean;
 }
+
+/**
+ * Receives a response body chunk by chunk, synchronously. It may throw: the request is then
+ * aborted and the exchange fails with that error.
+ */
+export type BodySink = (chunk: Buffer) => void;
 
 /** A failure worth another attempt; carries the delay the server asked for, if any. */
 class Retriable extends Error {
@@ -106,6 +113,29 @@ class Retriable extends Error {
     readonly viaProxy = false,
   ) {
     super(reason);
+  }
+}
+
+/** A write to the destination file failed (disk full, ...): passed on as the errno error. */
+class LocalWriteError extends Error {
+  constructor(readonly inner: unknown) {
+    super("local write failed");
+  }
+}
+
+function formatMiB(n: number): string {
+  if (n >= 1024 ** 3 && n % 1024 ** 3 === 0) return `${n / 1024 ** 3} GiB`;
+  return n >= 1024 ** 2 && n % 1024 ** 2 === 0 ? `${n / 1024 ** 2} MiB` : `${n} bytes`;
+}
+
+/** Thrown by a sink to stop reading a body we do not want (a redirect's, a range-ignoring 200). */
+class Cut extends Error {}
+const CUT = new Cut("body not wanted");
+
+/** An error thrown by our own code at headers time or by a sink (not a transport failure). */
+class Decided extends Error {
+  constructor(readonly inner: unknown) {
+    super("decided");
   }
 }
 
@@ -129,9 +159,92 @@ function rangeHeader(r: GetOptions["range"]): string | undefined {
   return Array.isArray(r) ? `bytes=${r[0]}-${r[1]}` : `bytes=-${r.suffix}`;
 }
 
-async function drain(body: Readable): Promise<void> {
-  body.on("error", () => undefined);
-  body.destroy();
+/** Bodies of redirects and refused requests are read and dropped up to this size, then cut. */
+const DISCARD_LIMIT = 1024 * 1024;
+/** The default cap of a get() body (pages and sidecars pass their own). */
+export const DEFAULT_MAX_GET = 64 * 1024 * 1024;
+/** The cap of a download whose size the index did not declare. */
+export const DEFAULT_MAX_DOWNLOAD = 4 * 1024 * 1024 * 1024;
+
+function discardSink(): BodySink {
+  let n = 0;
+  return (chunk) => {
+    n += chunk.length;
+    if (n > DISCARD_LIMIT) throw CUT;
+  };
+}
+
+/**
+ * One HTTP exchange through undici's `dispatch` with a handler that never pauses the parser.
+ *
+ * Why: undici 7's `request()` body is a Readable whose back-pressure pauses the HTTP/1 parser;
+ * when the server then closes the connection (HTTP/1.0, `Connection: close`), the parser's
+ * `finish()` asserts `!this.paused` and the process dies with an uncatchable AssertionError.
+ * Here the data callback consumes every chunk synchronously (written to disk, hashed, or
+ * collected under a cap) and never returns false nor calls `controller.pause()`, so the parser
+ * is never paused and memory stays bounded by the sink.
+ *
+ * `onStart` is called with the status and headers and returns the sink for the body; it may
+ * throw (the request is aborted and the promise rejects with that error, wrapped in Decided).
+ * Transport errors reject unwrapped; `started` tells whether headers had arrived.
+ */
+function exchange(dispatcher: Dispatcher, opts: Dispatcher.DispatchOptions, onStart: (status: number, headers: Record<string, string>) => BodySink): { done: Promise<void>; started: () => boolean } {
+  let started = false;
+  const done = new Promise<void>((resolve, reject) => {
+    let settled = false;
+    let sink: BodySink = () => undefined;
+    let decided: Decided | null = null;
+    const settle = (err?: unknown): void => {
+      if (settled) return;
+      settled = true;
+      if (err === undefined) resolve();
+      else reject(err);
+    };
+    const fail = (c: Dispatcher.DispatchController, e: unknown): void => {
+      decided = e instanceof Decided ? e : new Decided(e);
+      settle(decided);
+      // Never let anything escape a callback: undici turns a throw into a paused parser.
+      try {
+        c.abort(decided);
+      } catch {
+        // the request is already finished or aborted
+      }
+    };
+    const handler: Dispatcher.DispatchHandler = {
+      onRequestStart() {
+        // nothing to do: the controller comes with every callback
+      },
+      onResponseStart(c, status, headers) {
+        if (settled) return;
+        started = true;
+        try {
+          sink = onStart(status, flattenHeaders(headers as Record<string, string | string[] | undefined>));
+        } catch (e) {
+          fail(c, e);
+        }
+      },
+      onResponseData(c, chunk) {
+        if (settled) return;
+        try {
+          sink(chunk);
+        } catch (e) {
+          fail(c, e);
+        }
+      },
+      onResponseEnd() {
+        settle();
+      },
+      onResponseError(_c, err) {
+        settle(decided ?? err);
+      },
+    };
+    try {
+      dispatcher.dispatch(opts, handler);
+    } catch (e) {
+      settle(e);
+    }
+  });
+  return { done, started: () => started };
 }
 
 export class HttpClient {
@@ -156,8 +269,11 @@ export class HttpClient {
     return retryAfterMs === undefined ? exp : Math.min(s.maxRetryAfterMs, Math.max(exp, retryAfterMs));
   }
 
-  /** One request, following redirects; the body is left unread. */
-  private async openFollowing(url: string, headers: Record<string, string>): Promise<Opened> {
+  /**
+   * One request, following redirects; `onFinal` sees the final response's status and headers
+   * and returns the sink for its body (or throws to refuse it). Resolves when the body ended.
+   */
+  private async fetchFollowing(url: string, headers: Record<string, string>, onFinal: (o: Opened) => BodySink): Promise<Opened> {
     const s = this.d.settings;
     // Credentials written in the URL belong to its origin, and stay with it across redirects.
     this.d.creds.addFromUrl(url);
@@ -176,45 +292,64 @@ export class HttpClient {
       if (auth) h["authorization"] = auth;
       u.username = "";
       u.password = "";
-      let res: Dispatcher.ResponseData;
+      const viaProxy = route.proxy !== undefined;
+      let opened: Opened | undefined;
+      let next: string | undefined;
+      let redirectStatus = 0;
+      const ex = exchange(
+        route.dispatcher,
+        { origin: u.origin, path: u.pathname + u.search, method: "GET", headers: h, headersTimeout: s.readTimeoutMs, bodyTimeout: s.readTimeoutMs },
+        (status, rh) => {
+          if (REDIRECTS.has(status) && rh["location"]) {
+            next = new URL(rh["location"], u).toString();
+            redirectStatus = status;
+            return discardSink();
+          }
+          opened = { status, headers: rh, url: u.toString(), viaProxy, sentAuth: auth !== null };
+          return onFinal(opened);
+        },
+      );
       try {
-        res = await route.dispatcher.request({
-          origin: u.origin,
-          path: u.pathname + u.search,
-          method: "GET",
-          headers: h,
-          headersTimeout: s.readTimeoutMs,
-          bodyTimeout: s.readTimeoutMs,
-        });
+        await ex.done;
       } catch (err) {
-        // "other side closed" right after a TLS handshake is often a refused client certificate.
-        const e = (u.protocol === "https:" && route.tlsError?.()) || err;
-        const c = classifyError(e, route.proxy !== undefined);
-        if (c.retriable) throw new Retriable(c.reason, undefined, route.proxy !== undefined);
-        const where = route.proxy ? ` through the proxy ${route.proxy}` : "";
-        throw this.fail(c.code, `cannot fetch ${this.display(current)}${where}: ${c.reason}`, current, c.hints, route.proxy ? { proxy: route.proxy } : {}, e);
+        if (err instanceof Decided) {
+          // A redirect body too large to read is simply cut; anything else is our own verdict.
+          if (err.inner === CUT && next !== undefined) {
+            // fall through to the redirect below
+          } else {
+            throw err.inner;
+          }
+        } else if (!ex.started()) {
+          // "other side closed" right after a TLS handshake is often a refused client certificate.
+          const e = (u.protocol === "https:" && route.tlsError?.()) || err;
+          const c = classifyError(e, viaProxy);
+          if (c.retriable) throw new Retriable(c.reason, undefined, viaProxy);
+          const where = route.proxy ? ` through the proxy ${route.proxy}` : "";
+          throw this.fail(c.code, `cannot fetch ${this.display(current)}${where}: ${c.reason}`, current, c.hints, route.proxy ? { proxy: route.proxy } : {}, e);
+        } else if (next === undefined) {
+          const c = classifyError(err, viaProxy);
+          if (c.retriable) throw new Retriable(c.reason, undefined, viaProxy);
+          throw this.fail(c.code, `cannot fetch ${this.display(current)}: ${c.reason}`, current, c.hints, {}, err);
+        }
+        // A redirect whose (ignored) body broke off: the redirect itself stands.
       }
-      const rh = flattenHeaders(res.headers as Record<string, string | string[] | undefined>);
-      if (REDIRECTS.has(res.statusCode) && rh["location"]) {
-        await drain(res.body);
+      if (next !== undefined) {
         if (hop >= s.maxRedirects) {
           throw this.fail("E_NETWORK", `too many redirects (more than ${s.maxRedirects}) fetching ${this.display(url)}`, url, ["the server redirects in a loop; check the index URL"]);
         }
-        const next = new URL(rh["location"], u);
-        this.d.log?.(`redirect ${res.statusCode}: ${this.display(current)} -> ${this.display(next.toString())}`);
-        current = next.toString();
+        this.d.log?.(`redirect ${redirectStatus}: ${this.display(current)} -> ${this.display(next)}`);
+        current = next;
         continue;
       }
-      return { status: res.statusCode, headers: rh, body: res.body as unknown as Readable, url: u.toString(), viaProxy: route.proxy !== undefined, sentAuth: auth !== null };
+      return opened!;
     }
   }
 
   /** Throws the right error for a final non-2xx status; returns when the caller accepts it. */
-  private async checkStatus(o: Opened, url: string, allow: number[]): Promise<void> {
+  private checkStatus(o: Opened, url: string, allow: number[]): void {
     const st = o.status;
     if ((st >= 200 && st < 300) || allow.includes(st)) return;
     const hadCreds = o.sentAuth;
-    await drain(o.body);
     if (RETRY_STATUS.has(st)) throw new Retriable(`HTTP ${st}`, parseRetryAfter(o.headers["retry-after"]), o.viaProxy);
     // Without a redirect, show the URL as the user gave it (credentials masked, not dropped).
     const shown = this.display(stripCredentials(url) === o.url ? url : o.url);
@@ -248,6 +383,7 @@ export class HttpClient {
       try {
         return await op();
       } catch (e) {
+        if (e instanceof LocalWriteError) throw e.inner;
         if (!(e instanceof Retriable)) {
           if (isWbError(e)) throw e;
           const c = classifyError(e, false);
@@ -281,37 +417,52 @@ export class HttpClient {
     const headers = { ...(opts.headers ?? {}) };
     const range = rangeHeader(opts.range);
     if (range) headers["range"] = range;
+    const max = opts.maxBytes ?? DEFAULT_MAX_GET;
     return this.withRetries(url, async () => {
-      const o = await this.openFollowing(url, headers);
-      await this.checkStatus(o, url, opts.allowStatus ?? []);
-      if (range && o.status === 200) {
-        await drain(o.body);
-        return { status: 200, url: o.url, headers: o.headers, body: Buffer.alloc(0), rangeIgnored: true };
-      }
       const chunks: Buffer[] = [];
-      let n = 0;
-      try {
-        for await (const chunk of o.body) {
-          const b = chunk as Buffer;
-          n += b.length;
-          if (opts.maxBytes !== undefined && n > opts.maxBytes) {
-            await drain(o.body);
-            throw this.fail("E_NETWORK", `${this.display(o.url)} sent more than ${opts.maxBytes} bytes`, o.url);
-          }
-          chunks.push(b);
+      let rangeIgnored = false;
+      let ignoredAt: Opened | undefined;
+      const o = await this.fetchFollowing(url, headers, (o) => {
+        this.checkStatus(o, url, opts.allowStatus ?? []);
+        if (range && o.status === 200) {
+          // The whole file instead of the range: do not read it.
+          rangeIgnored = true;
+          ignoredAt = o;
+          throw CUT;
         }
-      } catch (e) {
-        if (isWbError(e)) throw e;
-        const c = classifyError(e, o.viaProxy);
-        if (c.retriable) throw new Retriable(c.reason, undefined, o.viaProxy);
-        throw this.fail(c.code, `cannot fetch ${this.display(o.url)}: ${c.reason}`, o.url, c.hints, {}, e);
-      }
+        const declared = Number(o.headers["content-length"]);
+        if (Number.isFinite(declared) && declared > max) throw this.tooLarge(o.url, max, opts.what, declared);
+        let n = 0;
+        return (chunk) => {
+          n += chunk.length;
+          if (n > max) throw this.tooLarge(o.url, max, opts.what);
+          chunks.push(chunk);
+        };
+      }).catch((e: unknown) => {
+        if (rangeIgnored && e === CUT) return null;
+        throw e;
+      });
+      if (o === null) return { status: 200, url: ignoredAt!.url, headers: ignoredAt!.headers, body: Buffer.alloc(0), rangeIgnored: true };
       return { status: o.status, url: o.url, headers: o.headers, body: Buffer.concat(chunks) };
     });
   }
 
+  private tooLarge(url: string, max: number, what = "the response", declared?: number): WbError {
+    const shown = this.display(url);
+    return this.fail("E_NETWORK", `${shown} is larger than the ${formatMiB(max)} allowed for ${what}${declared !== undefined ? ` (it ${url.startsWith("file:") ? "has" : "announces"} ${declared} bytes)` : ""}`, url, ["the server sent far more than such a response ever holds; check the URL, or report it to the index's owner"], { limit: max });
+  }
+
   private async getFile(url: string, opts: GetOptions): Promise<HttpResponse> {
     const path = fileURLToPath(url);
+    const max = opts.maxBytes ?? DEFAULT_MAX_GET;
+    let tooBig: number | undefined;
+    try {
+      const st = await stat(path);
+      if (!opts.range && st.isFile() && st.size > max) tooBig = st.size;
+    } catch {
+      // reported by the read below
+    }
+    if (tooBig !== undefined) throw this.tooLarge(url, max, opts.what, tooBig);
     try {
       let body = await readFile(path);
       if (opts.range) {
@@ -335,7 +486,9 @@ export class HttpClient {
    */
   async download(url: string, dest: string, opts: DownloadOptions = {}): Promise<DownloadResult> {
     if (url.startsWith("file:")) return this.copyFile(url, dest, opts);
+    const limit = opts.maxBytes ?? DEFAULT_MAX_DOWNLOAD;
     const fh = await open(dest, "w");
+    const fd = fh.fd;
     let hash = createHash("sha256");
     let written = 0;
     // The furthest any attempt got: a failure only "made progress" if it got further, so a
@@ -344,6 +497,11 @@ export class HttpClient {
     let validator: string | undefined;
     let resumed = 0;
     let finalUrl = url;
+    const restart = (): void => {
+      written = 0;
+      hash = createHash("sha256");
+      ftruncateSync(fd, 0);
+    };
     try {
       await this.withRetries(
         url,
@@ -353,42 +511,36 @@ export class HttpClient {
             headers["range"] = `bytes=${written}-`;
             if (validator) headers["if-range"] = validator;
           }
-          const o = await this.openFollowing(url, headers);
-          finalUrl = o.url;
-          await this.checkStatus(o, url, []);
-          if (written > 0) {
-            const start = /^bytes (\d+)-/.exec(o.headers["content-range"] ?? "")?.[1];
-            if (o.status === 206 && start !== undefined && Number(start) === written) {
-              resumed++;
-              this.d.log?.(`resuming ${this.display(url)} at byte ${written}`);
-            } else {
-              if (o.status === 206) {
+          await this.fetchFollowing(url, headers, (o) => {
+            finalUrl = o.url;
+            this.checkStatus(o, url, []);
+            if (written > 0) {
+              const start = /^bytes (\d+)-/.exec(o.headers["content-range"] ?? "")?.[1];
+              if (o.status === 206 && start !== undefined && Number(start) === written) {
+                resumed++;
+                this.d.log?.(`resuming ${this.display(url)} at byte ${written}`);
+              } else {
+                restart();
                 // A range we did not ask for: start over without one.
-                await drain(o.body);
-                written = 0;
-                hash = createHash("sha256");
-                await fh.truncate(0);
-                throw new Retriable("the server answered an unexpected range");
+                if (o.status === 206) throw new Retriable("the server answered an unexpected range");
               }
-              written = 0;
-              hash = createHash("sha256");
-              await fh.truncate(0);
             }
-          }
-          validator = o.headers["etag"] && !o.headers["etag"].startsWith("W/") ? o.headers["etag"] : (o.headers["last-modified"] ?? validator);
-          try {
-            for await (const chunk of o.body) {
-              const b = chunk as Buffer;
-              await fh.write(b, 0, b.length, written);
-              hash.update(b);
-              written += b.length;
+            const declared = Number(o.headers["content-length"]);
+            if (Number.isFinite(declared) && written + declared > limit) throw this.overSize(url, limit, opts.maxBytes !== undefined, written + declared);
+            validator = o.headers["etag"] && !o.headers["etag"].startsWith("W/") ? o.headers["etag"] : (o.headers["last-modified"] ?? validator);
+            return (chunk) => {
+              if (written + chunk.length > limit) throw this.overSize(url, limit, opts.maxBytes !== undefined);
+              // Synchronous on purpose: the parser is never paused, nothing queues in memory.
+              try {
+                writeSync(fd, chunk, 0, chunk.length, written);
+              } catch (e) {
+                throw new LocalWriteError(e);
+              }
+              hash.update(chunk);
+              written += chunk.length;
               opts.onProgress?.(written);
-            }
-          } catch (e) {
-            const c = classifyError(e, o.viaProxy);
-            if (c.retriable) throw new Retriable(c.reason, undefined, o.viaProxy);
-            throw this.fail(c.code, `cannot fetch ${this.display(url)}: ${c.reason}`, url, c.hints, {}, e);
-          }
+            };
+          });
         },
         () => {
           const progressed = written > highWater;
@@ -400,6 +552,12 @@ export class HttpClient {
       await fh.close();
     }
     return { size: written, sha256: hash.digest("hex"), url: finalUrl, resumed };
+  }
+
+  private overSize(url: string, limit: number, declaredByIndex: boolean, announced?: number): WbError {
+    const shown = this.display(url);
+    const what = declaredByIndex ? `the ${limit} bytes the index declares for it` : `the ${formatMiB(limit)} download limit`;
+    return this.fail("E_INTEGRITY", `${shown} sent more than ${what}${announced !== undefined ? ` (it announces ${announced})` : ""}; the download was stopped and nothing was kept`, url, ["the index's listing and the file disagree, or the server sends an endless body; report it to the index's owner"], { limit });
   }
 
   private async copyFile(url: string, dest: string, opts: DownloadOptions): Promise<DownloadResult> {

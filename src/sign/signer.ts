@@ -56,7 +56,9 @@ async function fileSigner(path: string): Promise<Signer> {
     const hints =
       e.reason === "encrypted"
         ? ["load it into ssh-agent (ssh-add KEY) and sign with --sign-agent, or use a key without a passphrase kept on the build machine only"]
-        : ["create one with: ssh-keygen -t ed25519 -N '' -f wheelbarrow-signing-key"];
+        : /^(ssh-|ecdsa-)\S+ AAAA/.test(text.trim())
+          ? [`${path} is a public key; give the private key file, or add --sign-agent to sign with the agent's copy of this key`]
+          : ["create one with: ssh-keygen -t ed25519 -N '' -f wheelbarrow-signing-key"];
     throw new WbError("E_SIGNATURE", `signing key ${path} ${e.message}`, { hint: hints, details: { file: path, reason: e.reason } });
   }
   const publicKey = parsePublicKeyBlob(key.publicBlob);

@@ -16,6 +16,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { dirname, isAbsolute, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { parse, TomlError } from "smol-toml";
 import { editDistance } from "../util/edit-distance.js";
 import { WbError } from "../errors.js";
@@ -28,6 +29,14 @@ export interface SpecIndex {
   url: string;
   /** Canonical names of the projects pinned to this index. */
   projects?: string[];
+}
+
+/** A `[[python]]` table: the interpreter archive for one target (or every target). */
+export interface SpecPython {
+  target?: string;
+  /** A URL as written, or an absolute path. */
+  url: string;
+  sha256?: string;
 }
 
 export interface BundleSpec {
@@ -58,13 +67,17 @@ export interface BundleSpec {
   format?: string;
   /** Absolute. */
   out?: string;
+  embedPython?: boolean;
+  pythonMirror?: string;
+  pythons: SpecPython[];
 }
 
-const BUNDLE_KEYS = ["name", "version", "app", "entry", "requirements", "constraints", "lock", "targets", "find-links", "exclude", "include", "state", "with-pip", "format", "out"] as const;
+const BUNDLE_KEYS = ["name", "version", "app", "entry", "requirements", "constraints", "lock", "targets", "find-links", "exclude", "include", "state", "with-pip", "format", "out", "embed-python", "python-mirror"] as const;
+const PYTHON_KEYS = ["target", "url", "sha256"] as const;
 /** A state path: relative, `/`-separated, no `.`/`..` segments; a trailing `/` marks a directory. */
 export const STATE_PATH_RE = /^(?!.*(?:^|\/)\.{1,2}(?:\/|$))[A-Za-z0-9_.][A-Za-z0-9_.\/-]*$/;
 const INDEX_KEYS = ["name", "url", "projects"] as const;
-const TOP_KEYS = ["bundle", "index"] as const;
+const TOP_KEYS = ["bundle", "index", "python"] as const;
 export const FORMATS = ["tar.gz", "zip", "dir"] as const;
 
 const NAME_RE = /^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$/;
@@ -108,7 +121,7 @@ export function parseSpecText(text: string, file: string): BundleSpec {
   const b = bundleRaw;
   p.checkKeys(b, BUNDLE_KEYS, "bundle.", "bundle");
 
-  const spec: BundleSpec = { file, requirements: [], constraints: [], targets: [], indexes: [], findLinks: [], exclude: [], state: [], include: [], withPip: false };
+  const spec: BundleSpec = { file, requirements: [], constraints: [], targets: [], indexes: [], findLinks: [], exclude: [], state: [], include: [], withPip: false, pythons: [] };
   const name = p.str(b, "name", "bundle");
   if (name !== undefined) {
     if (!NAME_RE.test(name)) throw p.fail(`bundle.name must be letters, digits, '.', '_' or '-' (it names the archive), got '${name}'`, p.lineOf("bundle", "name"));
@@ -152,8 +165,33 @@ export function parseSpecText(text: string, file: string): BundleSpec {
   const out = p.str(b, "out", "bundle");
   if (out !== undefined) spec.out = abs(out);
 
+  const embed = b["embed-python"];
+  if (embed !== undefined) {
+    if (typeof embed !== "boolean") throw p.fail("bundle.embed-python must be true or false", p.lineOf("bundle", "embed-python"));
+    spec.embedPython = embed;
+  }
+  const mirror = p.str(b, "python-mirror", "bundle");
+  if (mirror !== undefined) spec.pythonMirror = URL_RE.test(mirror) ? mirror : pathToFileURL(abs(mirror)).href;
+
   spec.indexes = readIndexes(p, doc["index"]);
+  spec.pythons = readPythons(p, doc["python"], abs);
   return spec;
+}
+
+function readPythons(p: SpecReader, raw: unknown, abs: (x: string) => string): SpecPython[] {
+  if (raw === undefined) return [];
+  if (!Array.isArray(raw)) throw p.fail("'python' must be an array of tables: write [[python]], not [python]", p.headerLine("python", 0));
+  return raw.map((entry, i) => {
+    const where = `python[${i}]`;
+    if (!isTable(entry)) throw p.fail(`${where} must be a table`, null);
+    p.checkKeys(entry, PYTHON_KEYS, `${where}.`, ["python", i]);
+    const url = p.str(entry, "url", ["python", i]);
+    if (url === undefined) throw p.fail(`${where} has no url`, p.headerLine("python", i), 'every [[python]] needs url = "..." (an archive path or URL)');
+    const sha256 = p.str(entry, "sha256", ["python", i]);
+    if (sha256 !== undefined && !/^[0-9a-fA-F]{64}$/.test(sha256)) throw p.fail(`${where}.sha256 must be 64 hex digits`, p.lineOf(["python", i], "sha256"));
+    const target = p.str(entry, "target", ["python", i]);
+    return { url: URL_RE.test(url) ? url : abs(url), ...(sha256 ? { sha256: sha256.toLowerCase() } : {}), ...(target ? { target } : {}) };
+  });
 }
 
 function readIndexes(p: SpecReader, raw: unknown): SpecIndex[] {
@@ -200,7 +238,7 @@ function readIndexes(p: SpecReader, raw: unknown): SpecIndex[] {
   return out;
 }
 
-type TableRef = "bundle" | ["index", number] | null;
+type TableRef = "bundle" | ["index" | "python", number] | null;
 
 /** Typed access to the document, with errors that name the file, the key and (best effort) the line. */
 class SpecReader {
@@ -278,7 +316,7 @@ class SpecReader {
 }
 
 function label(table: TableRef): string {
-  return table === null ? "" : table === "bundle" ? "bundle." : `index[${table[1]}].`;
+  return table === null ? "" : table === "bundle" ? "bundle." : `${table[0]}[${table[1]}].`;
 }
 
 function isTable(v: unknown): v is Record<string, unknown> {

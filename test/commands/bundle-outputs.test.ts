@@ -106,7 +106,7 @@ describe("bundle outputs", () => {
     writeFileSync(join(out, ".hidden-user-file"), "not a temp");
     const r = await runCli(args(out, "--target", "linux-x86_64@3.11"));
     expect(r.code).toBe(0);
-    expect(readdirSync(out).sort()).toEqual([live, ".hidden-user-file", `${stem}.tar.gz`].sort());
+    expect(readdirSync(out).sort()).toEqual([live, ".hidden-user-file", "SHA256SUMS", `${stem}.tar.gz`].sort());
     expect(readdirSync(incoming).filter((n) => n.startsWith("incoming."))).toEqual([]);
   });
 

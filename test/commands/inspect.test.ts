@@ -29,7 +29,7 @@ describe("inspect command", () => {
     const { ctx, out } = fakeContext(root);
     expect(await inspectCommand([bundle.path], { json: true }, ctx)).toBe(0);
     const doc = JSON.parse(out()) as Record<string, unknown>;
-    expect(Object.keys(doc)).toEqual(["bundle", "format", "stem", "formatVersion", "createdBy", "app", "target", "packages", "files", "sizes"]);
+    expect(Object.keys(doc)).toEqual(["bundle", "format", "stem", "formatVersion", "createdBy", "app", "target", "packages", "files", "sizes", "signature"]);
     expect(doc["target"]).toEqual(WINDOWS);
     expect((doc["packages"] as { name: string }[]).map((p) => p.name)).toEqual(["helper", "markupsafe-lite", "tinyweb"]);
     expect(doc["sizes"]).toMatchObject({ archive: bundle.size, appFiles: 0, app: 0 });

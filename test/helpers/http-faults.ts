@@ -96,3 +96,92 @@ export function delay(m: Match, ms: number): FaultHandler {
     return false;
   };
 }
+
+/**
+ * A raw-socket HTTP server for response shapes the real servers in the field suite cannot be
+ * made to produce on demand. `respond` gets the socket and the request head (request line and
+ * headers) of each request and writes whatever bytes it likes; the server keeps no state.
+ */
+export interface RawServer {
+  url: string;
+  /** Request heads received, in order. */
+  requests: string[];
+  close(): Promise<void>;
+}
+
+export async function startRawServer(respond: (socket: import("node:net").Socket, head: string) => void): Promise<RawServer> {
+  const net = await import("node:net");
+  const requests: string[] = [];
+  const sockets = new Set<import("node:net").Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+    socket.on("error", () => undefined);
+    let buf = "";
+    const onData = (d: Buffer): void => {
+      buf += d.toString("latin1");
+      const end = buf.indexOf("\r\n\r\n");
+      if (end === -1) return;
+      const head = buf.slice(0, end);
+      buf = buf.slice(end + 4);
+      requests.push(head);
+      respond(socket, head);
+    };
+    socket.on("data", onData);
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const port = (server.address() as import("node:net").AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    requests,
+    close: () =>
+      new Promise<void>((r) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => r());
+      }),
+  };
+}
+
+/** Write `body` in pieces of `piece` bytes, as fast as the socket takes them, then run `done`. */
+export function writeAll(socket: import("node:net").Socket, body: Buffer, piece: number, done: () => void): void {
+  let off = 0;
+  const pump = (): void => {
+    while (off < body.length) {
+      const part = body.subarray(off, off + piece);
+      off += part.length;
+      if (!socket.write(part)) {
+        socket.once("drain", pump);
+        return;
+      }
+    }
+    done();
+  };
+  pump();
+}
+
+/** HTTP/1.0, `Connection: close`, no Content-Length: the body ends when the server closes. */
+export function closeDelimited(body: Buffer, piece = 256 * 1024): (socket: import("node:net").Socket, head: string) => void {
+  return (socket) => {
+    socket.write("HTTP/1.0 200 OK\r\nContent-Type: application/octet-stream\r\nConnection: close\r\n\r\n");
+    writeAll(socket, body, piece, () => socket.end());
+  };
+}
+
+/** An endless body (zeros), sent with `Transfer-Encoding: chunked` until the client hangs up. */
+export function endlessBody(m: Match): FaultHandler & { hits: number } {
+  const h = ((req, res) => {
+    if (!matches(m, req)) return false;
+    h.hits++;
+    res.writeHead(200, { "content-type": "application/octet-stream" });
+    const block = Buffer.alloc(256 * 1024);
+    const pump = (): void => {
+      while (!res.destroyed && res.write(block));
+      if (!res.destroyed) res.once("drain", pump);
+    };
+    res.on("close", () => undefined);
+    pump();
+    return true;
+  }) as FaultHandler & { hits: number };
+  h.hits = 0;
+  return h;
+}

@@ -132,6 +132,9 @@ describe.skipIf(!hasSshKeygen)("SSHSIG with the real ssh-keygen", () => {
     expect(e2.message).toContain("is a ssh-rsa key");
     const e3 = (await openSigner({ keyFile: join(dir, "msg"), env: {} }).catch((x: unknown) => x)) as WbError;
     expect(e3.code).toBe("E_SIGNATURE");
+    const e4 = (await openSigner({ keyFile: key + ".pub", env: {} }).catch((x: unknown) => x)) as WbError;
+    expect(e4.code).toBe("E_SIGNATURE");
+    expect(e4.hints[0]).toContain("is a public key");
   });
 
   it("a hostile .sig (truncated, bit-flipped, oversized lengths, garbage) is a plain E_SIGNATURE, never a crash", async () => {

@@ -87,6 +87,7 @@ describe("readSpecFile", () => {
       include: [],
       state: [],
       withPip: false,
+      pythons: [],
     });
   });
 
@@ -110,6 +111,7 @@ describe("readSpecFile", () => {
       include: ["deploy/*.pem"],
       state: ["media/", "db.sqlite3"],
       withPip: true,
+      pythons: [],
       format: "zip",
       out: join(dir, "../dist"),
     });
@@ -129,13 +131,13 @@ describe("readSpecFile", () => {
 
 /** [spec text, message (file name "f.toml"), hint?, does the JSON Schema also reject it?] */
 const BAD: [string, string, string | undefined, boolean][] = [
-  ['[bundle]\nname = "x"\nrequirement = ["r.txt"]\n', "f.toml:3: unknown key 'bundle.requirement'", "did you mean 'bundle.requirements'?; known keys of bundle: name, version, app, entry, requirements, constraints, lock, targets, find-links, exclude, include, state, with-pip, format, out", true],
-  ['[bundle]\nfind_links = ["w"]\n', "f.toml:2: unknown key 'bundle.find_links'", "did you mean 'bundle.find-links'?; known keys of bundle: name, version, app, entry, requirements, constraints, lock, targets, find-links, exclude, include, state, with-pip, format, out", true],
-  ['[bundel]\nname = "x"\n', "f.toml:1: unknown key 'bundel'", "did you mean 'bundle'?; known keys: bundle, index", true],
+  ['[bundle]\nname = "x"\nrequirement = ["r.txt"]\n', "f.toml:3: unknown key 'bundle.requirement'", "did you mean 'bundle.requirements'?; known keys of bundle: name, version, app, entry, requirements, constraints, lock, targets, find-links, exclude, include, state, with-pip, format, out, embed-python, python-mirror", true],
+  ['[bundle]\nfind_links = ["w"]\n', "f.toml:2: unknown key 'bundle.find_links'", "did you mean 'bundle.find-links'?; known keys of bundle: name, version, app, entry, requirements, constraints, lock, targets, find-links, exclude, include, state, with-pip, format, out, embed-python, python-mirror", true],
+  ['[bundel]\nname = "x"\n', "f.toml:1: unknown key 'bundel'", "did you mean 'bundle'?; known keys: bundle, index, python", true],
   ['[bundle]\n\n[[index]]\nname = "a"\nurl = "https://a.example/simple"\n\n[[index]]\nname = "b"\nURL = "https://b.example/simple"\n', "f.toml:9: unknown key 'index[1].URL'", "did you mean 'index[1].url'?; known keys of index: name, url, projects", true],
   ['[bundle]\nname = "x"\ntargets = [\n', "f.toml:4:1: invalid TOML: invalid value", "see manifests/bundle-spec.schema.json for the spec file's keys", false],
   ['[bundle]\nname = = "x"\n', "f.toml:2:8: invalid TOML: invalid value", undefined, false],
-  ['name = "x"\n', "f.toml:1: unknown key 'name'", "known keys: bundle, index", true],
+  ['name = "x"\n', "f.toml:1: unknown key 'name'", "known keys: bundle, index, python", true],
   ["[index]\n", "f.toml: no [bundle] table", 'start the file with [bundle] and name = "..."', true],
   ['[bundle]\n[index]\nname = "a"\nurl = "https://a.example"\n', "f.toml:2: 'index' must be an array of tables: write [[index]], not [index]", undefined, true],
   ['[bundle]\ntargets = "linux-x86_64@3.11"\n', "f.toml:2: bundle.targets must be an array of non-empty strings", 'for example targets = ["..."]', true],
@@ -190,9 +192,10 @@ describe("manifests/bundle-spec.schema.json (ajv, draft 2020-12)", () => {
   }
 
   it("documents every key readSpecFile knows (and no other)", () => {
-    const s = schema as { properties: { bundle: { properties: object }; index: { items: { properties: object } } } };
-    expect(Object.keys(s.properties)).toEqual(["bundle", "index"]);
-    expect(Object.keys(s.properties.bundle.properties)).toEqual(["name", "version", "app", "entry", "requirements", "constraints", "lock", "targets", "find-links", "exclude", "include", "state", "with-pip", "format", "out"]);
+    const s = schema as { properties: { bundle: { properties: object }; index: { items: { properties: object } }; python: { items: { properties: object } } } };
+    expect(Object.keys(s.properties).sort()).toEqual(["bundle", "index", "python"]);
+    expect(Object.keys(s.properties.bundle.properties)).toEqual(["name", "version", "app", "entry", "requirements", "constraints", "lock", "targets", "find-links", "exclude", "include", "state", "with-pip", "format", "out", "embed-python", "python-mirror"]);
+    expect(Object.keys(s.properties.python.items.properties)).toEqual(["target", "url", "sha256"]);
     expect(Object.keys(s.properties.index.items.properties)).toEqual(["name", "url", "projects"]);
   });
 
