@@ -98,7 +98,7 @@ describe("wheelbarrow lock", () => {
     const r = await runCli(["lock", "-r", file, "--index-url", `${server.url}/simple/`, "--target", "win_amd64@3.11", "--out", join(dir, "th.toml"), "--cache-dir", join(dir, "cache")]);
     expect(r.code).toBe(0);
     expect(r.stderr).toContain(`warning: ${file}: --trusted-host internal.example is ignored: TLS certificates are always verified`);
-    expect(parsePylock(readFileSync(join(dir, "th.toml"), "utf8")).packages.map((p) => p.name)).toEqual(["helpers"]);
+    expect(parsePylock(readFileSync(join(dir, "th.toml"), "utf8"), join(dir, "th.toml")).packages.map((p) => p.name)).toEqual(["helpers"]);
   });
 });
 
