@@ -2,6 +2,7 @@
  * argv -> typed options -> command. The only place that exits the process.
  * Exit codes (spec.md): 0 success, 1 user/environment/network fault (WbError), 2 internal error.
  */
+import { terminalSafeText } from "../text/terminal-safe.js";
 import { Command, CommanderError, Option } from "commander";
 import { processContext, type Context } from "../context.js";
 import { WbError, isWbError } from "../errors.js";
@@ -121,7 +122,8 @@ export async function main(argv: string[], ctx: Context = processContext()): Pro
 
 export function reportError(e: unknown, ctx: Context, _json = false): number {
   if (isWbError(e)) {
-    ctx.stderr.write(e.format() + "\n");
+    // Messages quote bundles and indexes: no control sequence from them reaches the terminal.
+    ctx.stderr.write(terminalSafeText(e.format()) + "\n");
     return 1;
   }
   const err = e instanceof Error ? e : new Error(String(e));

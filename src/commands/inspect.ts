@@ -7,11 +7,12 @@ import type { Context } from "../context.js";
 import { usageError } from "../errors.js";
 import { formatInspect, inspectOpened } from "../bundle/inspect.js";
 import { openBundle } from "../bundle/read-bundle.js";
+import { terminalSafeJson } from "../text/terminal-safe.js";
 
 export async function inspectCommand(args: unknown[], opts: Record<string, unknown>, ctx: Context): Promise<number> {
   const arg = args[0];
   if (typeof arg !== "string" || arg === "") throw usageError("inspect needs the bundle to read", "wheelbarrow inspect dist/shop-2.3.0-manylinux_2_28_x86_64-cp311.tar.gz");
   const report = inspectOpened(await openBundle(resolve(ctx.cwd, arg), { hash: false, display: arg }));
-  ctx.stdout.write(opts["json"] ? JSON.stringify(report, null, 2) + "\n" : formatInspect(report));
+  ctx.stdout.write(opts["json"] ? terminalSafeJson(report) + "\n" : formatInspect(report));
   return 0;
 }

@@ -9,6 +9,7 @@ import type { Context } from "../context.js";
 import { WbError, usageError } from "../errors.js";
 import { openBundle } from "../bundle/read-bundle.js";
 import { verifyOpened } from "../bundle/verify.js";
+import { terminalSafe, terminalSafeJson } from "../text/terminal-safe.js";
 
 export async function verifyCommand(args: unknown[], opts: Record<string, unknown>, ctx: Context): Promise<number> {
   const arg = args[0];
@@ -16,12 +17,13 @@ export async function verifyCommand(args: unknown[], opts: Record<string, unknow
   const json = Boolean(opts["json"]);
   try {
     const report = verifyOpened(await openBundle(resolve(ctx.cwd, arg), { hash: true, display: arg }));
-    if (json) ctx.stdout.write(JSON.stringify({ ok: true, ...report }, null, 2) + "\n");
-    else ctx.stdout.write(`OK ${arg}: ${report.name} ${report.version} for ${report.target}, ${report.packages} packages, ${report.files} files verified\n`);
+    const s = terminalSafe;
+    if (json) ctx.stdout.write(terminalSafeJson({ ok: true, ...report }) + "\n");
+    else ctx.stdout.write(`OK ${s(arg)}: ${s(report.name)} ${s(report.version)} for ${s(report.target)}, ${report.packages} packages, ${report.files} files verified\n`);
     return 0;
   } catch (e) {
     if (json && e instanceof WbError && e.code === "E_BUNDLE") {
-      ctx.stdout.write(JSON.stringify({ ok: false, bundle: arg, error: e.toJSON() }, null, 2) + "\n");
+      ctx.stdout.write(terminalSafeJson({ ok: false, bundle: arg, error: e.toJSON() }) + "\n");
     }
     throw e;
   }
