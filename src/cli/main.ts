@@ -3,6 +3,7 @@
  * Exit codes: 0 success, 1 user/environment/network fault (WbError), 2 internal error (a bug),
  * 130/143 interrupted by SIGINT/SIGTERM.
  */
+import { terminalSafeText } from "../text/terminal-safe.js";
 import { Command, CommanderError, Option } from "commander";
 import { processContext, type Context } from "../context.js";
 import { WbError, isWbError } from "../errors.js";
@@ -167,7 +168,8 @@ export function toWbError(e: unknown): WbError {
  */
 export function reportError(e: unknown, ctx: Context, o: ReportOptions = { json: false, verbose: false }): number {
   const err = toWbError(e);
-  ctx.stderr.write(err.format() + "\n");
+  // Messages quote bundles and indexes: no control sequence from them reaches the terminal.
+  ctx.stderr.write(terminalSafeText(err.format()) + "\n");
   if (err.code === "E_INTERNAL" && o.verbose) {
     const stack = err.cause instanceof Error ? err.cause.stack : undefined;
     if (stack) ctx.stderr.write(redactUrlsInText(stack) + "\n");
