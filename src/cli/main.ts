@@ -3,7 +3,7 @@
  * Exit codes: 0 success, 1 user/environment/network fault (WbError), 2 internal error (a bug),
  * 130/143 interrupted by SIGINT/SIGTERM.
  */
-import { terminalSafeText } from "../text/terminal-safe.js";
+import { terminalSafeJson, terminalSafeText } from "../text/terminal-safe.js";
 import { Command, CommanderError, Option } from "commander";
 import { processContext, type Context } from "../context.js";
 import { WbError, isWbError } from "../errors.js";
@@ -174,7 +174,7 @@ export function reportError(e: unknown, ctx: Context, o: ReportOptions = { json:
     const stack = err.cause instanceof Error ? err.cause.stack : undefined;
     if (stack) ctx.stderr.write(redactUrlsInText(stack) + "\n");
   }
-  if (o.json) ctx.stdout.write(JSON.stringify({ ok: false, error: err.toJSON() }, null, 2) + "\n");
+  if (o.json) ctx.stdout.write(terminalSafeJson({ ok: false, error: err.toJSON() }) + "\n");
   return exitCodeOf(err);
 }
 
