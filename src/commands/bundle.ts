@@ -13,6 +13,7 @@ import { writeBundle, type BundleInput, type BundlePackage } from "../bundle/wri
 import type { Target } from "../targets/target.js";
 import type { PlannedPackage } from "../plan/types.js";
 import { downloadAll, type DownloadRequest } from "../download/downloader.js";
+import { checkPlannedMetadata } from "../index/metadata-agreement.js";
 import { TOOL_VERSION } from "../version.js";
 import { resolveRunOptions } from "./options.js";
 import { runPlan } from "./run-plan.js";
@@ -62,11 +63,13 @@ export async function bundleCommand(args: unknown[], flags: Record<string, unkno
           filename: p.file.filename,
           sha256: p.sha256 ?? undefined,
           size: p.file.size,
+          indexHashes: p.file.hashes,
           extraHashes: p.allowedHashes,
         });
       }
     }
     const paths = await downloadAll([...requests.values()], { net: session.net, cache: session.cache, jobs: opts.jobs, offline: opts.offline, reporter: session.reporter });
+    const ownMetadata = await checkPlannedMetadata(plan.targets.flatMap((t) => t.packages), paths, session.cache);
     const name = opts.name ?? (opts.app ? basename(opts.app) : "bundle");
     const version = opts.version ?? "0.0.0";
     const results = [];
@@ -84,7 +87,7 @@ export async function bundleCommand(args: unknown[], flags: Record<string, unkno
           index: p.file.source.url,
           url: p.file.displayUrl,
           cachePath: got.path,
-          metadataText: p.metadataText,
+          metadataText: ownMetadata.get(p.file.url) ?? p.metadataText,
         };
       });
       const format = opts.format ?? (tp.target.os === "windows" ? "zip" : "tar.gz");
