@@ -33,6 +33,7 @@ import { FORMAT_VERSION, MANIFEST_NAME, SUMS_NAME, serializeManifest, stripCrede
 import { formatRequirements } from "./requirements-out.js";
 import { buildSbom } from "./sbom.js";
 import { formatSha256Sums } from "./sha256sums.js";
+import { validateWheel } from "./validate-wheel.js";
 import { readWheelMetadata } from "./wheel-metadata.js";
 
 export type { TargetInfo } from "./manifest.js";
@@ -211,6 +212,7 @@ async function planBundle(input: BundleInput, stem: string): Promise<ArchivePlan
   files.push(bytesEntry("sbom.cdx.json", Buffer.from(buildSbom({ app: { name: input.name, version: input.version }, tool: { name: "wheelbarrow", version: input.toolVersion }, packages: sbomPackages }))));
 
   const manifestFiles: ManifestFile[] = files.map((f) => (f.mode === 0o755 ? { path: f.path, sha256: f.sha256, size: f.size, executable: true } : { path: f.path, sha256: f.sha256, size: f.size }));
+  for (const p of input.packages) await validateWheel(p.cachePath, p.filename, p.sha256);
   const wheels = await Promise.all(input.packages.map(wheelEntry));
   const manifest = serializeManifest({
     formatVersion: FORMAT_VERSION,
