@@ -35,6 +35,7 @@ import { FORMAT_VERSION, MANIFEST_NAME, SUMS_NAME, SUMS_SIG_NAME, serializeManif
 import { formatRequirements } from "./requirements-out.js";
 import { buildSbom } from "./sbom.js";
 import { formatSha256Sums } from "./sha256sums.js";
+import { validateWheel } from "./validate-wheel.js";
 import { readWheelMetadata } from "./wheel-metadata.js";
 import { signBytes, type Signer } from "../sign/signer.js";
 import { provenancePath } from "../provenance/provenance.js";
@@ -275,6 +276,7 @@ async function planBundle(input: BundleInput, stem: string): Promise<ArchivePlan
     ...((f.mode & 0o111) !== 0 ? { executable: true as const } : {}),
     ...(f.mode !== 0o644 && f.mode !== 0o755 ? { mode: f.mode } : {}),
   }));
+  for (const p of input.packages) await validateWheel(p.cachePath, p.filename, p.sha256);
   const wheels = await Promise.all(input.packages.map(wheelEntry));
   if (input.python) {
     if (!/^[^/\\\0\n]+\.tar\.gz$/.test(input.python.filename)) throw new Error(`internal: '${input.python.filename}' is not an archive file name`);
