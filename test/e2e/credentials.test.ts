@@ -92,7 +92,7 @@ describe("credentials never leak (seeded property test through the CLI)", () => 
         // All pinned, with a bare wheel URL (only on the second host): the direct file is what ships.
         const req = write(`req-${seed}.txt`, [`alpha==1.0`, `beta==1.1`, `${withCreds(files(wheels[3]!, host))}#sha256=${wheels[3]!.sha256}`, ""].join("\n"));
         // A `name @ URL` line.
-        const named = write(`named-${seed}.txt`, [`alpha==1.0`, `gamma @ ${withCreds(files(wheels[2]!, host))}`, ""].join("\n"));
+        const named = write(`named-${seed}.txt`, [`alpha==1.0`, `beta==1.1`, `gamma @ ${withCreds(files(wheels[2]!, host))}`, ""].join("\n"));
 
         const lockOut = join(work, "pylock.toml");
         const lock = await runCli(["lock", "-r", req, ...index, ...TARGET, "--out", lockOut, "--json", "--verbose"]);
@@ -101,7 +101,9 @@ describe("credentials never leak (seeded property test through the CLI)", () => 
         expect(JSON.parse(lock.stdout)).toBeTruthy();
         expectCliClean("lock", lock, forms);
         expectNoSecret("pylock.toml", readFileSync(lockOut, "utf8"), forms);
-        expect(readFileSync(lockOut, "utf8")).toContain(`url = "${files(wheels[3]!, host)}#sha256=${wheels[3]!.sha256}"`);
+        // The direct wheel is written without its credentials, and its #sha256 fragment becomes the wheel's hashes entry.
+        expect(readFileSync(lockOut, "utf8")).toContain(`url = "${files(wheels[3]!, host)}"`);
+        expect(readFileSync(lockOut, "utf8")).toContain(`sha256 = "${wheels[3]!.sha256}"`);
         const namedLock = await runCli(["lock", "-r", named, ...index, ...TARGET, "--out", join(work, "named.toml"), "--json", "--verbose"]);
         expect(namedLock.stderr).not.toContain("error[");
         expect(namedLock.code).toBe(0);
