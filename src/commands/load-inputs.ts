@@ -8,7 +8,7 @@ import { pathToFileURL } from "node:url";
 import { WbError } from "../errors.js";
 import { parsePylock } from "../pypa/pylock.js";
 import { parseRequirement } from "../pypa/requirement.js";
-import { filenameFromUrl, parseWheelFilename, type WheelFilename } from "../pypa/wheel-filename.js";
+import { filenameFromUrl, parseWheelFilename, type WheelFilename } from "../pypa/dist-filename.js";
 import { parseRequirementsFile, type ParsedRequirements, type ReqLine } from "../pypa/requirements-txt.js";
 import { fsReader } from "../io/read-requirements.js";
 import type { CandidateFile, InputRequirement } from "../plan/types.js";

@@ -24,10 +24,11 @@ import { parseMetadata } from "../pypa/metadata.js";
 import { evaluateMarker, type MarkerEnvironment } from "../pypa/markers.js";
 import { canonicalizeExtra, canonicalizeName } from "../pypa/names.js";
 import { parseRequirement, requirementToString, type Requirement } from "../pypa/requirement.js";
-import { compareVersions, filterVersions, isExactPin, satisfies } from "../pypa/versions.js";
+import { isExactPin, satisfies, SpecifierSet } from "../pypa/versions.js";
 import { tagRank } from "../pypa/best-wheel.js";
 import type { Target } from "../targets/target.js";
-import { filesOfVersion, fileVersion, requiresPythonAllows } from "./select-file.js";
+import { requiresPythonAllows, selectFile } from "./select-file.js";
+import { projectVersions, type VersionEntry } from "./project-versions.js";
 import type { CandidateFile, InputRequirement, PlanOptions, PlanSource, ProjectFiles } from "./types.js";
 
 interface Criterion {
@@ -83,30 +84,26 @@ export async function resolveTarget(roots: InputRequirement[], constraints: Inpu
     if (!project) return { versions: [], project };
     let all = candidateCache.get(name);
     if (!all) {
-      const seen = new Set<string>();
-      for (const f of project.files) {
-        const v = fileVersion(project.name, f.filename).version;
-        if (v) seen.add(v);
-      }
-      all = [...seen].filter((v) => installable(project, v, target, opts, false)).sort((a, b) => compareVersions(b, a));
+      all = projectVersions(project).newestFirst.filter((e) => installable(e, target, opts, false)).map((e) => e.version);
       candidateCache.set(name, all);
     }
     const specs = [...crit, ...(constraintMap.get(name) ?? [])].map((c) => c.specifier).filter(Boolean);
-    let versions = filterVersions(all, specs.join(","), { prereleases: opts.pre ? true : undefined });
+    const set = SpecifierSet.of(specs.join(","));
+    let versions = set.filter(all, (v) => v, { prereleases: opts.pre ? true : undefined });
     const exact = crit.some((c) => isExactPin(c.specifier));
     if (exact && versions.length === 0) {
       // An exact pin may take a yanked file (PEP 592).
-      const withYanked = [...new Set(project.files.map((f) => fileVersion(project.name, f.filename).version).filter((v): v is string => !!v))].filter((v) => installable(project, v, target, opts, true));
-      versions = filterVersions(withYanked, specs.join(","), { prereleases: true });
+      const withYanked = projectVersions(project).newestFirst.filter((e) => installable(e, target, opts, true)).map((e) => e.version);
+      versions = set.filter(withYanked, (v) => v, { prereleases: true });
     }
     return { versions, project };
   }
 
+  /** The file selectFile would install (so one METADATA is read per version), and its dependencies. */
   async function metadataOf(project: ProjectFiles, version: string): Promise<{ file: CandidateFile; requires: Requirement[] } | null> {
-    const files = filesOfVersion(project, version).filter((f) => f.wheel && tagRank(f.wheel.tags, target.tagIndex) !== null && requiresPythonAllows(f.file.requiresPython, target));
-    const best = files.sort((a, b) => tagRank(a.wheel!.tags, target.tagIndex)! - tagRank(b.wheel!.tags, target.tagIndex)!)[0];
-    if (!best) return null;
-    const md = parseMetadata(await source.fetchMetadata(best.file));
+    const picked = selectFile(project, version, target, { hashes: [], what: `${project.name} ${version}`, chain: [], ...(opts.excludeNewer ? { excludeNewer: opts.excludeNewer } : {}) });
+    if ("error" in picked) return null;
+    const md = parseMetadata(await source.fetchMetadata(picked.file));
     if (!requiresPythonAllows(md.requiresPython, target)) return null;
     const requires: Requirement[] = [];
     for (const text of md.requiresDist) {
@@ -116,7 +113,7 @@ export async function resolveTarget(roots: InputRequirement[], constraints: Inpu
         /* an unparsable Requires-Dist is skipped, as pip does, with a warning from the closure check */
       }
     }
-    return { file: best.file, requires };
+    return { file: picked.file, requires };
   }
 
   function depsFor(pinned: Pinned, extras: string[]): Requirement[] {
@@ -221,10 +218,9 @@ function whoAsked(crit: Criterion[]): string {
   return [...new Set(crit.map((c) => `${c.text} (${c.by})`))].join(", ");
 }
 
-function installable(project: ProjectFiles, version: string, target: Target, opts: PlanOptions, allowYanked: boolean): boolean {
-  return filesOfVersion(project, version).some(
+function installable(entry: VersionEntry, target: Target, opts: PlanOptions, allowYanked: boolean): boolean {
+  return entry.wheels.some(
     (f) =>
-      f.wheel !== null &&
       (allowYanked || f.file.yanked === false) &&
       tagRank(f.wheel.tags, target.tagIndex) !== null &&
       requiresPythonAllows(f.file.requiresPython, target) &&
@@ -233,13 +229,15 @@ function installable(project: ProjectFiles, version: string, target: Target, opt
 }
 
 function conflictError(name: string, crit: Criterion[], project: ProjectFiles, target: Target, opts: PlanOptions): WbError {
-  const all = [...new Set(project.files.map((f) => fileVersion(project.name, f.filename).version).filter((v): v is string => !!v))].sort((a, b) => compareVersions(b, a));
-  const usable = all.filter((v) => installable(project, v, target, opts, false));
+  const entries = projectVersions(project).newestFirst;
+  const all = entries.map((e) => e.version);
+  const usable = entries.filter((e) => installable(e, target, opts, false)).map((e) => e.version);
   const lines = crit.map((c) => {
     const excluded = c.specifier ? usable.filter((v) => !satisfies(v, c.specifier, { prereleases: true })) : [];
     return `    ${c.by} requires ${c.text}${excluded.length ? ` (excludes ${excluded.slice(0, 6).join(", ")}${excluded.length > 6 ? ", …" : ""})` : ""}`;
   });
-  const unusable = all.filter((v) => !usable.includes(v));
+  const usableSet = new Set(usable);
+  const unusable = all.filter((v) => !usableSet.has(v));
   return new WbError("E_CONFLICT", `no version of ${name} satisfies every requirement on ${target.spec}:\n${lines.join("\n")}\n    versions with a wheel for ${target.spec}: ${usable.slice(0, 10).join(", ") || "none"}${unusable.length ? `; without: ${unusable.slice(0, 6).join(", ")}` : ""}`, {
     hint: `relax one of these requirements, or pin ${name} to a version the others accept`,
     details: { project: name, target: target.spec, requirements: crit.map((c) => ({ by: c.by, requires: c.text })), available: usable },
