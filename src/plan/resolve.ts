@@ -25,10 +25,10 @@ import { evaluateMarker, type MarkerEnvironment } from "../pypa/markers.js";
 import { canonicalizeExtra, canonicalizeName } from "../pypa/names.js";
 import { parseRequirement, requirementToString, type Requirement } from "../pypa/requirement.js";
 import { isExactPin, satisfies, SpecifierSet } from "../pypa/versions.js";
-import { tagRank } from "../pypa/best-wheel.js";
 import type { Target } from "../targets/target.js";
 import { requiresPythonAllows, selectFile } from "./select-file.js";
 import { projectVersions, type VersionEntry } from "./project-versions.js";
+import { explainNoCandidate, rejectionOf } from "./explain.js";
 import type { CandidateFile, InputRequirement, PlanOptions, PlanSource, ProjectFiles } from "./types.js";
 
 interface Criterion {
@@ -37,6 +37,8 @@ interface Criterion {
   /** "requirements.txt:3" for a root, "django 5.2.1" for a dependency. */
   by: string;
   text: string;
+  /** The canonical name of the package whose dependency this is (none for a root). */
+  parent?: string;
 }
 
 interface Pinned {
@@ -79,6 +81,8 @@ export async function resolveTarget(roots: InputRequirement[], constraints: Inpu
   let steps = 0;
 
   const candidateCache = new Map<string, string[]>();
+  /** "name version" -> the Requires-Python of its METADATA that excluded the target. */
+  const metadataRejects = new Map<string, string>();
   async function candidates(name: string, crit: Criterion[]): Promise<{ versions: string[]; project: ProjectFiles | null }> {
     const project = await source.getProject(name);
     if (!project) return { versions: [], project };
@@ -104,7 +108,10 @@ export async function resolveTarget(roots: InputRequirement[], constraints: Inpu
     const picked = selectFile(project, version, target, { hashes: [], what: `${project.name} ${version}`, chain: [], ...(opts.excludeNewer ? { excludeNewer: opts.excludeNewer } : {}) });
     if ("error" in picked) return null;
     const md = parseMetadata(await source.fetchMetadata(picked.file));
-    if (!requiresPythonAllows(md.requiresPython, target)) return null;
+    if (!requiresPythonAllows(md.requiresPython, target)) {
+      metadataRejects.set(`${project.name} ${version}`, md.requiresPython ?? "");
+      return null;
+    }
     const requires: Requirement[] = [];
     for (const text of md.requiresDist) {
       try {
@@ -139,11 +146,11 @@ export async function resolveTarget(roots: InputRequirement[], constraints: Inpu
     }
     const { name, versions, project } = pick!;
     if (!project) {
-      conflicts.set(name, new WbError("E_NO_SUCH_PACKAGE", `${name} is not on any configured index or find-links source (needed by ${whoAsked(st.criteria.get(name)!)}, target ${target.spec})`, { hint: "check the spelling and the index options", details: { project: name, target: target.spec } }));
+      conflicts.set(name, new WbError("E_NO_SUCH_PACKAGE", `${chainTo(st, name)}\n${name} is not on any configured index or find-links source (needed by ${whoAsked(st.criteria.get(name)!)}, target ${target.spec})`, { hint: "check the spelling and the index options", details: { project: name, target: target.spec } }));
       return null;
     }
     if (versions.length === 0) {
-      conflicts.set(name, conflictError(name, [...st.criteria.get(name)!, ...(constraintMap.get(name) ?? [])], project, target, opts));
+      conflicts.set(name, explainNoCandidate(name, [...st.criteria.get(name)!, ...(constraintMap.get(name) ?? [])], chainTo(st, name), project, target, opts));
       return null;
     }
     for (const version of versions) {
@@ -156,6 +163,17 @@ export async function resolveTarget(roots: InputRequirement[], constraints: Inpu
       if (!expand(next, name)) continue;
       const r = await search(next);
       if (r) return r;
+    }
+    const byMetadata = versions.filter((v) => metadataRejects.has(`${project.name} ${v}`));
+    if (byMetadata.length === versions.length) {
+      const lines = byMetadata.slice(0, 6).map((v) => `    ${v}: Requires-Python ${metadataRejects.get(`${project.name} ${v}`)} (in its METADATA) excludes Python ${target.pythonFullVersion}`);
+      conflicts.set(
+        name,
+        new WbError("E_REQUIRES_PYTHON", `${chainTo(st, name)}\nno version of ${name} that matches ${st.criteria.get(name)!.map((c) => c.text).join(" and ")} supports Python ${target.pythonFullVersion} (${target.spec}, index ${project.source.url}); versions considered:\n${lines.join("\n")}${byMetadata.length > 6 ? `\n    … and ${byMetadata.length - 6} older versions` : ""}`, {
+          hint: `target a Python that ${metadataRejects.get(`${project.name} ${byMetadata[0]}`)} allows, or require an older ${name}`,
+          details: { project: name, target: target.spec, index: project.source.url, considered: byMetadata },
+        }),
+      );
     }
     return null;
   }
@@ -173,7 +191,7 @@ export async function resolveTarget(roots: InputRequirement[], constraints: Inpu
       st.pins.set(n, copy);
       for (const dep of depsFor(copy, fresh)) {
         const d = canonicalizeName(dep.name);
-        const crit: Criterion = { specifier: dep.specifier, extras: dep.extras.map(canonicalizeExtra), by: `${n} ${copy.version}`, text: requirementToString({ ...dep, marker: undefined }) };
+        const crit: Criterion = { specifier: dep.specifier, extras: dep.extras.map(canonicalizeExtra), by: `${n} ${copy.version}`, text: requirementToString({ ...dep, marker: undefined }), parent: n };
         addCriterion(st, d, crit);
         const p = st.pins.get(d);
         if (p) {
@@ -210,6 +228,26 @@ export async function resolveTarget(roots: InputRequirement[], constraints: Inpu
   }
 }
 
+/**
+ * "requests (requirements.txt:1) -> requests 2.34.2 requires charset-normalizer<4,>=2": from a
+ * top-level requirement down to `name`, following the first criterion of each package.
+ */
+function chainTo(st: State, name: string): string {
+  const steps: string[] = [];
+  const seen = new Set<string>();
+  let c: Criterion | undefined = st.criteria.get(name)?.[0];
+  while (c && !seen.has(c.text)) {
+    seen.add(c.text);
+    if (c.parent === undefined) {
+      steps.unshift(`${c.text} (${c.by})`);
+      break;
+    }
+    steps.unshift(`${c.by} requires ${c.text}`);
+    c = st.criteria.get(c.parent)?.[0];
+  }
+  return `  ${steps.join("\n  -> ")}`;
+}
+
 function addCriterion(st: State, name: string, c: Criterion): void {
   st.criteria.set(name, [...(st.criteria.get(name) ?? []), c]);
 }
@@ -219,27 +257,5 @@ function whoAsked(crit: Criterion[]): string {
 }
 
 function installable(entry: VersionEntry, target: Target, opts: PlanOptions, allowYanked: boolean): boolean {
-  return entry.wheels.some(
-    (f) =>
-      (allowYanked || f.file.yanked === false) &&
-      tagRank(f.wheel.tags, target.tagIndex) !== null &&
-      requiresPythonAllows(f.file.requiresPython, target) &&
-      (!opts.excludeNewer || !f.file.uploadTime || new Date(f.file.uploadTime) <= opts.excludeNewer),
-  );
-}
-
-function conflictError(name: string, crit: Criterion[], project: ProjectFiles, target: Target, opts: PlanOptions): WbError {
-  const entries = projectVersions(project).newestFirst;
-  const all = entries.map((e) => e.version);
-  const usable = entries.filter((e) => installable(e, target, opts, false)).map((e) => e.version);
-  const lines = crit.map((c) => {
-    const excluded = c.specifier ? usable.filter((v) => !satisfies(v, c.specifier, { prereleases: true })) : [];
-    return `    ${c.by} requires ${c.text}${excluded.length ? ` (excludes ${excluded.slice(0, 6).join(", ")}${excluded.length > 6 ? ", …" : ""})` : ""}`;
-  });
-  const usableSet = new Set(usable);
-  const unusable = all.filter((v) => !usableSet.has(v));
-  return new WbError("E_CONFLICT", `no version of ${name} satisfies every requirement on ${target.spec}:\n${lines.join("\n")}\n    versions with a wheel for ${target.spec}: ${usable.slice(0, 10).join(", ") || "none"}${unusable.length ? `; without: ${unusable.slice(0, 6).join(", ")}` : ""}`, {
-    hint: `relax one of these requirements, or pin ${name} to a version the others accept`,
-    details: { project: name, target: target.spec, requirements: crit.map((c) => ({ by: c.by, requires: c.text })), available: usable },
-  });
+  return rejectionOf(entry, target, opts, allowYanked) === null;
 }

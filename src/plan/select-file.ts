@@ -60,9 +60,12 @@ export function nearestTargets(wheels: WheelFilename[], target: Target): string[
   const scored = new Map<string, number>();
   for (const w of wheels) {
     for (const tag of w.tags) {
-      const [py = "", , plat = ""] = tag.split("-");
+      const [py = "", abi = "", plat = ""] = tag.split("-");
       const m = /^(cp|pp)(\d)(\d+)/.exec(py);
-      const python = m ? `${m[1] === "pp" ? "pp" : ""}${m[2]}.${m[3]}` : target.pythonVersion;
+      let python = m ? `${m[1] === "pp" ? "pp" : ""}${m[2]}.${m[3]}` : target.pythonVersion;
+      // An abi3 wheel built for 3.N serves every CPython >= 3.N: the target's Python already fits.
+      const [tMajor, tMinor] = target.pythonVersion.split(".").map(Number);
+      if (m && m[1] === "cp" && abi === "abi3" && Number(m[2]) === tMajor && Number(m[3]) <= (tMinor ?? 0)) python = target.pythonVersion;
       const platform = plat === "any" ? target.platform : plat;
       let score = 0;
       const osOf = (p: string) => (p.startsWith("win") ? "windows" : p.startsWith("macosx") ? "macos" : p.includes("linux") ? "linux" : "other");
