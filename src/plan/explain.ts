@@ -59,12 +59,17 @@ function reasonText(entry: VersionEntry, r: Rejection, target: Target, opts: Pic
 
 const list = (xs: string[], n = 6): string => (xs.length > n ? `${xs.slice(0, n).join(", ")}, … (${xs.length} in all)` : xs.join(", "));
 
-export function explainNoCandidate(name: string, asked: Asked[], chain: string, project: ProjectFiles, target: Target, opts: Pick<PlanOptions, "excludeNewer" | "pre">): WbError {
+/**
+ * `targets` is one target, or a group resolved jointly; each version's reason is that of the
+ * first target of the group that cannot install it.
+ */
+export function explainNoCandidate(name: string, asked: Asked[], chain: string, project: ProjectFiles, targets: Target[], opts: Pick<PlanOptions, "excludeNewer" | "pre">): WbError {
+  const label = targets.map((t) => t.spec).join(" + ");
   const entries = projectVersions(project).newestFirst;
   const all = entries.map((e) => e.version);
   const pre = opts.pre ? true : undefined;
   const index = project.source.url;
-  const details = { project: name, target: target.spec, index, chain, requirements: asked.map((a) => ({ by: a.by, requires: a.text })) };
+  const details = { project: name, target: label, index, chain, requirements: asked.map((a) => ({ by: a.by, requires: a.text })) };
   const head = `${chain}\n`;
   const matchingAlone = asked.map((a) => ({ a, m: a.specifier ? SpecifierSet.of(a.specifier).filter(all, (v) => v, { prereleases: pre }) : all }));
   const unmatched = matchingAlone.find((x) => x.m.length === 0);
@@ -79,17 +84,24 @@ export function explainNoCandidate(name: string, asked: Asked[], chain: string, 
   const matching = entries.filter((e) => new Set(SpecifierSet.of(specs).filter(all, (v) => v, { prereleases: pre })).has(e.version));
   if (matching.length === 0) {
     const lines = matchingAlone.map(({ a, m }) => `    ${a.by} requires ${a.text} (allows ${list(m)})`);
-    return new WbError("E_CONFLICT", `${head}no version of ${name} satisfies every requirement on ${target.spec}; the competing requirements:\n${lines.join("\n")}`, {
+    return new WbError("E_CONFLICT", `${head}no version of ${name} satisfies every requirement on ${label}; the competing requirements:\n${lines.join("\n")}`, {
       hint: `relax one of these requirements, or pin ${name} to a version the others accept`,
       details: { ...details, available: all },
     });
   }
-  const rejected = matching.map((e) => ({ e, r: rejectionOf(e, target, opts) ?? ("tags" as Rejection) }));
+  const rejected = matching.map((e) => {
+    for (const t of targets) {
+      const r = rejectionOf(e, t, opts);
+      if (r) return { e, r, t };
+    }
+    return { e, r: "tags" as Rejection, t: targets[0]! };
+  });
   const newest = rejected[0]!;
-  const considered = rejected.slice(0, 6).map(({ e, r }) => `    ${e.version}: ${reasonText(e, r, target, opts)}`);
+  const target = newest.t;
+  const considered = rejected.slice(0, 6).map(({ e, r, t }) => `    ${e.version}: ${reasonText(e, r, t, opts)}`);
   const more = rejected.length > 6 ? `\n    … and ${rejected.length - 6} older versions` : "";
-  const body = `${head}no version of ${name} that matches ${asked.map((a) => a.text).join(" and ")} can be installed on ${target.spec} (index ${index}); versions considered:\n${considered.join("\n")}${more}`;
-  const d = { ...details, considered: rejected.map(({ e, r }) => ({ version: e.version, reason: r })) };
+  const body = `${head}no version of ${name} that matches ${asked.map((a) => a.text).join(" and ")} can be installed on ${label} (index ${index}); versions considered:\n${considered.join("\n")}${more}`;
+  const d = { ...details, considered: rejected.map(({ e, r, t }) => ({ version: e.version, reason: r, target: t.spec })) };
   switch (newest.r) {
     case "tags": {
       const wheels = newest.e.wheels;

@@ -61,7 +61,14 @@ export interface Resolution {
 
 class StepLimit extends Error {}
 
-export async function resolveTarget(roots: InputRequirement[], constraints: InputRequirement[], target: Target, source: PlanSource, opts: PlanOptions): Promise<{ resolution?: Resolution; errors: WbError[] }> {
+/**
+ * Resolve for one target, or jointly for several whose marker environments a lock cannot tell
+ * apart (one version per package that every one of them can install).
+ */
+export async function resolveTarget(roots: InputRequirement[], constraints: InputRequirement[], targets: Target | Target[], source: PlanSource, opts: PlanOptions): Promise<{ resolution?: Resolution; errors: WbError[] }> {
+  const group = Array.isArray(targets) ? targets : [targets];
+  const target = group[0]!;
+  const label = group.map((t) => t.spec).join(" + ");
   const env: MarkerEnvironment = { ...target.markerEnv, extra: "" };
   const state: State = { pins: new Map(), criteria: new Map() };
   const requested = new Set<string>();
@@ -88,7 +95,7 @@ export async function resolveTarget(roots: InputRequirement[], constraints: Inpu
     if (!project) return { versions: [], project };
     let all = candidateCache.get(name);
     if (!all) {
-      all = projectVersions(project).newestFirst.filter((e) => installable(e, target, opts, false)).map((e) => e.version);
+      all = projectVersions(project).newestFirst.filter((e) => installable(e, group, opts, false)).map((e) => e.version);
       candidateCache.set(name, all);
     }
     const specs = [...crit, ...(constraintMap.get(name) ?? [])].map((c) => c.specifier).filter(Boolean);
@@ -97,7 +104,7 @@ export async function resolveTarget(roots: InputRequirement[], constraints: Inpu
     const exact = crit.some((c) => isExactPin(c.specifier));
     if (exact && versions.length === 0) {
       // An exact pin may take a yanked file (PEP 592).
-      const withYanked = projectVersions(project).newestFirst.filter((e) => installable(e, target, opts, true)).map((e) => e.version);
+      const withYanked = projectVersions(project).newestFirst.filter((e) => installable(e, group, opts, true)).map((e) => e.version);
       versions = set.filter(withYanked, (v) => v, { prereleases: true });
     }
     return { versions, project };
@@ -108,7 +115,7 @@ export async function resolveTarget(roots: InputRequirement[], constraints: Inpu
     const picked = selectFile(project, version, target, { hashes: [], what: `${project.name} ${version}`, chain: [], ...(opts.excludeNewer ? { excludeNewer: opts.excludeNewer } : {}) });
     if ("error" in picked) return null;
     const md = parseMetadata(await source.fetchMetadata(picked.file));
-    if (!requiresPythonAllows(md.requiresPython, target)) {
+    if (!group.every((t) => requiresPythonAllows(md.requiresPython, t))) {
       metadataRejects.set(`${project.name} ${version}`, md.requiresPython ?? "");
       return null;
     }
@@ -146,11 +153,11 @@ export async function resolveTarget(roots: InputRequirement[], constraints: Inpu
     }
     const { name, versions, project } = pick!;
     if (!project) {
-      conflicts.set(name, new WbError("E_NO_SUCH_PACKAGE", `${chainTo(st, name)}\n${name} is not on any configured index or find-links source (needed by ${whoAsked(st.criteria.get(name)!)}, target ${target.spec})`, { hint: "check the spelling and the index options", details: { project: name, target: target.spec } }));
+      conflicts.set(name, new WbError("E_NO_SUCH_PACKAGE", `${chainTo(st, name)}\n${name} is not on any configured index or find-links source (needed by ${whoAsked(st.criteria.get(name)!)}, target ${label})`, { hint: "check the spelling and the index options", details: { project: name, target: label } }));
       return null;
     }
     if (versions.length === 0) {
-      conflicts.set(name, explainNoCandidate(name, [...st.criteria.get(name)!, ...(constraintMap.get(name) ?? [])], chainTo(st, name), project, target, opts));
+      conflicts.set(name, explainNoCandidate(name, [...st.criteria.get(name)!, ...(constraintMap.get(name) ?? [])], chainTo(st, name), project, group, opts));
       return null;
     }
     for (const version of versions) {
@@ -169,7 +176,7 @@ export async function resolveTarget(roots: InputRequirement[], constraints: Inpu
       const lines = byMetadata.slice(0, 6).map((v) => `    ${v}: Requires-Python ${metadataRejects.get(`${project.name} ${v}`)} (in its METADATA) excludes Python ${target.pythonFullVersion}`);
       conflicts.set(
         name,
-        new WbError("E_REQUIRES_PYTHON", `${chainTo(st, name)}\nno version of ${name} that matches ${st.criteria.get(name)!.map((c) => c.text).join(" and ")} supports Python ${target.pythonFullVersion} (${target.spec}, index ${project.source.url}); versions considered:\n${lines.join("\n")}${byMetadata.length > 6 ? `\n    … and ${byMetadata.length - 6} older versions` : ""}`, {
+        new WbError("E_REQUIRES_PYTHON", `${chainTo(st, name)}\nno version of ${name} that matches ${st.criteria.get(name)!.map((c) => c.text).join(" and ")} supports Python ${target.pythonFullVersion} (${label}, index ${project.source.url}); versions considered:\n${lines.join("\n")}${byMetadata.length > 6 ? `\n    … and ${byMetadata.length - 6} older versions` : ""}`, {
           hint: `target a Python that ${metadataRejects.get(`${project.name} ${byMetadata[0]}`)} allows, or require an older ${name}`,
           details: { project: name, target: target.spec, index: project.source.url, considered: byMetadata },
         }),
@@ -209,7 +216,12 @@ export async function resolveTarget(roots: InputRequirement[], constraints: Inpu
     const done = await search(state);
     if (!done) {
       const errors = [...conflicts.values()];
-      if (errors.length === 0) errors.push(new WbError("E_CONFLICT", `the requirements cannot be satisfied together on ${target.spec}`, { details: { target: target.spec } }));
+      if (errors.length === 0) errors.push(new WbError("E_CONFLICT", `the requirements cannot be satisfied together on ${label}`, { details: { target: label } }));
+      if (group.length > 1) {
+        for (const e of errors) {
+          e.hints.push(`${label} are resolved together: a lock's markers cannot tell them apart, so they get one version of each package; lock them one at a time (one lock file per target) if they need different versions`);
+        }
+      }
       return { errors };
     }
     return { resolution: { pins: new Map([...done.pins].map(([k, v]) => [k, v.version])), requested }, errors: [] };
@@ -217,9 +229,9 @@ export async function resolveTarget(roots: InputRequirement[], constraints: Inpu
     if (e instanceof StepLimit) {
       return {
         errors: [
-          new WbError("E_CONFLICT", `resolution for ${target.spec} did not finish within ${opts.maxSteps} steps`, {
+          new WbError("E_CONFLICT", `resolution for ${label} did not finish within ${opts.maxSteps} steps`, {
             hint: ["pin the projects that backtrack the most (see the requirements above), or raise --max-resolution-steps", ...[...conflicts.values()].slice(0, 3).map((c) => c.message.split("\n")[0]!)],
-            details: { target: target.spec, steps: opts.maxSteps },
+            details: { target: label, steps: opts.maxSteps },
           }),
         ],
       };
@@ -256,6 +268,6 @@ function whoAsked(crit: Criterion[]): string {
   return [...new Set(crit.map((c) => `${c.text} (${c.by})`))].join(", ");
 }
 
-function installable(entry: VersionEntry, target: Target, opts: PlanOptions, allowYanked: boolean): boolean {
-  return rejectionOf(entry, target, opts, allowYanked) === null;
+function installable(entry: VersionEntry, group: Target[], opts: PlanOptions, allowYanked: boolean): boolean {
+  return group.every((t) => rejectionOf(entry, t, opts, allowYanked) === null);
 }
