@@ -11,7 +11,6 @@
  * Deterministic: no timestamp, no serial number, explicit bom-refs, sorted lists.
  */
 import * as CDX from "@cyclonedx/cyclonedx-library";
-import { canonicalizeName } from "../pypa/names.js";
 import { parseMetadataHeaders } from "./wheel-metadata.js";
 import { stripCredentials } from "./manifest.js";
 
@@ -38,8 +37,13 @@ function pct(s: string): string {
   return encodeURIComponent(s).replace(/%3A/gi, ":");
 }
 
+/** The purl spec's pypi name: lowercased, `_` -> `-`, dots kept (`jaraco.classes`), not PEP 503's form. */
+export function purlName(name: string): string {
+  return name.toLowerCase().replace(/_/g, "-");
+}
+
 export function pypiPurl(p: { name: string; version: string; filename: string; index: string }): string {
-  const name = canonicalizeName(p.name);
+  const name = purlName(p.name);
   const q: [string, string][] = [["file_name", p.filename]];
   const index = stripCredentials(p.index);
   if (index && !PYPI.test(index)) q.push(["repository_url", index]);
