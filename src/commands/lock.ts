@@ -4,7 +4,7 @@
  * answers range requests.
  */
 import { mkdirSync, renameSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
+import { basename, dirname } from "node:path";
 import type { Context } from "../context.js";
 import { writePylock } from "../pypa/pylock.js";
 import { planToPylock } from "../plan/to-pylock.js";
@@ -15,6 +15,10 @@ import { runPlan } from "./run-plan.js";
 
 export async function lockCommand(args: unknown[], flags: Record<string, unknown>, ctx: Context): Promise<number> {
   const opts = await resolveRunOptions(args[0] as string | undefined, flags, ctx, { out: "pylock.toml" });
+  const name = basename(opts.out);
+  if (!opts.quiet && name !== "pylock.toml" && !/^pylock\.[^.]+\.toml$/.test(name)) {
+    ctx.stderr.write(`warning: ${opts.out}: pip and packaging only read lock files named pylock.toml or pylock.<name>.toml (PEP 751)\n`);
+  }
   const { plan, session } = await runPlan(opts, ctx);
   try {
     const text = writePylock(planToPylock(plan, `${TOOL_NAME} ${TOOL_VERSION}`));

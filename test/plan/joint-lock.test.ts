@@ -92,4 +92,13 @@ print(json.dumps(sorted(f"{p.name}=={p.version} {w.name}" for p, w in lock.selec
     expect(r.stderr).toContain("manylinux_2_17_x86_64@3.11 + manylinux_2_28_x86_64@3.11");
     expect(r.stderr).toContain("one lock file per target");
   });
+
+  it("lock -o warns unless the name is pylock.toml or pylock.<name>.toml", async () => {
+    const bad = await lock("fastlib", join(dir, "requirements.lock.toml"));
+    expect(bad.code).toBe(0);
+    expect(bad.stderr).toContain("warning: ");
+    expect(bad.stderr).toContain("only read lock files named pylock.toml or pylock.<name>.toml");
+    const good = await lock("fastlib", join(dir, "pylock.prod.toml"));
+    expect(good.stderr).toBe("");
+  });
 });
