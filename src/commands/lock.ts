@@ -12,6 +12,7 @@ import type { Plan } from "../plan/types.js";
 import { TOOL_NAME, TOOL_VERSION } from "../version.js";
 import { resolveRunOptions } from "./options.js";
 import { runPlan } from "./run-plan.js";
+import { WbErrorList } from "../errors.js";
 
 export async function lockCommand(args: unknown[], flags: Record<string, unknown>, ctx: Context): Promise<number> {
   const opts = await resolveRunOptions(args[0] as string | undefined, flags, ctx, { out: "pylock.toml" });
@@ -19,15 +20,16 @@ export async function lockCommand(args: unknown[], flags: Record<string, unknown
   if (!opts.quiet && name !== "pylock.toml" && !/^pylock\.[^.]+\.toml$/.test(name)) {
     ctx.stderr.write(`warning: ${opts.out}: pip and packaging only read lock files named pylock.toml or pylock.<name>.toml (PEP 751)\n`);
   }
-  const { plan, session } = await runPlan(opts, ctx);
+  const { plan, session, failures } = await runPlan(opts, ctx);
   try {
     const text = writePylock(planToPylock(plan, `${TOOL_NAME} ${TOOL_VERSION}`));
     writeAtomic(opts.out, text);
     if (opts.json) ctx.stdout.write(JSON.stringify(planJson(plan, opts.out), null, 2) + "\n");
     else if (!opts.quiet) {
       const n = new Set(plan.targets.flatMap((t) => t.packages.map((p) => `${p.name}==${p.version}`))).size;
-      ctx.stderr.write(`wrote ${opts.out}: ${n} packages for ${plan.targets.length} target(s)\n`);
+      ctx.stderr.write(`wrote ${opts.out}: ${n} packages for ${plan.targets.length} target(s)${failures.length ? ` (--keep-going: the other targets failed, below)` : ""}\n`);
     }
+    if (failures.length) throw failures.length === 1 ? failures[0]! : new WbErrorList(failures);
   } finally {
     await session.close();
   }

@@ -47,6 +47,7 @@ export async function openSession(opts: RunOptions, fileOptions: LoadedInputs["f
       noIndex: opts.noIndex || fileOptions.noIndex,
       pinned: opts.pinnedProjects,
       namedIndexes: opts.namedIndexes,
+      indexStrategy: opts.indexStrategy,
     },
     net,
     cache,

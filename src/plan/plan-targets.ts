@@ -22,6 +22,8 @@ import type { CandidateFile, InputRequirement, Plan, PlannedPackage, PlanOptions
 export interface PlanResult {
   plan: Plan;
   errors: WbError[];
+  /** Per target, in the order of `targets`: did it fail (its own errors, or its joint resolution's)? */
+  failed: boolean[];
 }
 
 /** Shared across targets of one run: one listing and one METADATA read per file. */
@@ -77,11 +79,11 @@ export async function planTargets(inputs: InputRequirement[], targets: Target[],
       let pending = resolutions.get(key);
       if (!pending) resolutions.set(key, (pending = resolveIfNeeded(inputs, constraints, groups.get(key)!, memo, opts)));
       const resolved = await pending;
-      if ("errors" in resolved) return { plan: { target: t, packages: [], warnings: [] }, errors: groups.get(key)![0] === t ? resolved.errors : [] };
+      if ("errors" in resolved) return { plan: { target: t, packages: [], warnings: [] }, errors: groups.get(key)![0] === t ? resolved.errors : [], failed: true };
       return planOneTarget(resolved.inputs, t, memo, opts);
     }),
   );
-  return { plan: { targets: results.map((r) => r.plan) }, errors: results.flatMap((r) => r.errors) };
+  return { plan: { targets: results.map((r) => r.plan) }, errors: results.flatMap((r) => r.errors), failed: results.map((r) => ("failed" in r && r.failed === true) || r.errors.length > 0) };
 }
 
 /**

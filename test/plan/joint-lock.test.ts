@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { writeSyntheticIndex, type SyntheticWorld } from "../../scripts/lib/synthetic-index.js";
@@ -27,6 +27,7 @@ const packaging = packagingVersion();
 const TARGETS = ["manylinux_2_17_x86_64@3.11", "manylinux_2_28_x86_64@3.11", "win_amd64@3.11"];
 let dir: string;
 let server: StaticServer;
+let extra: StaticServer;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "wb-joint-"));
@@ -38,17 +39,21 @@ beforeAll(async () => {
   world.set("newonly", [{ version: "1.0", files: [{ tag: "cp311-cp311-manylinux_2_28_x86_64" }] }]);
   await writeSyntheticIndex(world, join(dir, "index"));
   server = await serveStatic(join(dir, "index"));
+  const later: SyntheticWorld = new Map([["fastlib", [{ version: "3.0", files: [{ tag: "cp311-cp311-manylinux_2_17_x86_64" }] }]]]);
+  await writeSyntheticIndex(later, join(dir, "extra"));
+  extra = await serveStatic(join(dir, "extra"));
 });
 
 afterAll(async () => {
   await server?.close();
+  await extra?.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function lock(req: string, out: string) {
+async function lock(req: string, out: string, targets = TARGETS, more: string[] = []) {
   writeFileSync(join(dir, "req.txt"), `${req}\n`);
-  const args = ["lock", "-r", join(dir, "req.txt"), "--index-url", `${server.url}/simple/`, "--cache-dir", join(dir, "cache"), "-o", out, "--no-progress", "--json"];
-  for (const t of TARGETS) args.push("--target", t);
+  const args = ["lock", "-r", join(dir, "req.txt"), "--index-url", `${server.url}/simple/`, "--cache-dir", join(dir, "cache"), "-o", out, "--no-progress", "--json", ...more];
+  for (const t of targets) args.push("--target", t);
   return runCli(args);
 }
 
@@ -100,5 +105,33 @@ print(json.dumps(sorted(f"{p.name}=={p.version} {w.name}" for p, w in lock.selec
     expect(bad.stderr).toContain("only read lock files named pylock.toml or pylock.<name>.toml");
     const good = await lock("fastlib", join(dir, "pylock.prod.toml"));
     expect(good.stderr).toBe("");
+  });
+
+  it("--keep-going writes the targets that plan, reports the others and exits 1; without it nothing is written", async () => {
+    const targets = ["manylinux_2_28_x86_64@3.11", "win_amd64@3.11"];
+    const out = join(dir, "pylock.keep.toml");
+    const strict = await lock("newonly", out, targets);
+    expect(strict.code).toBe(1);
+    expect(existsSync(out)).toBe(false);
+    const r = await lock("newonly", out, targets, ["--keep-going"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("error[E_NO_COMPATIBLE_WHEEL]");
+    expect(r.stderr).toContain("win_amd64@3.11");
+    const written = readFileSync(out, "utf8");
+    expect(written).toContain('name = "newonly"');
+    expect(written).toContain('"manylinux_2_28_x86_64@3.11"');
+    expect(written).not.toContain('"win_amd64@3.11"');
+  });
+
+  it("--index-strategy: first-index keeps a project on the first index that has it; unsafe-best-match takes the best version of all", async () => {
+    const targets = ["manylinux_2_17_x86_64@3.11"];
+    const pick = async (more: string[]) => {
+      const r = await lock("fastlib", join(dir, "pylock.toml"), targets, ["--extra-index-url", `${extra.url}/simple/`, ...more]);
+      expect(r.code).toBe(0);
+      return (JSON.parse(r.stdout) as { targets: { packages: { version: string; index: string }[] }[] }).targets[0]!.packages.map((p) => `${p.version} ${p.index}`);
+    };
+    expect(await pick([])).toEqual([`1.0 ${server.url}/simple/`]);
+    expect(await pick(["--index-strategy", "first-index"])).toEqual([`1.0 ${server.url}/simple/`]);
+    expect(await pick(["--index-strategy", "unsafe-best-match"])).toEqual([`3.0 ${extra.url}/simple/`]);
   });
 });
