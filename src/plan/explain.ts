@@ -8,7 +8,7 @@
  *    matching version: E_NO_COMPATIBLE_WHEEL (its files and their tags, a target that would take
  *    one), E_REQUIRES_PYTHON (the range), E_SDIST_ONLY, or yanked / newer than --exclude-newer
  *    (E_NO_SUCH_PACKAGE), each with the versions considered and why each was rejected.
- * The message starts with the chain from a top-level requirement to the project.
+ * The message's second line is the chain from a top-level requirement to the project.
  */
 import { WbError } from "../errors.js";
 import { SpecifierSet } from "../pypa/versions.js";
@@ -70,12 +70,12 @@ export function explainNoCandidate(name: string, asked: Asked[], chain: string, 
   const pre = opts.pre ? true : undefined;
   const index = project.source.url;
   const details = { project: name, target: label, index, chain, requirements: asked.map((a) => ({ by: a.by, requires: a.text })) };
-  const head = `${chain}\n`;
+  const chainLine = `\n    chain: ${chain}`;
   const matchingAlone = asked.map((a) => ({ a, m: a.specifier ? SpecifierSet.of(a.specifier).filter(all, (v) => v, { prereleases: pre }) : all }));
   const unmatched = matchingAlone.find((x) => x.m.length === 0);
   if (unmatched || all.length === 0) {
     const what = unmatched ? unmatched.a : asked[0]!;
-    return new WbError("E_NO_SUCH_PACKAGE", `${head}no version of ${name} on ${index} matches ${what.text} (asked by ${what.by}); the index has ${all.length ? list(all, 8) : "no distribution files"}`, {
+    return new WbError("E_NO_SUCH_PACKAGE", `no version of ${name} on ${index} matches ${what.text} (asked by ${what.by}); the index has ${all.length ? list(all, 8) : "no distribution files"}${chainLine}`, {
       hint: all.length ? `relax ${what.text}, or add the index that publishes the version you need` : `check the name and the index options`,
       details: { ...details, available: all },
     });
@@ -84,7 +84,7 @@ export function explainNoCandidate(name: string, asked: Asked[], chain: string, 
   const matching = entries.filter((e) => new Set(SpecifierSet.of(specs).filter(all, (v) => v, { prereleases: pre })).has(e.version));
   if (matching.length === 0) {
     const lines = matchingAlone.map(({ a, m }) => `    ${a.by} requires ${a.text} (allows ${list(m)})`);
-    return new WbError("E_CONFLICT", `${head}no version of ${name} satisfies every requirement on ${label}; the competing requirements:\n${lines.join("\n")}`, {
+    return new WbError("E_CONFLICT", `no version of ${name} satisfies every requirement on ${label}${chainLine}\n  the competing requirements:\n${lines.join("\n")}`, {
       hint: `relax one of these requirements, or pin ${name} to a version the others accept`,
       details: { ...details, available: all },
     });
@@ -100,7 +100,7 @@ export function explainNoCandidate(name: string, asked: Asked[], chain: string, 
   const target = newest.t;
   const considered = rejected.slice(0, 6).map(({ e, r, t }) => `    ${e.version}: ${reasonText(e, r, t, opts)}`);
   const more = rejected.length > 6 ? `\n    … and ${rejected.length - 6} older versions` : "";
-  const body = `${head}no version of ${name} that matches ${asked.map((a) => a.text).join(" and ")} can be installed on ${label} (index ${index}); versions considered:\n${considered.join("\n")}${more}`;
+  const body = `no version of ${name} that matches ${asked.map((a) => a.text).join(" and ")} can be installed on ${label} (index ${index})${chainLine}\n  versions considered:\n${considered.join("\n")}${more}`;
   const d = { ...details, considered: rejected.map(({ e, r, t }) => ({ version: e.version, reason: r, target: t.spec })) };
   switch (newest.r) {
     case "tags": {

@@ -153,7 +153,7 @@ export async function resolveTarget(roots: InputRequirement[], constraints: Inpu
     }
     const { name, versions, project } = pick!;
     if (!project) {
-      conflicts.set(name, new WbError("E_NO_SUCH_PACKAGE", `${chainTo(st, name)}\n${name} is not on any configured index or find-links source (needed by ${whoAsked(st.criteria.get(name)!)}, target ${label})`, { hint: "check the spelling and the index options", details: { project: name, target: label } }));
+      conflicts.set(name, new WbError("E_NO_SUCH_PACKAGE", `${name} is not on any configured index or find-links source (needed by ${whoAsked(st.criteria.get(name)!)}, target ${label})\n    chain: ${chainTo(st, name)}`, { hint: "check the spelling and the index options", details: { project: name, target: label } }));
       return null;
     }
     if (versions.length === 0) {
@@ -176,7 +176,7 @@ export async function resolveTarget(roots: InputRequirement[], constraints: Inpu
       const lines = byMetadata.slice(0, 6).map((v) => `    ${v}: Requires-Python ${metadataRejects.get(`${project.name} ${v}`)} (in its METADATA) excludes Python ${target.pythonFullVersion}`);
       conflicts.set(
         name,
-        new WbError("E_REQUIRES_PYTHON", `${chainTo(st, name)}\nno version of ${name} that matches ${st.criteria.get(name)!.map((c) => c.text).join(" and ")} supports Python ${target.pythonFullVersion} (${label}, index ${project.source.url}); versions considered:\n${lines.join("\n")}${byMetadata.length > 6 ? `\n    … and ${byMetadata.length - 6} older versions` : ""}`, {
+        new WbError("E_REQUIRES_PYTHON", `no version of ${name} that matches ${st.criteria.get(name)!.map((c) => c.text).join(" and ")} supports Python ${target.pythonFullVersion} (${label}, index ${project.source.url})\n    chain: ${chainTo(st, name)}\n  versions considered:\n${lines.join("\n")}${byMetadata.length > 6 ? `\n    … and ${byMetadata.length - 6} older versions` : ""}`, {
           hint: `target a Python that ${metadataRejects.get(`${project.name} ${byMetadata[0]}`)} allows, or require an older ${name}`,
           details: { project: name, target: target.spec, index: project.source.url, considered: byMetadata },
         }),
@@ -257,7 +257,7 @@ function chainTo(st: State, name: string): string {
     steps.unshift(`${c.by} requires ${c.text}`);
     c = st.criteria.get(c.parent)?.[0];
   }
-  return `  ${steps.join("\n  -> ")}`;
+  return steps.join(" -> ");
 }
 
 function addCriterion(st: State, name: string, c: Criterion): void {

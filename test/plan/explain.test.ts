@@ -33,7 +33,7 @@ describe("resolution failures", () => {
       linux39,
     );
     expect(e.code).toBe("E_NO_COMPATIBLE_WHEEL");
-    expect(e.message).toContain("requests (requirements.txt:1)\n  -> requests 2.34.2 requires charset_normalizer<4,>=2");
+    expect(e.message).toContain("chain: requests (requirements.txt:1) -> requests 2.34.2 requires charset_normalizer<4,>=2");
     expect(e.message).toContain("3.4.4: no wheel for manylinux_2_31_x86_64@3.9's tags");
     expect(e.message).toContain("charset_normalizer-3.4.4-cp311-cp311-manylinux_2_17_x86_64.whl  [cp311-cp311-manylinux_2_17_x86_64]");
     expect(e.message).toContain("index http://127.0.0.1/simple/");
