@@ -20,8 +20,12 @@ export const ERROR_CODES = [
   "E_TLS",
   "E_AUTH",
   "E_BUNDLE",
+  "E_SIGNATURE",
   "E_TARGET_MISMATCH",
   "E_INSTALL",
+  "E_NO_SPACE",
+  "E_INTERRUPTED",
+  "E_INTERNAL",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

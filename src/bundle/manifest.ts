@@ -10,6 +10,7 @@
  */
 import semver from "semver";
 import { WbError } from "../errors.js";
+import { publicUrl } from "../text/redact-url.js";
 
 export const FORMAT_VERSION = "1.0.0";
 export const MANIFEST_NAME = "manifest.json";
@@ -62,10 +63,6 @@ const byKey =
   (a: T, b: T): number =>
     key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0;
 
-/** Removes `user:password@` from a URL (credentials must never reach a bundle). Non-URLs pass through. */
-export function stripCredentials(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@?#]*@/i, "$1");
-}
 
 /** A fresh object with the manifest's key order (JSON.stringify keeps insertion order). */
 export function buildManifest(m: Manifest): Manifest {
@@ -96,7 +93,7 @@ export function buildManifest(m: Manifest): Manifest {
         sha256: p.sha256,
         size: p.size,
         requested: p.requested,
-        index: stripCredentials(p.index),
+        index: publicUrl(p.index),
       }))
       .sort(byKey((p) => p.name)),
     files: [...m.files]

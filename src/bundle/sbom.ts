@@ -12,7 +12,7 @@
  */
 import * as CDX from "@cyclonedx/cyclonedx-library";
 import { parseMetadataHeaders } from "./wheel-metadata.js";
-import { stripCredentials } from "./manifest.js";
+import { publicUrl } from "../text/redact-url.js";
 
 export interface SbomPackage {
   name: string;
@@ -45,7 +45,7 @@ export function purlName(name: string): string {
 export function pypiPurl(p: { name: string; version: string; filename: string; index: string }): string {
   const name = purlName(p.name);
   const q: [string, string][] = [["file_name", p.filename]];
-  const index = stripCredentials(p.index);
+  const index = publicUrl(p.index);
   if (index && !PYPI.test(index)) q.push(["repository_url", index]);
   q.sort(([a], [b]) => (a < b ? -1 : 1));
   return `pkg:pypi/${pct(name)}@${pct(p.version)}?` + q.map(([k, v]) => `${k}=${pct(v)}`).join("&");
@@ -99,7 +99,7 @@ export function buildSbom(input: SbomInput): string {
     const c = new CDX.Models.Component(CDX.Enums.ComponentType.Library, p.name, { version: p.version, purl, bomRef: purl });
     c.hashes.set(CDX.Enums.HashAlgorithm["SHA-256"], p.sha256);
     for (const l of licencesFromMetadata(p.metadataText)) c.licenses.add(l);
-    if (p.url) c.externalReferences.add(new CDX.Models.ExternalReference(stripCredentials(p.url), CDX.Enums.ExternalReferenceType.Distribution));
+    if (p.url) c.externalReferences.add(new CDX.Models.ExternalReference(publicUrl(p.url), CDX.Enums.ExternalReferenceType.Distribution));
     bom.components.add(c);
     if (p.requested) app.dependencies.add(c.bomRef);
   }

@@ -3,10 +3,11 @@
  * wheels/, app/, the installer files, sbom.cdx.json and SHA256SUMS, under one top-level directory
  * `<name>-<version>-<platform>-<pythonTag>`, as `.tar.gz`, `.zip` or a plain directory.
  *
- * Atomic: everything is written to `<outDir>/.<stem>.tmp-<random>` and renamed into place; on
- * any failure the temp is removed (and `outDir` too when this call created it), so a failure
- * leaves nothing behind. A `dir` bundle replacing an existing directory swaps it out with a
- * second rename and removes the old tree afterwards.
+ * Atomic: everything is written to `<outDir>/.<stem>.tmp-<pid>-<random>` (stageBundle) and
+ * renamed into place (publishBundles, all bundles of a run together); on any failure the temp
+ * is removed (and `outDir` too when this run created it), so a failure leaves nothing behind.
+ * A `dir` bundle replaces an existing directory only when that directory is a bundle this tool
+ * wrote for the same stem (its manifest says so); anything else in the way is refused.
  *
  * Deterministic: no wall-clock time, host path or user name reaches the output; entry times are
  * `sourceDateEpoch` (the CLI passes SOURCE_DATE_EPOCH, default 315532800 = 1980-01-01T00:00:00Z,
@@ -16,9 +17,9 @@
  * Installer files: install.py and install.sh ship as 0755, install.ps1 as 0644, whatever their
  * modes in `installerDir`.
  */
-import { createWriteStream } from "node:fs";
-import { mkdir, readFile, rename, rm, rmdir, stat } from "node:fs/promises";
-import { createHash, randomBytes } from "node:crypto";
+import { createWriteStream, existsSync, lstatSync, readFileSync, renameSync, rmSync, rmdirSync } from "node:fs";
+import { mkdir, readFile, rm, rmdir, stat } from "node:fs/promises";
+import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { WbError } from "../errors.js";
 import { canonicalizeName } from "../pypa/names.js";
@@ -29,11 +30,13 @@ import { writeTarGz } from "./archive-tar.js";
 import { writeZip } from "./archive-zip.js";
 import { withDirectories, type BundleFileEntry, type ArchivePlan } from "./entries.js";
 import { hashBytes } from "./hash-file.js";
-import { FORMAT_VERSION, MANIFEST_NAME, SUMS_NAME, serializeManifest, stripCredentials, type ManifestFile, type TargetInfo } from "./manifest.js";
+import { publicUrl } from "../text/redact-url.js";
+import { FORMAT_VERSION, MANIFEST_NAME, SUMS_NAME, serializeManifest, type ManifestFile, type TargetInfo } from "./manifest.js";
 import { formatRequirements } from "./requirements-out.js";
 import { buildSbom } from "./sbom.js";
 import { formatSha256Sums } from "./sha256sums.js";
 import { readWheelMetadata } from "./wheel-metadata.js";
+import { tempName, trackTemp, untrackTemp } from "../store/temp-files.js";
 
 export type { TargetInfo } from "./manifest.js";
 
@@ -173,7 +176,7 @@ export function bundlePylock(input: BundleInput): string {
     packages: input.packages.map((p) => ({
       name: canonicalizeName(p.name),
       version: p.version,
-      index: stripCredentials(p.index),
+      index: publicUrl(p.index),
       wheels: [{ name: p.filename, path: `wheels/${p.filename}`, hashes: { sha256: p.sha256 }, size: p.size }],
       tool: { wheelbarrow: { requested: p.requested } },
     })),
@@ -236,29 +239,46 @@ async function planBundle(input: BundleInput, stem: string): Promise<ArchivePlan
 
 async function writeArchive(plan: ArchivePlan, format: "tar.gz" | "zip", tmp: string): Promise<{ size: number; sha256: string }> {
   const out = createWriteStream(tmp, { flags: "wx", mode: 0o644 });
-  const opened = new Promise<void>((res, rej) => {
-    out.once("open", () => res());
-    out.once("error", rej);
+  // One listener for the stream's whole life: a write error (a full disk) may come at any time,
+  // and an 'error' event with no listener would crash the process.
+  let failed: Error | null = null;
+  const waiting = new Set<(e: Error) => void>();
+  out.on("error", (e) => {
+    failed ??= e;
+    for (const w of waiting) w(e);
   });
-  await opened;
+  await new Promise<void>((res, rej) => {
+    if (failed) return rej(failed);
+    waiting.add(rej);
+    out.once("open", () => {
+      waiting.delete(rej);
+      res();
+    });
+  });
   const hash = createHash("sha256");
   let size = 0;
   const onChunk = (c: Buffer): Promise<void> =>
     new Promise((res, rej) => {
+      if (failed) return rej(failed);
       hash.update(c);
       size += c.length;
       if (out.write(c)) return res();
-      const onErr = (e: Error): void => rej(e);
-      out.once("error", onErr);
+      waiting.add(rej);
       out.once("drain", () => {
-        out.off("error", onErr);
+        waiting.delete(rej);
         res();
       });
     });
   try {
     await (format === "tar.gz" ? writeTarGz(plan, onChunk) : writeZip(plan, onChunk));
-  } finally {
-    await new Promise<void>((res, rej) => out.end((e?: Error | null) => (e ? rej(e) : res())));
+    await new Promise<void>((res, rej) => {
+      if (failed) return rej(failed);
+      waiting.add(rej);
+      out.end(() => (failed ? rej(failed) : res()));
+    });
+  } catch (e) {
+    out.destroy();
+    throw failed ?? e;
   }
   return { size, sha256: hash.digest("hex") };
 }
@@ -272,42 +292,153 @@ async function ensureDir(dir: string): Promise<boolean> {
   try {
     await mkdir(dir, { recursive: true });
   } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOSPC" || (e as NodeJS.ErrnoException).code === "EDQUOT") throw e;
     throw new WbError("E_USAGE", `cannot create the output directory ${dir} (${(e as NodeJS.ErrnoException).code ?? e})`);
   }
   return true;
 }
 
-export async function writeBundle(input: BundleInput): Promise<BundleResult> {
+/** The path a bundle of this stem and format is published at. */
+export function bundlePath(outDir: string, stem: string, format: BundleFormat): string {
+  return join(outDir, stem + archiveExtension(format));
+}
+
+/** Is `dir` a `dir` bundle this tool wrote for `stem` (its manifest names the same stem)? */
+function isOwnDirBundle(dir: string, stem: string): boolean {
+  try {
+    const m = JSON.parse(readFileSync(join(dir, MANIFEST_NAME), "utf8")) as { createdBy?: { tool?: unknown }; app?: { name?: unknown; version?: unknown }; target?: { platform?: unknown; pythonTag?: unknown } };
+    if (m.createdBy?.tool !== "wheelbarrow") return false;
+    const { name, version } = m.app ?? {};
+    const { platform, pythonTag } = m.target ?? {};
+    return typeof name === "string" && typeof version === "string" && typeof platform === "string" && typeof pythonTag === "string" && `${name}-${version}-${platform}-${pythonTag}` === stem;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Refuse (E_USAGE, nothing touched) when publishing would replace something in --out this tool
+ * did not write: a directory where an archive goes, a file where a `dir` bundle goes, or a
+ * directory without a wheelbarrow manifest of the same stem. An archive file of the same name
+ * is replaced (it is what a previous run of the same bundle wrote).
+ */
+export function checkReplaceable(outDir: string, stem: string, format: BundleFormat): void {
+  const final = bundlePath(outDir, stem, format);
+  let st;
+  try {
+    st = lstatSync(final);
+  } catch {
+    return;
+  }
+  const refuse = (why: string): never => {
+    throw new WbError("E_USAGE", `${final} already exists and ${why}; refusing to replace it`, {
+      hint: ["move it away, or write the bundle elsewhere with --out DIR"],
+      details: { path: final },
+    });
+  };
+  if (format === "dir") {
+    if (!st.isDirectory()) refuse("is not a directory bundle");
+    if (!isOwnDirBundle(final, stem)) refuse(`does not hold a ${TOOL} manifest for ${stem} (it was not written by ${TOOL})`);
+  } else if (!st.isFile()) refuse("is not a file");
+}
+
+const TOOL = "wheelbarrow";
+
+/** A bundle written under its temp name in --out, not yet visible under its final name. */
+export interface StagedBundle extends BundleResult {
+  tmp: string;
+  /** --out did not exist before this bundle was staged. */
+  createdOut: boolean;
+  outDir: string;
+}
+
+/**
+ * Write the bundle under `<outDir>/.<stem>.tmp-<pid>-<random>` (registered, so a signal removes
+ * it). Nothing is visible under the final name until publishBundles.
+ */
+export async function stageBundle(input: BundleInput): Promise<StagedBundle> {
   const stem = bundleStem(input.name, input.version, input.target);
+  checkReplaceable(input.outDir, stem, input.format);
   const createdOut = await ensureDir(input.outDir);
-  const final = join(input.outDir, stem + archiveExtension(input.format));
-  const tmp = join(input.outDir, `.${stem}.tmp-${randomBytes(6).toString("hex")}`);
-  let old: string | null = null;
+  const final = bundlePath(input.outDir, stem, input.format);
+  const tmp = tempName(join(input.outDir, `.${stem}`));
   try {
     const plan = await planBundle(input, stem);
     if (input.format === "dir") {
       await mkdir(tmp);
       const size = await writeDirTree(plan, tmp);
-      try {
-        await rename(tmp, final);
-      } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        if (code !== "ENOTEMPTY" && code !== "EEXIST" && code !== "EPERM") throw e;
-        old = `${tmp}-old`;
-        await rename(final, old);
-        await rename(tmp, final);
-        await rm(old, { recursive: true, force: true });
-        old = null;
-      }
-      return { path: final, format: "dir", size, sha256: null, stem };
+      return { path: final, format: "dir", size, sha256: null, stem, tmp, createdOut, outDir: input.outDir };
     }
     const { size, sha256 } = await writeArchive(plan, input.format, tmp);
-    await rename(tmp, final);
-    return { path: final, format: input.format, size, sha256, stem };
+    return { path: final, format: input.format, size, sha256, stem, tmp, createdOut, outDir: input.outDir };
   } catch (e) {
     await rm(tmp, { recursive: true, force: true });
-    if (old) await rename(old, final).catch(() => undefined);
+    untrackTemp(tmp);
     if (createdOut) await rmdir(input.outDir).catch(() => undefined);
     throw e;
   }
+}
+
+/** Remove staged bundles that will not be published (and --out when they created it). */
+export function discardStaged(staged: StagedBundle[]): void {
+  for (const s of staged) {
+    rmSync(s.tmp, { recursive: true, force: true });
+    untrackTemp(s.tmp);
+  }
+  for (const s of staged) {
+    if (!s.createdOut) continue;
+    try {
+      rmdirSync(s.outDir);
+    } catch {
+      /* not empty: something else is there */
+    }
+  }
+}
+
+/**
+ * Rename every staged bundle into place, together. Synchronous on purpose: a signal handler
+ * cannot run in the middle, so an interrupted run publishes all of its bundles or none. An
+ * existing `dir` bundle (checked again: it must be ours) is moved aside first and removed
+ * after; if a rename fails, the bundles already published by this call are taken back.
+ */
+export function publishBundles(staged: StagedBundle[]): void {
+  for (const s of staged) checkReplaceable(s.outDir, s.stem, s.format);
+  const published: { s: StagedBundle; old: string | null }[] = [];
+  try {
+    for (const s of staged) {
+      let old: string | null = null;
+      if (s.format === "dir" && existsSync(s.path)) {
+        old = `${s.tmp}-old`;
+        trackTemp(old);
+        renameSync(s.path, old);
+      }
+      try {
+        renameSync(s.tmp, s.path);
+      } catch (e) {
+        if (old) renameSync(old, s.path);
+        throw e;
+      }
+      untrackTemp(s.tmp);
+      published.push({ s, old });
+    }
+  } catch (e) {
+    for (const { s, old } of published.reverse()) {
+      rmSync(s.path, { recursive: true, force: true });
+      if (old) renameSync(old, s.path);
+    }
+    discardStaged(staged);
+    throw e;
+  }
+  for (const { old } of published) {
+    if (!old) continue;
+    rmSync(old, { recursive: true, force: true });
+    untrackTemp(old);
+  }
+}
+
+/** Stage and publish one bundle. */
+export async function writeBundle(input: BundleInput): Promise<BundleResult> {
+  const s = await stageBundle(input);
+  publishBundles([s]);
+  return { path: s.path, format: s.format, size: s.size, sha256: s.sha256, stem: s.stem };
 }

@@ -1,4 +1,8 @@
 #!/usr/bin/env node
-import { main } from "./main.js";
+import { processContext } from "../context.js";
+import { installProcessHandlers, main } from "./main.js";
 
-process.exitCode = await main(process.argv.slice(2));
+const argv = process.argv.slice(2);
+const ctx = processContext();
+installProcessHandlers(argv, ctx);
+process.exitCode = await main(argv, ctx);

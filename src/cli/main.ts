@@ -1,10 +1,14 @@
 /**
  * argv -> typed options -> command. The only place that exits the process.
- * Exit codes (spec.md): 0 success, 1 user/environment/network fault (WbError), 2 internal error.
+ * Exit codes: 0 success, 1 user/environment/network fault (WbError), 2 internal error (a bug),
+ * 130/143 interrupted by SIGINT/SIGTERM.
  */
 import { Command, CommanderError, Option } from "commander";
 import { processContext, type Context } from "../context.js";
 import { WbError, isWbError } from "../errors.js";
+import { redactUrlsInText } from "../net/redact.js";
+import { noSpaceError } from "../commands/no-space.js";
+import { removeTrackedTemps } from "../store/temp-files.js";
 import { TOOL_NAME, TOOL_VERSION } from "../version.js";
 import { commandTable, type CommandName } from "./commands.js";
 import { createReporter } from "./progress.js";
@@ -93,41 +97,107 @@ export function buildProgram(run: (name: CommandName, args: unknown[], opts: Rec
   return program;
 }
 
+/** What the error path needs to know before (or without) commander having parsed anything. */
+export interface ReportOptions {
+  json: boolean;
+  verbose: boolean;
+}
+
+/** `--json` / `--verbose` as given on the command line (before a `--`), whatever the command. */
+export function reportOptions(argv: string[], env: Record<string, string | undefined> = {}): ReportOptions {
+  const end = argv.indexOf("--");
+  const args = end === -1 ? argv : argv.slice(0, end);
+  return {
+    json: args.includes("--json"),
+    verbose: args.includes("--verbose") || args.some((a) => /^-[a-z]*v[a-z]*$/.test(a)) || Boolean(env["WHEELBARROW_DEBUG"]),
+  };
+}
+
 /** Runs the CLI and returns the exit code; never throws. */
 export async function main(argv: string[], ctx: Context = processContext()): Promise<number> {
-  ctx.makeReporter ??= (o) => createReporter({ stderr: ctx.stderr, ...o });
-  let exitCode = 0;
-  const program = buildProgram(async (name, args, opts) => {
-    exitCode = await commandTable[name](args, opts, ctx);
-  });
-  program.configureOutput({
-    writeOut: (s) => ctx.stdout.write(s),
-    writeErr: (s) => ctx.stderr.write(s),
-    outputError: () => {
-      /* printed below as error[E_USAGE] */
-    },
-  });
+  const report = reportOptions(argv, ctx.env);
   try {
+    ctx.makeReporter ??= (o) => createReporter({ stderr: ctx.stderr, ...o });
+    let exitCode = 0;
+    const program = buildProgram(async (name, args, opts) => {
+      exitCode = await commandTable[name](args, opts, ctx);
+    });
+    program.configureOutput({
+      writeOut: (s) => ctx.stdout.write(s),
+      writeErr: (s) => ctx.stderr.write(s),
+      outputError: () => {
+        /* printed by reportError as error[E_USAGE] */
+      },
+    });
     await program.parseAsync(argv, { from: "user" });
     return exitCode;
   } catch (e) {
-    if (e instanceof CommanderError) {
-      if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help") return 0;
-      const msg = e.message.replace(/^error: /, "");
-      ctx.stderr.write(new WbError("E_USAGE", msg, { hint: `run '${TOOL_NAME} --help' for usage` }).format() + "\n");
-      return 1;
-    }
-    return reportError(e, ctx, Boolean((program.opts() as { json?: boolean }).json));
+    if (e instanceof CommanderError && (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help")) return 0;
+    return reportError(e, ctx, report);
   }
 }
 
-export function reportError(e: unknown, ctx: Context, _json = false): number {
-  if (isWbError(e)) {
-    ctx.stderr.write(e.format() + "\n");
-    return 1;
+/** Any thrown value as the coded error the user sees. */
+export function toWbError(e: unknown): WbError {
+  if (isWbError(e)) return e;
+  if (e instanceof CommanderError) {
+    return new WbError("E_USAGE", e.message.replace(/^error: /, ""), { hint: `run '${TOOL_NAME} --help' for usage` });
   }
+  const noSpace = noSpaceError(e);
+  if (noSpace) return noSpace;
   const err = e instanceof Error ? e : new Error(String(e));
-  ctx.stderr.write(`error[internal]: ${err.message}\nhint: this is a bug in ${TOOL_NAME} ${TOOL_VERSION}; please report it with the command you ran\n`);
-  if (process.env.WHEELBARROW_DEBUG) ctx.stderr.write((err.stack ?? "") + "\n");
-  return 2;
+  return new WbError("E_INTERNAL", `${redactUrlsInText(err.message || err.name)} (this is a bug in ${TOOL_NAME}; please report it)`, {
+    hint: `${TOOL_NAME} ${TOOL_VERSION}: include the command you ran and the output of the same command with --verbose`,
+    cause: err,
+  });
+}
+
+/**
+ * The one place an error becomes output and an exit code: `error[E_CODE]` and hints on stderr,
+ * with --json also `{"ok": false, "error": {...}}` on stdout; 1 for a coded error, 2 for a bug.
+ */
+export function reportError(e: unknown, ctx: Context, o: ReportOptions = { json: false, verbose: false }): number {
+  const err = toWbError(e);
+  ctx.stderr.write(err.format() + "\n");
+  if (err.code === "E_INTERNAL" && o.verbose) {
+    const stack = err.cause instanceof Error ? err.cause.stack : undefined;
+    if (stack) ctx.stderr.write(redactUrlsInText(stack) + "\n");
+  }
+  if (o.json) ctx.stdout.write(JSON.stringify({ ok: false, error: err.toJSON() }, null, 2) + "\n");
+  return exitCodeOf(err);
+}
+
+export function exitCodeOf(err: WbError): number {
+  if (err.code === "E_INTERNAL") return 2;
+  if (err.code === "E_INTERRUPTED") return typeof err.details["exitCode"] === "number" ? err.details["exitCode"] : 130;
+  return 1;
+}
+
+const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
+
+/**
+ * Process-level routes to the one exit point: an exception nobody caught (an assertion inside a
+ * dependency's event handler, say), a rejected promise nobody awaited, and SIGINT/SIGTERM. Each
+ * removes this run's temp files (the registry in store/temp-files.ts), reports, and exits.
+ */
+export function installProcessHandlers(argv: string[], ctx: Context): void {
+  const report = reportOptions(argv, ctx.env);
+  let exiting = false;
+  const exitWith = (e: unknown): void => {
+    if (exiting) return;
+    exiting = true;
+    removeTrackedTemps();
+    const code = reportError(e, ctx, report);
+    process.exit(code);
+  };
+  process.on("uncaughtException", exitWith);
+  process.on("unhandledRejection", exitWith);
+  for (const [signal, exitCode] of Object.entries(SIGNAL_EXIT)) {
+    process.on(signal, () =>
+      exitWith(new WbError("E_INTERRUPTED", `interrupted by ${signal}; the files this run had started were removed`, {
+        hint: "run the command again: downloads already in the cache are not repeated",
+        details: { signal, exitCode },
+      })),
+    );
+  }
 }

@@ -1,15 +1,18 @@
 /**
  * `wheelbarrow bundle`: plan every target (lock), download every selected file once for all
- * targets, then write one archive per target. If any step fails, nothing of this run is left in
- * --out: archives already written by this run are removed, and each archive is itself written to
- * a temp name and renamed.
+ * targets, then write one archive per target. Each archive is written under a temp name; all of
+ * them are renamed into place together at the end. If any step fails, or the run is interrupted,
+ * nothing of this run is left in --out.
  */
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { rmSync } from "node:fs";
 import type { Context } from "../context.js";
 import { WbError } from "../errors.js";
-import { writeBundle, type BundleInput, type BundlePackage } from "../bundle/write-bundle.js";
+import { bundlePath, bundleStem, checkReplaceable, discardStaged, publishBundles, stageBundle, type BundleFormat, type BundleInput, type BundlePackage, type StagedBundle } from "../bundle/write-bundle.js";
+import { sweepStaleTemps } from "../store/temp-files.js";
+import { parseTargets } from "../targets/parse-target.js";
+import { checkSpace, withSpace } from "./no-space.js";
+import type { RunOptions } from "./options.js";
 import type { Target } from "../targets/target.js";
 import type { PlannedPackage } from "../plan/types.js";
 import { downloadAll, type DownloadRequest } from "../download/downloader.js";
@@ -46,11 +49,41 @@ export function sourceDateEpoch(env: Record<string, string | undefined>): number
   return n;
 }
 
+function bundleFormat(opts: RunOptions, t: Target): BundleFormat {
+  return opts.format ?? (t.os === "windows" ? "zip" : "tar.gz");
+}
+
+/**
+ * Checks made before any work: two targets may not give the same archive name (the second
+ * would replace the first), and nothing in --out may be in the way that this tool did not write.
+ */
+export function checkOutputs(opts: RunOptions, targets: Target[], name: string, version: string): void {
+  const byPath = new Map<string, Target>();
+  for (const t of targets) {
+    const format = bundleFormat(opts, t);
+    const stem = bundleStem(name, version, manifestTarget(t));
+    const path = bundlePath(opts.out, stem, format);
+    const first = byPath.get(path);
+    if (first) {
+      throw new WbError("E_USAGE", `--target ${first.input} and --target ${t.input} both give ${basename(path)}: the second bundle would replace the first`, {
+        hint: [`both are ${t.platform} with ${t.pythonTag}; a bundle is made per platform and Python minor version, so give only one of them`],
+        details: { targets: [first.input, t.input], path },
+      });
+    }
+    byPath.set(path, t);
+    checkReplaceable(opts.out, stem, format);
+  }
+}
+
 export async function bundleCommand(args: unknown[], flags: Record<string, unknown>, ctx: Context): Promise<number> {
   const opts = await resolveRunOptions(args[0] as string | undefined, flags, ctx, { out: "dist" });
   const epoch = sourceDateEpoch(ctx.env);
+  const name = opts.name ?? (opts.app ? basename(opts.app) : "bundle");
+  const version = opts.version ?? "0.0.0";
+  if (opts.targets.length) checkOutputs(opts, parseTargets(opts.targets), name, version);
+  sweepStaleTemps(opts.out, (n) => n.startsWith("."));
   const { plan, session } = await runPlan(opts, ctx);
-  const written: string[] = [];
+  const staged: StagedBundle[] = [];
   try {
     // One download per file, whichever targets need it.
     const requests = new Map<string, DownloadRequest>();
@@ -66,9 +99,11 @@ export async function bundleCommand(args: unknown[], flags: Record<string, unkno
         });
       }
     }
-    const paths = await downloadAll([...requests.values()], { net: session.net, cache: session.cache, jobs: opts.jobs, offline: opts.offline, reporter: session.reporter });
-    const name = opts.name ?? (opts.app ? basename(opts.app) : "bundle");
-    const version = opts.version ?? "0.0.0";
+    const toFetch = [...requests.values()].filter((r) => !(r.sha256 && session.cache.hasWheel(r.sha256)));
+    const known = toFetch.reduce((n, r) => n + (r.size ?? 0), 0);
+    const downloads = { path: session.cache.root, what: "the downloads", needed: known || undefined, atLeast: toFetch.some((r) => r.size === undefined) };
+    if (!opts.offline) checkSpace(downloads);
+    const paths = await withSpace(downloads, () => downloadAll([...requests.values()], { net: session.net, cache: session.cache, jobs: opts.jobs, offline: opts.offline, reporter: session.reporter }));
     const results = [];
     for (const tp of plan.targets) {
       const packages: BundlePackage[] = tp.packages.map((p: PlannedPackage) => {
@@ -87,29 +122,36 @@ export async function bundleCommand(args: unknown[], flags: Record<string, unkno
           metadataText: p.metadataText,
         };
       });
-      const format = opts.format ?? (tp.target.os === "windows" ? "zip" : "tar.gz");
-      const r = await writeBundle({
-        name,
-        version,
-        entry: opts.entry ?? null,
-        target: manifestTarget(tp.target),
-        packages,
-        appDir: opts.app,
-        exclude: opts.exclude,
-        installerDir: installerDir(),
-        format,
-        outDir: opts.out,
-        sourceDateEpoch: epoch,
-        toolVersion: TOOL_VERSION,
-      });
-      written.push(r.path);
-      results.push({ target: tp.target.spec, ...r, packages: packages.length });
-      if (!opts.quiet && !opts.json) ctx.stderr.write(`wrote ${r.path} (${packages.length} packages${r.size ? `, ${(r.size / 1e6).toFixed(1)} MB` : ""})\n`);
+      const out = { path: opts.out, what: "the bundles", needed: packages.reduce((n, p) => n + p.size, 0) };
+      checkSpace(out);
+      const r = await withSpace(out, () =>
+        stageBundle({
+          name,
+          version,
+          entry: opts.entry ?? null,
+          target: manifestTarget(tp.target),
+          packages,
+          appDir: opts.app,
+          exclude: opts.exclude,
+          installerDir: installerDir(),
+          format: bundleFormat(opts, tp.target),
+          outDir: opts.out,
+          sourceDateEpoch: epoch,
+          toolVersion: TOOL_VERSION,
+        }),
+      );
+      staged.push(r);
+      results.push({ target: tp.target.spec, path: r.path, format: r.format, size: r.size, sha256: r.sha256, stem: r.stem, packages: packages.length });
     }
-    if (opts.json) ctx.stdout.write(JSON.stringify({ bundles: results }, null, 2) + "\n");
+    // All bundles of the run appear together, or none does.
+    publishBundles(staged);
+    if (!opts.quiet && !opts.json) {
+      for (const r of results) ctx.stderr.write(`wrote ${r.path} (${r.packages} packages${r.size ? `, ${(r.size / 1e6).toFixed(1)} MB` : ""})\n`);
+    }
+    if (opts.json) ctx.stdout.write(JSON.stringify({ ok: true, bundles: results }, null, 2) + "\n");
     return 0;
   } catch (e) {
-    for (const p of written) rmSync(p, { recursive: true, force: true });
+    discardStaged(staged);
     throw e;
   } finally {
     await session.close();

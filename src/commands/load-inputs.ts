@@ -11,6 +11,7 @@ import { parseRequirement } from "../pypa/requirement.js";
 import { filenameFromUrl, parseWheelFilename, type WheelFilename } from "../pypa/dist-filename.js";
 import { parseRequirementsFile, type ParsedRequirements, type ReqLine } from "../pypa/requirements-txt.js";
 import { fsReader } from "../io/read-requirements.js";
+import { redactUrl } from "../text/redact-url.js";
 import type { CandidateFile, InputRequirement } from "../plan/types.js";
 import type { RunOptions } from "./options.js";
 
@@ -83,7 +84,7 @@ function toInput(line: ReqLine, cwd: string): InputRequirement | null {
       const [alg, hex] = h.split(":");
       if (alg && hex) hashes[alg] = hex;
     }
-    const file: CandidateFile = { filename, url, displayUrl: url, hashes, yanked: false, coreMetadata: false, source: { name: "direct", url: o, kind: "direct" } };
+    const file: CandidateFile = { filename, url, displayUrl: redactUrl(url), hashes, yanked: false, coreMetadata: false, source: { name: "direct", url: o, kind: "direct" } };
     return { requirement: parseRequirement(`${wheel.canonicalName}==${wheel.version}`), hashes: line.hashes, origin: o, files: [file] };
   }
   return null;
@@ -117,13 +118,13 @@ function loadPylock(path: string, cwd: string): LoadedInputs {
       return {
         filename: w.name ?? filenameFromUrl(url),
         url,
-        displayUrl: w.url ?? w.path ?? url,
+        displayUrl: redactUrl(w.url ?? w.path ?? url),
         hashes: Object.fromEntries(Object.entries(w.hashes).map(([k, v]) => [k.toLowerCase(), v.toLowerCase()])),
         yanked: false,
         coreMetadata: false,
         size: w.size,
         uploadTime: w.uploadTime,
-        source: { name: "lock", url: pkg.index ?? relative(cwd, path), kind: "lock" },
+        source: { name: "lock", url: pkg.index ? redactUrl(pkg.index) : relative(cwd, path), kind: "lock" },
       };
     });
     const markerPart = pkg.marker ? ` ; ${pkg.marker}` : "";

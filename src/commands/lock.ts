@@ -3,13 +3,15 @@
  * multi-target pylock.toml. Downloads no wheel body when the index serves metadata (PEP 658) or
  * answers range requests.
  */
-import { mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname } from "node:path";
 import type { Context } from "../context.js";
 import { writePylock } from "../pypa/pylock.js";
 import { planToPylock } from "../plan/to-pylock.js";
 import type { Plan } from "../plan/types.js";
 import { TOOL_NAME, TOOL_VERSION } from "../version.js";
+import { tempName, untrackTemp } from "../store/temp-files.js";
+import { noSpaceError } from "./no-space.js";
 import { resolveRunOptions } from "./options.js";
 import { runPlan } from "./run-plan.js";
 import { WbErrorList } from "../errors.js";
@@ -23,8 +25,20 @@ export async function lockCommand(args: unknown[], flags: Record<string, unknown
   const { plan, session, failures } = await runPlan(opts, ctx);
   try {
     const text = writePylock(planToPylock(plan, `${TOOL_NAME} ${TOOL_VERSION}`));
-    writeAtomic(opts.out, text);
-    if (opts.json) ctx.stdout.write(JSON.stringify(planJson(plan, opts.out), null, 2) + "\n");
+    try {
+      writeAtomic(opts.out, text);
+    } catch (e) {
+      throw noSpaceError(e, { path: dirname(opts.out), what: "the lock", needed: Buffer.byteLength(text) }) ?? e;
+    }
+    if (opts.json) {
+      // --keep-going with failed targets: one document, with the written targets and the errors of the others.
+      const failed = failures.length ? { failed: failures.map((e) => e.toJSON()) } : {};
+      ctx.stdout.write(JSON.stringify({ ok: failures.length === 0, ...planJson(plan, opts.out), ...failed }, null, 2) + "\n");
+      if (failures.length) {
+        for (const e of failures) ctx.stderr.write(`${e.format()}\n`);
+        return 1;
+      }
+    }
     else if (!opts.quiet) {
       const n = new Set(plan.targets.flatMap((t) => t.packages.map((p) => `${p.name}==${p.version}`))).size;
       ctx.stderr.write(`wrote ${opts.out}: ${n} packages for ${plan.targets.length} target(s)${failures.length ? ` (--keep-going: the other targets failed, below)` : ""}\n`);
@@ -38,9 +52,14 @@ export async function lockCommand(args: unknown[], flags: Record<string, unknown
 
 export function writeAtomic(path: string, text: string): void {
   mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, path);
+  const tmp = tempName(path);
+  try {
+    writeFileSync(tmp, text);
+    renameSync(tmp, path);
+  } finally {
+    rmSync(tmp, { force: true });
+    untrackTemp(tmp);
+  }
 }
 
 /** The `--json` shape of a plan: per target, the selected packages. */

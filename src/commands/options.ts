@@ -1,8 +1,8 @@
 /**
- * The options of `bundle` and `lock`, merged in the spec's order of precedence: flags override the
- * spec file, the spec file overrides defaults. Requirements-file options (-i, --extra-index-url,
- * -f, --no-index, --pre, ...) apply on top, except that a flag always wins (decision documented
- * in the README: the command line is the release engineer's last word).
+ * The options of `bundle` and `lock`, in one order of precedence (README "Where options come
+ * from"): flags > spec file > requirements-file options > environment > defaults. The index
+ * choice is decided in one place, decideIndexes. Requirements-file options are only known after
+ * the files are read, so the session applies that layer (session.ts calls decideIndexes again).
  */
 import { resolve, dirname } from "node:path";
 import { usageError } from "../errors.js";
@@ -21,6 +21,8 @@ export interface RunOptions {
   findLinks: string[];
   noIndex: boolean;
   namedIndexes: { name: string; url: string }[];
+  /** The index options of the flags and of the spec file, for decideIndexes (indexUrl...noIndex above are their merge). */
+  indexLayers: { flags: IndexLayer; spec: IndexLayer };
   pinnedProjects: Record<string, string>;
   proxy?: string;
   cert?: string;
@@ -49,6 +51,56 @@ export interface RunOptions {
 }
 
 type Flags = Record<string, unknown>;
+
+/** What one layer (flags, spec file, requirements files) says about indexes. */
+export interface IndexLayer {
+  indexUrl?: string;
+  extraIndexUrls?: string[];
+  findLinks?: string[];
+  /** true: this layer says --no-index. */
+  noIndex?: boolean;
+}
+
+export interface IndexChoice {
+  /** undefined with noIndex false: the default index. */
+  indexUrl?: string;
+  extraIndexUrls: string[];
+  findLinks: string[];
+  noIndex: boolean;
+}
+
+/**
+ * Merge layers, highest precedence first. The primary index comes from the first layer that
+ * names one (`--index-url`) or says `--no-index`; a `--no-index` counts only when no higher layer
+ * named an index (primary or extra): so a requirements file's `--no-index` cannot override
+ * `--index-url` or `--extra-index-url` on the command line or in the spec file. Under the
+ * winning `--no-index` no index is used at all; a layer's own extra indexes are dropped with its
+ * overridden `--no-index`, as pip drops them. Find-links always add up (they are not indexes).
+ */
+export function decideIndexes(layers: IndexLayer[]): IndexChoice {
+  let noIndex = false;
+  let indexUrl: string | undefined;
+  let named = false;
+  for (const l of layers) {
+    if (l.noIndex === true) {
+      if (named) continue;
+      noIndex = true;
+      break;
+    }
+    if (l.indexUrl !== undefined) {
+      indexUrl = l.indexUrl;
+      break;
+    }
+    if (l.extraIndexUrls?.length) named = true;
+  }
+  const uniq = (xs: string[]) => [...new Set(xs)];
+  return {
+    indexUrl,
+    extraIndexUrls: noIndex ? [] : uniq(layers.filter((l) => l.noIndex !== true).flatMap((l) => l.extraIndexUrls ?? [])),
+    findLinks: uniq(layers.flatMap((l) => l.findLinks ?? [])),
+    noIndex,
+  };
+}
 
 function str(v: unknown): string | undefined {
   return typeof v === "string" && v.length > 0 ? v : undefined;
@@ -80,8 +132,16 @@ export async function resolveRunOptions(specPath: string | undefined, flags: Fla
   const format = str(flags["format"]) ?? spec?.format;
   if (format !== undefined && !["tar.gz", "zip", "dir"].includes(format)) throw usageError(`--format must be tar.gz, zip or dir, got '${format}'`);
   const specIndexes = spec?.indexes ?? [];
-  const indexUrl = str(flags["indexUrl"]) ?? specIndexes[0]?.url;
-  const extraFromSpec = specIndexes.slice(1).map((i) => i.url);
+  const indexLayers = {
+    flags: {
+      indexUrl: str(flags["indexUrl"]),
+      extraIndexUrls: list(flags["extraIndexUrl"]),
+      findLinks: list(flags["findLinks"]).map((f) => (/^[a-z][a-z0-9+.-]*:/i.test(f) ? f : abs(f))),
+      noIndex: flags["index"] === false,
+    },
+    spec: { indexUrl: specIndexes[0]?.url, extraIndexUrls: specIndexes.slice(1).map((i) => i.url), findLinks: spec?.findLinks ?? [] },
+  };
+  const merged = decideIndexes([indexLayers.flags, indexLayers.spec]);
   return {
     cwd,
     specFile: spec?.file,
@@ -89,11 +149,12 @@ export async function resolveRunOptions(specPath: string | undefined, flags: Fla
     constraints: list(flags["constraint"]).map(abs).concat(spec?.constraints ?? []),
     lock: str(flags["lock"]) ? abs(str(flags["lock"])!) : spec?.lock,
     targets: flagTargets.length ? flagTargets : (spec?.targets ?? []),
-    indexUrl,
-    extraIndexUrls: [...list(flags["extraIndexUrl"]), ...extraFromSpec],
-    findLinks: [...list(flags["findLinks"]).map((f) => (/^[a-z][a-z0-9+.-]*:/i.test(f) ? f : abs(f))), ...(spec?.findLinks ?? [])],
-    noIndex: flags["index"] === false,
+    indexUrl: merged.indexUrl,
+    extraIndexUrls: merged.extraIndexUrls,
+    findLinks: merged.findLinks,
+    noIndex: merged.noIndex,
     namedIndexes: specIndexes.map((i) => ({ name: i.name, url: i.url })),
+    indexLayers,
     pinnedProjects: pinned,
     proxy: str(flags["proxy"]),
     cert: str(flags["cert"]) ? abs(str(flags["cert"])!) : undefined,

@@ -10,7 +10,7 @@ import { Sources } from "../index/sources.js";
 import { Cache, defaultCacheDir } from "../store/cache.js";
 import type { PlanSource } from "../plan/types.js";
 import type { LoadedInputs } from "./load-inputs.js";
-import type { RunOptions } from "./options.js";
+import { decideIndexes, type RunOptions } from "./options.js";
 
 export interface Session {
   net: Net;
@@ -27,8 +27,9 @@ function warningsOnly(ctx: Context, quiet: boolean): Reporter {
 
 export async function openSession(opts: RunOptions, fileOptions: LoadedInputs["fileOptions"], ctx: Context): Promise<Session> {
   const reporter = ctx.makeReporter ? ctx.makeReporter({ progress: opts.progress && !opts.json, quiet: opts.quiet, verbose: opts.verbose }) : warningsOnly(ctx, opts.quiet);
-  // A flag wins over the requirements file; extra indexes and find-links add up (flags first).
-  const indexUrl = opts.indexUrl ?? fileOptions.indexUrl;
+  // Flags > spec file > requirements-file options (options.ts decideIndexes).
+  const chosen = decideIndexes([opts.indexLayers.flags, opts.indexLayers.spec, fileOptions]);
+  const indexUrl = chosen.indexUrl;
   const net = createNet({
     proxy: opts.proxy,
     env: ctx.env,
@@ -39,12 +40,13 @@ export async function openSession(opts: RunOptions, fileOptions: LoadedInputs["f
     log: opts.verbose ? (m) => reporter.debug(m) : undefined,
   });
   const cache = new Cache(opts.cacheDir ?? defaultCacheDir(ctx.env, process.platform));
+  cache.sweepStaleTemps();
   const sources = new Sources(
     {
       indexUrl,
-      extraIndexUrls: [...opts.extraIndexUrls, ...fileOptions.extraIndexUrls.filter((u) => !opts.extraIndexUrls.includes(u))],
-      findLinks: [...opts.findLinks, ...fileOptions.findLinks.filter((u) => !opts.findLinks.includes(u))],
-      noIndex: opts.noIndex || fileOptions.noIndex,
+      extraIndexUrls: chosen.extraIndexUrls,
+      findLinks: chosen.findLinks,
+      noIndex: chosen.noIndex,
       pinned: opts.pinnedProjects,
       namedIndexes: opts.namedIndexes,
       indexStrategy: opts.indexStrategy,

@@ -1,8 +1,8 @@
 /**
  * `wheelbarrow verify BUNDLE [--json]`: checks an archive or unpacked bundle end to end
  * (src/bundle/verify.ts). Success: a one-line summary (or the JSON report) on stdout, exit 0.
- * Damage: with --json, `{ok: false, problems: [...]}` on stdout; always E_BUNDLE listing every
- * damaged or unexpected file on stderr, exit 1.
+ * Damage: E_BUNDLE listing every damaged or unexpected file (with --json the CLI prints it as
+ * `{"ok": false, "error": {..., "bundle", "problems": [...]}}` on stdout), exit 1.
  */
 import { resolve } from "node:path";
 import type { Context } from "../context.js";
@@ -20,9 +20,7 @@ export async function verifyCommand(args: unknown[], opts: Record<string, unknow
     else ctx.stdout.write(`OK ${arg}: ${report.name} ${report.version} for ${report.target}, ${report.packages} packages, ${report.files} files verified\n`);
     return 0;
   } catch (e) {
-    if (json && e instanceof WbError && e.code === "E_BUNDLE") {
-      ctx.stdout.write(JSON.stringify({ ok: false, bundle: arg, error: e.toJSON() }, null, 2) + "\n");
-    }
+    if (e instanceof WbError && e.details["bundle"] === undefined) e.details["bundle"] = arg;
     throw e;
   }
 }

@@ -1,93 +1,16 @@
 /**
- * Redaction of credentials in URLs and free text (spec.md: credentials are never printed, never
- * written into a bundle).
+ * Redaction of credentials in URLs and free text: credentials are never printed and never
+ * written into a bundle, a lock or the cache.
  *
- * Decisions: a URL with `user:password@` shows as `user:***@` (the user name helps debugging);
- * a URL with only a user name shows as `***@`, because a lone user name is usually a token
- * (`https://<token>@host`). Query parameters whose name looks like a secret (token, key,
- * signature, credential, password, auth: pre-signed S3/GCS redirect URLs carry them) show as
- * `***`. `Redactor` additionally scrubs every secret it has been told about from any text, as a
- * last line of defence for messages that embed foreign error text.
+ * URL redaction itself is the pure src/text/redact-url.ts (re-exported here): any userinfo shows as
+ * `***@`, secret-looking query values as `***`. `Redactor` additionally scrubs every secret it
+ * has been told about from any text, as a last line of defence for messages that embed foreign
+ * error text.
  */
 
-const SECRET_QUERY = /token|key|secret|pass|sig|signature|credential|auth|session/i;
-export const MASK = "***";
+import { MASK, redactUrl, redactUrlsInText } from "../text/redact-url.js";
 
-/** The URL without credentials in the userinfo part (fragment and query kept). Non-URLs pass through. */
-export function stripCredentials(url: string): string {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    return url;
-  }
-  if (!u.username && !u.password) return url;
-  u.username = "";
-  u.password = "";
-  return u.toString();
-}
-
-/** Credentials embedded in a URL, decoded, or null. */
-export function credentialsInUrl(url: string): { username: string; password: string } | null {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    return null;
-  }
-  if (!u.username && !u.password) return null;
-  return { username: safeDecode(u.username), password: safeDecode(u.password) };
-}
-
-function safeDecode(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
-  }
-}
-
-/** The URL as it may be shown to a user or written to a file. */
-export function redactUrl(url: string): string {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    return url;
-  }
-  if (u.protocol === "file:") return url;
-  let changed = false;
-  if (u.password) {
-    u.password = MASK;
-    changed = true;
-  } else if (u.username) {
-    u.username = MASK;
-    changed = true;
-  }
-  if (u.search) {
-    const parts = u.search.slice(1).split("&");
-    const out = parts.map((p) => {
-      const eq = p.indexOf("=");
-      if (eq === -1) return p;
-      const name = safeDecode(p.slice(0, eq));
-      if (SECRET_QUERY.test(name)) {
-        changed = true;
-        return `${p.slice(0, eq)}=${MASK}`;
-      }
-      return p;
-    });
-    if (changed) u.search = "?" + out.join("&");
-  }
-  return changed ? u.toString().replace(/%2A%2A%2A/g, MASK) : url;
-}
-
-/** Every `scheme://user:pass@` or `scheme://token@` inside free text, redacted. */
-export function redactUrlsInText(text: string): string {
-  return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)([^\s/@"'<>]+)@/gi, (_m, scheme: string, userinfo: string) => {
-    const colon = userinfo.indexOf(":");
-    return colon === -1 ? `${scheme}${MASK}@` : `${scheme}${userinfo.slice(0, colon)}:${MASK}@`;
-  });
-}
+export { MASK, credentialsInUrl, redactUrl, redactUrlsInText, stripCredentials } from "../text/redact-url.js";
 
 /** Knows the run's secrets (passwords, tokens, proxy credentials) and removes them from any text. */
 export class Redactor {

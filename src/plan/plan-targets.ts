@@ -8,7 +8,8 @@
  */
 import { WbError } from "../errors.js";
 import { parseMetadata, type CoreMetadata } from "../pypa/metadata.js";
-import { evaluateMarker, UnknownMarkerValueError, type MarkerEnvironment } from "../pypa/markers.js";
+import { evaluateMarker, type MarkerEnvironment } from "../pypa/markers.js";
+import { markerFailure } from "./marker-failure.js";
 import { canonicalizeName, canonicalizeExtra } from "../pypa/names.js";
 import { parseRequirement, requirementToString, type Requirement } from "../pypa/requirement.js";
 import { isExactPin, satisfies, versionsEqual } from "../pypa/versions.js";
@@ -132,7 +133,7 @@ async function planOneTarget(inputs: InputRequirement[], target: Target, source:
     try {
       if (!markerHolds(req, env)) continue;
     } catch (e) {
-      errors.push(unknownMarkerError(e, `${input.origin}: ${requirementToString(req)}`, target));
+      errors.push(markerFailure(e, `${input.origin}: ${requirementToString(req)}`, target));
       continue;
     }
     const name = canonicalizeName(req.name);
@@ -207,7 +208,7 @@ async function planOneTarget(inputs: InputRequirement[], target: Target, source:
         try {
           applies = markerHolds(dep, { ...env, extra });
         } catch (e) {
-          errors.push(unknownMarkerError(e, `${item.name} ${sel.pin.version} Requires-Dist: ${depText}`, target));
+          errors.push(markerFailure(e, `${item.name} ${sel.pin.version} Requires-Dist: ${requirementToString(dep)}`, target));
           continue;
         }
         if (!applies) continue;
@@ -303,12 +304,3 @@ async function selectPin(pin: Pin, target: Target, source: MemoSource): Promise<
   return { selected: { pin, file: r.file, metadata, metadataText: text }, warnings: r.warnings };
 }
 
-function unknownMarkerError(e: unknown, where: string, target: Target): WbError {
-  if (e instanceof UnknownMarkerValueError) {
-    return new WbError("E_REQUIREMENTS", `${where}: the marker needs ${e.variable}, which target ${target.spec} does not define`, {
-      hint: `${e.variable} depends on the exact machine (kernel / OS build); wheelbarrow will not guess it. Rewrite the marker with sys_platform, platform_machine or python_version`,
-      details: { variable: e.variable, target: target.spec },
-    });
-  }
-  throw e;
-}

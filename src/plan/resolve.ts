@@ -21,7 +21,8 @@
  */
 import { WbError } from "../errors.js";
 import { parseMetadata } from "../pypa/metadata.js";
-import { evaluateMarker, type MarkerEnvironment } from "../pypa/markers.js";
+import type { MarkerEnvironment } from "../pypa/markers.js";
+import { markerHoldsOrThrow } from "./marker-failure.js";
 import { canonicalizeExtra, canonicalizeName } from "../pypa/names.js";
 import { parseRequirement, requirementToString, type Requirement } from "../pypa/requirement.js";
 import { isExactPin, satisfies, SpecifierSet } from "../pypa/versions.js";
@@ -74,12 +75,12 @@ export async function resolveTarget(roots: InputRequirement[], constraints: Inpu
   const requested = new Set<string>();
   const constraintMap = new Map<string, Criterion[]>();
   for (const c of constraints) {
-    if (c.requirement.marker && !evaluateMarker(c.requirement.marker, env)) continue;
+    if (!markerHoldsOrThrow(c.requirement, env, `${c.origin}: ${requirementToString(c.requirement)}`, target)) continue;
     const n = canonicalizeName(c.requirement.name);
     constraintMap.set(n, [...(constraintMap.get(n) ?? []), { specifier: c.requirement.specifier, extras: [], by: c.origin, text: requirementToString(c.requirement) }]);
   }
   for (const r of roots) {
-    if (r.requirement.marker && !evaluateMarker(r.requirement.marker, env)) continue;
+    if (!markerHoldsOrThrow(r.requirement, env, `${r.origin}: ${requirementToString(r.requirement)}`, target)) continue;
     const n = canonicalizeName(r.requirement.name);
     requested.add(n);
     addCriterion(state, n, { specifier: r.requirement.specifier, extras: r.requirement.extras.map(canonicalizeExtra), by: r.origin, text: requirementToString({ ...r.requirement, marker: undefined }) });
@@ -130,11 +131,11 @@ export async function resolveTarget(roots: InputRequirement[], constraints: Inpu
     return { file: picked.file, requires };
   }
 
-  function depsFor(pinned: Pinned, extras: string[]): Requirement[] {
+  function depsFor(name: string, pinned: Pinned, extras: string[]): Requirement[] {
     const out: Requirement[] = [];
     for (const extra of extras) {
       for (const r of pinned.requires) {
-        if (!r.marker || evaluateMarker(r.marker, { ...env, extra })) out.push(r);
+        if (markerHoldsOrThrow(r, { ...env, extra }, `${name} ${pinned.version} Requires-Dist: ${requirementToString(r)}`, target)) out.push(r);
       }
     }
     return out;
@@ -196,7 +197,7 @@ export async function resolveTarget(roots: InputRequirement[], constraints: Inpu
       if (fresh.length === 0) continue;
       const copy: Pinned = { ...pinned, extrasDone: new Set([...pinned.extrasDone, ...fresh]) };
       st.pins.set(n, copy);
-      for (const dep of depsFor(copy, fresh)) {
+      for (const dep of depsFor(n, copy, fresh)) {
         const d = canonicalizeName(dep.name);
         const crit: Criterion = { specifier: dep.specifier, extras: dep.extras.map(canonicalizeExtra), by: `${n} ${copy.version}`, text: requirementToString({ ...dep, marker: undefined }), parent: n };
         addCriterion(st, d, crit);
@@ -226,6 +227,7 @@ export async function resolveTarget(roots: InputRequirement[], constraints: Inpu
     }
     return { resolution: { pins: new Map([...done.pins].map(([k, v]) => [k, v.version])), requested }, errors: [] };
   } catch (e) {
+    if (e instanceof WbError) return { errors: [e] }; // a marker that cannot be evaluated
     if (e instanceof StepLimit) {
       return {
         errors: [

@@ -2,9 +2,10 @@
  * A multi-target plan as one PEP 751 pylock.toml (standards.md §8): one [[packages]] entry per
  * (name, version) listing the wheels every target uses; a marker when the entry applies to only
  * some targets (built from sys_platform, platform_machine, python_version and
- * implementation_name: what a lock consumer can evaluate); hashes, sizes and URLs with
- * credentials already redacted. wheelbarrow's own facts go under [packages.tool.wheelbarrow].
+ * implementation_name: what a lock consumer can evaluate); hashes, sizes and URLs without
+ * credentials (publicUrl, whatever the caller passed). wheelbarrow's own facts go under [packages.tool.wheelbarrow].
  */
+import { publicUrl } from "../text/redact-url.js";
 import type { Pylock, PylockPackage, PylockWheel } from "../pypa/pylock.js";
 import type { Target } from "../targets/target.js";
 import type { Plan, PlannedPackage } from "./types.js";
@@ -19,7 +20,7 @@ export function targetMarker(t: Target): string {
 function wheelEntry(p: PlannedPackage, mode: "url" | "bundle"): PylockWheel {
   const w: PylockWheel = { name: p.file.filename, hashes: {} };
   if (mode === "bundle") w.path = `wheels/${p.file.filename}`;
-  else w.url = p.file.displayUrl;
+  else w.url = publicUrl(p.file.displayUrl);
   if (p.sha256) w.hashes["sha256"] = p.sha256;
   if (p.file.size !== undefined) w.size = p.file.size;
   if (p.file.uploadTime) w.uploadTime = p.file.uploadTime;
@@ -50,7 +51,7 @@ export function planToPylock(plan: Plan, createdBy: string, mode: "url" | "bundl
       tool: { wheelbarrow: { requested: g.requested, targets: [...specs].sort() } },
     };
     if (!everywhere) pkg.marker = markers.length === 1 ? markers[0] : markers.map((m) => `(${m})`).join(" or ");
-    if (mode === "url") pkg.index = g.pkg.file.source.url;
+    if (mode === "url") pkg.index = publicUrl(g.pkg.file.source.url);
     return pkg;
   });
   return {

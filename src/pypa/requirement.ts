@@ -12,6 +12,7 @@
  */
 import { ParseFailure, Tokenizer, markerToString, parseMarkerAt, type Marker } from "./markers.js";
 import { canonicalizeExtra } from "./names.js";
+import { redactUrl } from "../text/redact-url.js";
 import { InvalidSpecifierError, specifierSetToString } from "./versions.js";
 
 export interface Requirement {
@@ -156,12 +157,12 @@ export function parseRequirement(text: string): Requirement {
   }
 }
 
-/** str(Requirement): `name[extras]specifier`, ` @ url`, `; marker` (` ; ` after a URL). */
+/** str(Requirement) for messages: `name[extras]specifier`, ` @ url` (credentials masked), `; marker` (` ; ` after a URL). */
 export function requirementToString(r: Requirement): string {
   let out = r.name;
   if (r.extras.length > 0) out += `[${[...r.extras].sort().join(",")}]`;
   out += r.specifier;
-  if (r.url !== undefined) out += ` @ ${r.url}${r.marker ? " " : ""}`;
+  if (r.url !== undefined) out += ` @ ${redactUrl(r.url)}${r.marker ? " " : ""}`;
   if (r.marker) out += `; ${markerToString(r.marker)}`;
   return out;
 }

@@ -26,6 +26,7 @@
 import { dirname, isAbsolute, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { WbError, WbErrorList } from "../errors.js";
+import { redactUrlsInText } from "../text/redact-url.js";
 import { canonicalizeName } from "./names.js";
 import { parseRequirement, RequirementSyntaxError, type Requirement } from "./requirement.js";
 import { isExactPin } from "./versions.js";
@@ -82,9 +83,6 @@ const VCS_RE = /^(git|hg|svn|bzr)\+/i;
 const NAMED_URL_RE = /^\s*[A-Za-z0-9][A-Za-z0-9._-]*\s*(\[[^\]]*\])?\s*@/;
 const WHEELS_HINT = "a bundle ships wheels; build the wheel first (pip wheel / python -m build) and reference it";
 
-export function redactUrls(text: string): string {
-  return text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^\s/@]+@/gi, "$1****@");
-}
 
 interface Ctx {
   read: FileReader;
@@ -107,7 +105,7 @@ function shown(ctx: Ctx, file: string): string {
 }
 
 function fail(ctx: Ctx, at: Where, what: string, hint?: string | string[]): WbError {
-  const text = redactUrls(at.text);
+  const text = redactUrlsInText(at.text);
   return new WbError("E_REQUIREMENTS", `${shown(ctx, at.file)}:${at.line}: ${what}: ${text}`, { hint, details: { file: at.file, line: at.line, text } });
 }
 

@@ -19,6 +19,7 @@ import { dirname, isAbsolute, resolve } from "node:path";
 import { parse, TomlError } from "smol-toml";
 import { editDistance } from "../util/edit-distance.js";
 import { WbError } from "../errors.js";
+import { redactUrl } from "../text/redact-url.js";
 import { canonicalizeName } from "../pypa/names.js";
 import { isValidVersion } from "../pypa/versions.js";
 
@@ -161,7 +162,7 @@ function readIndexes(p: SpecReader, raw: unknown): SpecIndex[] {
       parsed = undefined;
     }
     if (!parsed || !["http:", "https:", "file:"].includes(parsed.protocol)) {
-      throw p.fail(`index '${name}': url must be an https, http or file URL, got '${redact(url)}'`, p.lineOf(["index", i], "url"));
+      throw p.fail(`index '${name}': url must be an https, http or file URL, got '${redactUrl(url)}'`, p.lineOf(["index", i], "url"));
     }
     const idx: SpecIndex = { name, url };
     if (entry["projects"] !== undefined) {
@@ -272,9 +273,6 @@ function escapeRe(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
-function redact(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/]*@/i, "$1****@");
-}
 
 /** The known key closest to a typo (edit distance <= 2, or a case/separator variant). */
 function nearest(key: string, known: readonly string[]): string | undefined {

@@ -13,9 +13,10 @@
  * both may download the same file, the second rename replaces identical bytes. A file in
  * wheels-v1 is re-hashed before use (verifyWheel) and removed if it does not match its name.
  */
-import { createHash, randomBytes } from "node:crypto";
+import { createHash } from "node:crypto";
 import { createReadStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { sweepStaleTemps, tempName, untrackTemp } from "./temp-files.js";
 
 export function defaultCacheDir(env: Record<string, string | undefined>, platform: NodeJS.Platform): string {
   const explicit = env["WHEELBARROW_CACHE_DIR"];
@@ -93,10 +94,18 @@ export class Cache {
     return false;
   }
 
-  /** A fresh temp path in the directory of `finalPath` (created). */
+  /**
+   * A fresh temp path in the directory of `finalPath` (created), named with this process's pid
+   * and registered, so an interrupted run removes it and a later run can tell it is stale.
+   */
   tempPath(finalPath: string): string {
     mkdirSync(dirname(finalPath), { recursive: true });
-    return `${finalPath}.tmp-${process.pid}-${randomBytes(6).toString("hex")}`;
+    return tempName(finalPath);
+  }
+
+  /** Remove download temps left by runs that were killed (their process is gone). */
+  sweepStaleTemps(): string[] {
+    return sweepStaleTemps(join(this.root, "wheels-v1", "sha256"), (n) => n.startsWith("incoming.tmp-"));
   }
 
   /** A temp path in the wheels area, for a download whose sha256 is not known yet. */
@@ -110,11 +119,14 @@ export class Cache {
     mkdirSync(dirname(dest), { recursive: true });
     try {
       renameSync(tempPath, dest);
+      untrackTemp(tempPath);
     } catch (e) {
       // Windows refuses to replace a file another process holds open: if the same content is
       // already there (a concurrent download), ours is redundant.
-      if (existsSync(dest)) rmSync(tempPath, { force: true });
-      else throw e;
+      if (existsSync(dest)) {
+        rmSync(tempPath, { force: true });
+        untrackTemp(tempPath);
+      } else throw e;
     }
     return dest;
   }
@@ -128,6 +140,8 @@ export class Cache {
     } catch (e) {
       rmSync(tmp, { force: true });
       if (!existsSync(path)) throw e;
+    } finally {
+      untrackTemp(tmp);
     }
   }
 

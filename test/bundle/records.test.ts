@@ -1,5 +1,6 @@
 import { describe, expect, test } from "vitest";
-import { buildManifest, checkFormatVersion, isSafeRelPath, parseManifest, serializeManifest, stripCredentials, type Manifest } from "../../src/bundle/manifest.js";
+import { buildManifest, checkFormatVersion, isSafeRelPath, parseManifest, serializeManifest, type Manifest } from "../../src/bundle/manifest.js";
+import { publicUrl } from "../../src/text/redact-url.js";
 import { formatSha256Sums, parseSha256Sums } from "../../src/bundle/sha256sums.js";
 import { formatRequirements, parseRequirementsOut } from "../../src/bundle/requirements-out.js";
 import { licencesFromMetadata, pypiPurl } from "../../src/bundle/sbom.js";
@@ -73,10 +74,11 @@ describe("manifest", () => {
   test("safe relative paths and credential stripping", () => {
     for (const p of ["a", "app/x.py", "wheels/a-1-py3-none-any.whl"]) expect(isSafeRelPath(p), p).toBe(true);
     for (const p of ["", "/etc/x", "../x", "a/../b", "a//b", "./a", "a\\b", "C:/x", "a\nb"]) expect(isSafeRelPath(p), p).toBe(false);
-    expect(stripCredentials("https://user:pw@host/simple")).toBe("https://host/simple");
-    expect(stripCredentials("https://token@host/simple?x=@")).toBe("https://host/simple?x=@");
-    expect(stripCredentials("https://host/a@b")).toBe("https://host/a@b");
-    expect(stripCredentials("/local/dir")).toBe("/local/dir");
+    expect(publicUrl("https://user:pw@host/simple")).toBe("https://host/simple");
+    expect(publicUrl("https://user:p@ss@host/simple")).toBe("https://host/simple");
+    expect(publicUrl("https://token@host/simple?x=@")).toBe("https://host/simple?x=@");
+    expect(publicUrl("https://host/a@b")).toBe("https://host/a@b");
+    expect(publicUrl("/local/dir")).toBe("/local/dir");
   });
 });
 

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { verifyCommand } from "../../src/commands/verify.js";
 import { writeBundle, type BundleResult } from "../../src/bundle/write-bundle.js";
 import { WbError } from "../../src/errors.js";
+import { runCli } from "../helpers/run-cli.js";
 import { bundleInput, fakeContext, makeInstallerDir, makePackages, removeTempDirs, tempDir } from "../bundle/helpers.js";
 
 let root: string;
@@ -31,7 +32,7 @@ describe("verify command", () => {
     expect(JSON.parse(out())).toEqual({ ok: true, bundle: bundle.path, format: "tar.gz", stem: bundle.stem, name: "shop", version: "2.3.0", target: "manylinux_2_28_x86_64@3.11", packages: 3, files: 11 });
   });
 
-  it("a damaged bundle throws E_BUNDLE; with --json the problems are also on stdout", async () => {
+  it("a damaged bundle throws E_BUNDLE; with --json the CLI prints it as one document on stdout", async () => {
     const copy = join(root, "copy.tar.gz");
     const bytes = readFileSync(bundle.path);
     bytes[bytes.length - 5] = (bytes[bytes.length - 5] as number) ^ 0xff;
@@ -42,9 +43,12 @@ describe("verify command", () => {
     expect((e as WbError).format()).toBe(
       "error[E_BUNDLE]: copy.tar.gz is damaged or altered (1 file):\n  (archive): the gzip stream is damaged: its CRC-32 or length does not match the content\nhint: do not install it; fetch the bundle again from its source (or rebuild it) and verify that copy",
     );
-    const doc = JSON.parse(out()) as { ok: boolean; bundle: string; error: { code: string; problems: unknown[] } };
+    expect(out()).toBe("");
+    const r = await runCli(["verify", "copy.tar.gz", "--json"], { cwd: root });
+    expect(r.code).toBe(1);
+    const doc = JSON.parse(r.stdout) as { ok: boolean; error: { code: string; bundle: string; problems: unknown[] } };
     expect(doc.ok).toBe(false);
-    expect(doc.bundle).toBe("copy.tar.gz");
+    expect(doc.error.bundle).toBe("copy.tar.gz");
     expect(doc.error.code).toBe("E_BUNDLE");
     expect(doc.error.problems).toEqual([{ file: "(archive)", problems: ["the gzip stream is damaged: its CRC-32 or length does not match the content"] }]);
   });

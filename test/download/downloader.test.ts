@@ -116,8 +116,8 @@ describe("downloadAll", () => {
     const e = await rejection(downloadAll([r], { net, cache, jobs: 2, offline: false }));
     expect(e.code).toBe("E_INTEGRITY");
     const found = "sha256:" + (await import("node:crypto")).createHash("sha256").update("not the wheel you are looking for").digest("hex");
-    expect(e.message).toBe(`${wheels[2]!.filename} from http://u:***@127.0.0.1:${new URL(s.origin).port}/packages/${wheels[2]!.filename} does not match its expected hash (2 attempts): expected sha256:${wheels[2]!.sha256}, found ${found}`);
-    expect(e.details).toMatchObject({ expected: [`sha256:${wheels[2]!.sha256}`], found, url: `http://u:***@127.0.0.1:${new URL(s.origin).port}/packages/${wheels[2]!.filename}` });
+    expect(e.message).toBe(`${wheels[2]!.filename} from http://***@127.0.0.1:${new URL(s.origin).port}/packages/${wheels[2]!.filename} does not match its expected hash (2 attempts): expected sha256:${wheels[2]!.sha256}, found ${found}`);
+    expect(e.details).toMatchObject({ expected: [`sha256:${wheels[2]!.sha256}`], found, url: `http://***@127.0.0.1:${new URL(s.origin).port}/packages/${wheels[2]!.filename}` });
     expect(bad.hits).toBe(2);
     expect(cacheFiles(cache.root)).toEqual([]);
     expectNoSecrets(e, [SECRET]);
@@ -203,10 +203,10 @@ describe("downloadAll", () => {
 describe("faults leave nothing in the cache", () => {
   const w = () => wheels[0]!;
   const cases: [string, () => IndexServerOptions["faults"], Partial<IndexServerOptions>, string, (port: string) => string][] = [
-    ["503 forever", () => [alwaysStatus(/^\/packages\//, 503)], {}, "E_NETWORK", (p) => `cannot fetch http://u:***@127.0.0.1:${p}/packages/${w().filename} after 3 attempts: HTTP 503`],
-    ["401", () => [], { auth: { username: "u", password: "other" } }, "E_AUTH", (p) => `http://u:***@127.0.0.1:${p}/packages/${w().filename} refused the credentials for its host (HTTP 401)`],
-    ["a server that never answers", () => [neverAnswer(/^\/packages\//)], {}, "E_NETWORK", (p) => `cannot fetch http://u:***@127.0.0.1:${p}/packages/${w().filename} after 3 attempts: no response within the read timeout (UND_ERR_HEADERS_TIMEOUT)`],
-    ["a body always cut at the same byte, without Range", () => [cutBody(/^\/packages\//, w().path, 30_000, 99, true)], { ranges: false }, "E_NETWORK", (p) => `cannot fetch http://u:***@127.0.0.1:${p}/packages/${w().filename} after 3 attempts: the connection closed unexpectedly (UND_ERR_SOCKET)`],
+    ["503 forever", () => [alwaysStatus(/^\/packages\//, 503)], {}, "E_NETWORK", (p) => `cannot fetch http://***@127.0.0.1:${p}/packages/${w().filename} after 3 attempts: HTTP 503`],
+    ["401", () => [], { auth: { username: "u", password: "other" } }, "E_AUTH", (p) => `http://***@127.0.0.1:${p}/packages/${w().filename} refused the credentials for its host (HTTP 401)`],
+    ["a server that never answers", () => [neverAnswer(/^\/packages\//)], {}, "E_NETWORK", (p) => `cannot fetch http://***@127.0.0.1:${p}/packages/${w().filename} after 3 attempts: no response within the read timeout (UND_ERR_HEADERS_TIMEOUT)`],
+    ["a body always cut at the same byte, without Range", () => [cutBody(/^\/packages\//, w().path, 30_000, 99, true)], { ranges: false }, "E_NETWORK", (p) => `cannot fetch http://***@127.0.0.1:${p}/packages/${w().filename} after 3 attempts: the connection closed unexpectedly (UND_ERR_SOCKET)`],
   ];
   it.each(cases)("%s", async (_name, faults, extra, code, message) => {
     const s = await serve({ faults: faults(), ...extra });

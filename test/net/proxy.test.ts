@@ -145,7 +145,7 @@ describe("through a real forward proxy", () => {
     const net = testNet({ proxy: `http://carol:${PROXY_SECRET}@127.0.0.1:${proxy.port}` }, logs);
     const e = await rejection(net.get(`${index.indexUrl}demo/`));
     expect(e.code).toBe("E_PROXY");
-    expect(e.message).toBe(`cannot fetch ${index.indexUrl}demo/ through the proxy http://carol:***@127.0.0.1:${proxy.port}/: the proxy refused the credentials (HTTP 407 Proxy Authentication Required)`);
+    expect(e.message).toBe(`cannot fetch ${index.indexUrl}demo/ through the proxy http://***@127.0.0.1:${proxy.port}/: the proxy refused the credentials (HTTP 407 Proxy Authentication Required)`);
     expect(e.hints[0]).toContain("--proxy http://USER:PASSWORD@proxy:port");
     expectNoSecrets(e, [PROXY_SECRET], logs);
     // Over CONNECT (https index) the refusal is the same error.

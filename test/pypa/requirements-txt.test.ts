@@ -217,7 +217,7 @@ describe("what the good fixtures parse to", () => {
     expect(p.extraIndexUrls).toEqual(["https://${WB_TEST_UNSET}.example/simple", "https://${WB_TEST_EMPTY}.example/simple"]);
     const read = memory({ "/r/a.txt": "--index-url https://ci:${TOKEN}@h.example/simple --bogus\n" });
     const e = errorOf(() => parseRequirementsFile("/r/a.txt", read, { TOKEN: "s3cret" }));
-    expect(e.message).toBe("/r/a.txt:1: unknown option --bogus: --index-url https://****@h.example/simple --bogus");
+    expect(e.message).toBe("/r/a.txt:1: unknown option --bogus: --index-url https://***@h.example/simple --bogus");
     expect(JSON.stringify(e.toJSON())).not.toContain("s3cret");
   });
 

@@ -138,7 +138,7 @@ const BAD: [string, string, string | undefined, boolean][] = [
   ['[bundle]\nrequirements = ["r.txt"]\nlock = "pylock.toml"\n', "f.toml:3: give either bundle.requirements or bundle.lock, not both", "a pylock.toml is already a complete pin set", true],
   ['[bundle]\n[[index]]\nurl = "https://a.example"\n', "f.toml:2: index[0] has no name", 'every [[index]] needs name = "..." and url = "..."', true],
   ['[bundle]\n[[index]]\nname = "a"\n', "f.toml:2: index 'a' has no url", 'every [[index]] needs name = "..." and url = "..."', true],
-  ['[bundle]\n[[index]]\nname = "a"\nurl = "ftp://u:p@a.example/simple"\n', "f.toml:4: index 'a': url must be an https, http or file URL, got 'ftp://****@a.example/simple'", undefined, true],
+  ['[bundle]\n[[index]]\nname = "a"\nurl = "ftp://u:p@a.example/simple"\n', "f.toml:4: index 'a': url must be an https, http or file URL, got 'ftp://***@a.example/simple'", undefined, true],
   ['[bundle]\n[[index]]\nname = "a"\nurl = "https://a.example"\n[[index]]\nname = "a"\nurl = "https://b.example"\n', "f.toml:6: two [[index]] tables are named 'a'", undefined, false],
   ['[bundle]\n[[index]]\nname = "a"\nurl = "https://a.example"\nprojects = ["Foo"]\n[[index]]\nname = "b"\nurl = "https://b.example"\nprojects = ["foo"]\n', "f.toml:9: project 'foo' is pinned to two indexes: 'a' and 'b'", "a project comes from exactly one source", false],
   ['[bundle]\n[[index]]\nname = "a"\nurl = "https://a.example"\nprojects = ["not a name"]\n', "f.toml:5: index 'a': not a project name: 'not a name'", undefined, true],
