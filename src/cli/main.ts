@@ -39,6 +39,7 @@ function addResolveOptions(cmd: Command): Command {
     .option("--pins-only", "refuse unpinned requirements (E_NOT_PINNED) instead of resolving them")
     .option("--exclude-newer <date>", "ignore files uploaded after DATE (reproducible resolution)")
     .option("--max-resolution-steps <n>", "stop a resolution after N steps")
+    .addOption(new Option("--index-strategy <strategy>", "first-index (default): a project comes only from the first index that has it; unsafe-best-match: from every index").choices(["first-index", "unsafe-best-match"]))
     .option("--json", "print machine-readable results on stdout")
     .option("-q, --quiet", "only errors on stderr")
     .option("-v, --verbose", "more detail on stderr")
@@ -74,6 +75,7 @@ export function buildProgram(run: (name: CommandName, args: unknown[], opts: Rec
 
   const lock = addResolveOptions(program.command("lock").description("resolve and select only; write pylock.toml; no wheel bodies"));
   lock.option("-o, --out <file>", "where to write the lock (default pylock.toml)");
+  lock.option("--keep-going", "with several targets: write the targets that plan, report the others, exit 1");
   lock.action(async (spec: string | undefined, opts: Record<string, unknown>) => run("lock", [spec], opts));
 
   program

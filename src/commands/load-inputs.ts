@@ -9,7 +9,7 @@ import { WbError } from "../errors.js";
 import { parsePylock } from "../pypa/pylock.js";
 import { canonicalizeName } from "../pypa/names.js";
 import { parseRequirement } from "../pypa/requirement.js";
-import { filenameFromUrl, parseWheelFilename, type WheelFilename } from "../pypa/wheel-filename.js";
+import { filenameFromUrl, parseWheelFilename, type WheelFilename } from "../pypa/dist-filename.js";
 import { parseRequirementsFile, type ParsedRequirements, type ReqLine } from "../pypa/requirements-txt.js";
 import { fsReader } from "../io/read-requirements.js";
 import { redactUrl } from "../text/redact-url.js";

@@ -53,6 +53,7 @@ export async function openSession(opts: RunOptions, fileOptions: LoadedInputs["f
       noIndex: chosen.noIndex,
       pinned: opts.pinnedProjects,
       namedIndexes: opts.namedIndexes,
+      indexStrategy: opts.indexStrategy,
     },
     net,
     cache,

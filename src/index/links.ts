@@ -4,8 +4,7 @@
  * and whether the file belongs to a given project (canonical names; sdists by the canonical
  * `name-` prefix of their stem followed by a valid version, as pip does).
  */
-import { isValidVersion } from "../pypa/versions.js";
-import { filenameFromUrl, isSdistFilename, isWheelFilename, parseWheelFilename, sdistVersion } from "../pypa/wheel-filename.js";
+import { filenameFromUrl, isSdistFilename, isWheelFilename, parseDistFilename } from "../pypa/dist-filename.js";
 import { digestProblem, isIndexHashAlg } from "../download/digests.js";
 import type { HtmlPage } from "./parse-html.js";
 import type { IndexFile, SourceInfo } from "./types.js";
@@ -69,19 +68,7 @@ function schemeAllowed(absUrl: string, ctx: LinkContext | undefined, display: (u
 
 /** True when `filename` is a wheel or sdist of the canonical project `project`. */
 export function fileBelongsTo(filename: string, project: string): boolean {
-  if (isWheelFilename(filename)) {
-    try {
-      return parseWheelFilename(filename).canonicalName === project;
-    } catch {
-      return false;
-    }
-  }
-  if (isSdistFilename(filename)) {
-    // The rest after the project's name must be a version.
-    const version = sdistVersion(filename, project);
-    return version !== null && isValidVersion(version);
-  }
-  return false;
+  return parseDistFilename(filename, project) !== null;
 }
 
 /** A usable distribution file name: a wheel or an sdist, one path segment. */

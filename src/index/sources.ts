@@ -34,6 +34,8 @@ export interface SourcesOptions {
   /** Canonical project name -> the name (or URL) of the only index to ask for it. */
   pinned?: Record<string, string>;
   namedIndexes?: { name: string; url: string }[];
+  /** "first-index" (default): the first source that has a project is the only one used. */
+  indexStrategy?: "first-index" | "unsafe-best-match";
 }
 
 interface Source {
@@ -147,6 +149,12 @@ export class Sources {
 
   private async lookup(project: string): Promise<ProjectListing | null> {
     const pinned = this.pinnedSource(project);
+    if (!pinned && this.o.indexStrategy === "unsafe-best-match") {
+      // Every source's files, in source order (ties between equal files go to the earlier source).
+      const listings = (await Promise.all(this.ordered.map((s) => s.getProject(project)))).filter((l): l is ProjectListing => l !== null);
+      if (listings.length === 0) return null;
+      return { ...listings[0]!, files: listings.flatMap((l) => l.files) };
+    }
     for (const s of pinned ? [pinned] : this.ordered) {
       const listing = await s.getProject(project);
       if (listing) {

@@ -5,7 +5,7 @@
  * ranks the higher build tag wins (no build tag is lowest); a remaining tie keeps input order.
  * Version, hashes, yanked and Requires-Python are decided by the caller (src/plan).
  */
-import { compareBuildTags, parseWheelFilename, type WheelFilename } from "./wheel-filename.js";
+import { compareBuildTags, parseWheelFilename, type WheelFilename } from "./dist-filename.js";
 import { tagIndexOf } from "./platform-tags.js";
 
 /** Anything carrying the tag index of a target (a Target does). */

@@ -19,7 +19,7 @@ import { parse, stringify, TomlError } from "smol-toml";
 import { WbError } from "../errors.js";
 import { canonicalizeName, isNormalizedName } from "./names.js";
 import { compareVersions, isValidVersion, versionsEqual } from "./versions.js";
-import { filenameFromUrl, parseWheelFilename, WheelFilenameError } from "./wheel-filename.js";
+import { filenameFromUrl, parseWheelFilename, WheelFilenameError } from "./dist-filename.js";
 
 export interface PylockWheel {
   name: string;

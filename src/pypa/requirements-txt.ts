@@ -37,7 +37,7 @@ import { redactUrlsInText } from "../text/redact-url.js";
 import { canonicalizeName } from "./names.js";
 import { parseRequirement, RequirementSyntaxError, type Requirement } from "./requirement.js";
 import { isExactPin } from "./versions.js";
-import { filenameFromUrl, isSdistFilename, isWheelFilename, parseWheelFilename } from "./wheel-filename.js";
+import { filenameFromUrl, isSdistFilename, isWheelFilename, parseWheelFilename } from "./dist-filename.js";
 import { decodeRequirementsBytes, expandEnvVars, logicalLines, parseOptionTokens, shlexSplit, splitArgsOptions, type ParsedOption } from "./requirements-txt-lines.js";
 
 export { decodeRequirementsBytes, expandEnvVars, logicalLines, shlexSplit, splitArgsOptions } from "./requirements-txt-lines.js";

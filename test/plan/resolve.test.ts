@@ -73,21 +73,6 @@ describe("resolver", () => {
     expect(versions(plan)).toEqual(["lib==1.0"]);
   });
 
-  it("an unsatisfiable set explains which requirement of which package excludes which versions", async () => {
-    const world: Dist[] = [
-      { name: "a", version: "1.0", requires: ["shared>=2"] },
-      { name: "b", version: "1.0", requires: ["shared<2"] },
-      { name: "shared", version: "2.0" },
-      { name: "shared", version: "1.0" },
-    ];
-    const { errors } = await planTargets(inputs("a", "b"), [linux], memorySource(world), opts);
-    expect(errors.length).toBeGreaterThan(0);
-    const e = errors.find((x) => x.message.startsWith("no version of shared"))!;
-    expect(e.code).toBe("E_CONFLICT");
-    expect(e.message).toContain("no version of shared satisfies every requirement on manylinux_2_28_x86_64@3.11:");
-    expect(e.message).toMatch(/a 1\.0 requires shared>=2 \(excludes 1\.0\)|b 1\.0 requires shared<2 \(excludes 2\.0\)/);
-  });
-
   it("stops after the step limit with a clear error", async () => {
     // Many versions of x, none compatible with y's requirement on z: exhaustive search is long.
     const world: Dist[] = [];
