@@ -6,7 +6,12 @@
  *  - bundle 1 and 4 targets vs `pip download` once per target (with the expanded --platform list
  *    pip needs), index on loopback, and with 20 ms added to every response;
  *  - install vs `pip install --no-index` (compile on / off) vs plain zipfile extraction;
- *  - peak RSS of bundling a set with a >100 MB wheel (torch-cpu).
+ *  - peak RSS of bundling a set with a >100 MB wheel (torch-cpu);
+ *  - `lock` for 4 targets vs `pip install --dry-run --report` once per target on synthetic
+ *    PyPI-shaped indexes (scripts/lib/synthetic-index.ts): boto3/botocore 2,000-version chains,
+ *    numpy 100 versions x 40 wheels, 300 newest versions failing Requires-Python. These rows
+ *    need no mirror.
+ * `--lock-only` runs only the synthetic lock rows.
  * Each wheelbarrow/pip run starts with a cold cache (pip --no-cache-dir; a fresh --cache-dir).
  */
 import { execFile, execFileSync } from "node:child_process";
@@ -15,6 +20,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { cpus, tmpdir, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { serveStatic, type StaticServer } from "../scripts/lib/static-index.js";
+import { botoWorld, numpyWorld, requiresPythonWorld, writeSyntheticIndex } from "../scripts/lib/synthetic-index.js";
 import { findMirror } from "../test/helpers/mirror.js";
 import { parseTarget } from "../src/targets/parse-target.js";
 
@@ -91,6 +97,46 @@ async function pipDownload(reqs: string, targets: string[], indexes: string[], e
   return sum(runs);
 }
 
+function wbLock(reqs: string, targets: string[], index: string): Promise<Measure> {
+  const args = [process.execPath, cli, "lock", "-r", reqs, "-o", join(fresh("wb-lock"), "pylock.toml"), "--cache-dir", fresh("wb-cache"), "--quiet", "--no-progress", "--index-url", index];
+  for (const t of targets) args.push("--target", t);
+  return measure(args, wbEnv);
+}
+
+/** pip's resolver for one target: the same platform/python flags as pipDownload, nothing installed. */
+async function pipDryRun(reqs: string, targets: string[], index: string): Promise<Measure> {
+  const runs: Measure[] = [];
+  for (const spec of targets) {
+    const t = parseTarget(spec);
+    const platforms = [...new Set(t.tags.map((tag) => tag.split("-")[2]!).filter((p) => p !== "any"))];
+    const args = [python, "-m", "pip", "install", "--dry-run", "--ignore-installed", "--isolated", "--no-cache-dir", "-q", "--report", join(fresh("pip-report"), "report.json"), "--target", fresh("pip-target"), "--only-binary=:all:", "--python-version", t.pythonVersion, "--implementation", "cp", "--abi", t.pythonTag, "-r", reqs, "--index-url", index];
+    for (const p of platforms) args.push("--platform", p);
+    runs.push(await measure(args, pipEnv));
+  }
+  return sum(runs);
+}
+
+/** Lock rows on synthetic PyPI-shaped indexes (no mirror needed). */
+async function syntheticRows(servers: StaticServer[]): Promise<void> {
+  const dir = join(work, "synthetic");
+  process.stderr.write("lock on synthetic PyPI-shaped indexes (writing the index...)\n");
+  const files = await writeSyntheticIndex(requiresPythonWorld(numpyWorld(botoWorld())), dir);
+  const s = await serveStatic(dir);
+  servers.push(s);
+  const index = `${s.url}/simple/`;
+  const targets = ["manylinux_2_28_x86_64@3.11", "win_amd64@3.12", "macosx_11_0_arm64@3.11", "musllinux_1_2_aarch64@3.10"];
+  for (const [what, req] of [
+    ["boto3 (2,000 x 2,000 chain)", "boto3"],
+    ["numpy (100 versions x 40 wheels)", "numpy"],
+    ["300 newest fail Requires-Python", "pyfresh"],
+  ] as const) {
+    const reqs = join(work, `${req}.txt`);
+    writeFileSync(reqs, `${req}\n`);
+    row(`lock 4 targets: ${what}`, await wbLock(reqs, targets, index), await pipDryRun(reqs, targets, index), "pip install --dry-run x4");
+  }
+  process.stderr.write(`  (${files} files on the synthetic index)\n`);
+}
+
 const rows: string[][] = [];
 function row(what: string, ours: Measure, theirs: Measure | null, theirsName: string): void {
   const ratio = theirs ? `${(theirs.seconds / ours.seconds).toFixed(2)}x` : "";
@@ -100,11 +146,15 @@ function row(what: string, ours: Measure, theirs: Measure | null, theirsName: st
 
 async function main(): Promise<void> {
   const mirror = findMirror();
-  if (!mirror) {
-    process.stderr.write("bench: skipped: no local package mirror found in `pip config list` (file:// index); nothing to measure against pip\n");
+  const servers: StaticServer[] = [];
+  await syntheticRows(servers);
+  if (!mirror || process.argv.includes("--lock-only")) {
+    if (!mirror) process.stderr.write("bench: mirror rows skipped: no local package mirror found in `pip config list` (file:// index)\n");
+    for (const s of servers) await s.close();
+    rmSync(work, { recursive: true, force: true });
+    printTable();
     return;
   }
-  const servers: StaticServer[] = [];
   const indexUrls = async (delayMs: number) => {
     const urls: string[] = [];
     for (const simple of mirror.indexDirs) {
@@ -157,6 +207,10 @@ async function main(): Promise<void> {
     rmSync(work, { recursive: true, force: true });
   }
 
+  printTable();
+}
+
+function printTable(): void {
   const header = ["work", "wheelbarrow", "peak RSS", "other", "peak RSS", "other tool", "speed-up"];
   const table = [header, header.map(() => "---"), ...rows].map((r) => `| ${r.join(" | ")} |`).join("\n");
   const machine = `${cpus().length} x ${cpus()[0]?.model ?? "cpu"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}, ${execFileSync(python, ["--version"], { encoding: "utf8" }).trim()}, pip ${execFileSync(python, ["-m", "pip", "--version"], { encoding: "utf8" }).split(" ")[1]}`;

@@ -1,5 +1,5 @@
 /**
- * What a command may touch of the outside world, passed in explicitly (conventions.md habit 5):
+ * What a command may touch of the outside world, passed in explicitly (docs/architecture.md):
  * nothing below the CLI reads process.env, process.cwd() or writes to process.stdout itself.
  */
 import type { Reporter } from "./download/reporter.js";

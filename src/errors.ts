@@ -1,6 +1,6 @@
 /**
  * One error base for the whole tool. Every failure a user can cause carries a stable `code`
- * (spec.md "Exit codes and errors"), a message naming the offending input, optional `hint`
+ * (README "Exit codes and errors"), a message naming the offending input, optional `hint`
  * lines, and structured fields (expected/found/target/...) that `--json` prints verbatim.
  * Anything that is not a WbError reaching the CLI is a bug and exits 2.
  */

@@ -9,7 +9,7 @@ import { copyFileSync, createReadStream, existsSync, mkdirSync, readFileSync, st
 import { createServer, type Server } from "node:http";
 import { join, normalize, sep } from "node:path";
 import type { BuiltWheel } from "../../test/helpers/wheel-builder.js";
-import { parseWheelFilename } from "../../src/pypa/wheel-filename.js";
+import { parseWheelFilename } from "../../src/pypa/dist-filename.js";
 
 
 function escapeHtml(s: string): string {

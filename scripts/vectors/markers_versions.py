@@ -711,7 +711,7 @@ GENERATOR = {"packaging": packaging.__version__, "python": sys.version.split()[0
 
 def main() -> int:
     os.makedirs(OUT, exist_ok=True)
-    # The published checks (standards.md §4) hold, or the oracle is not what we think it is.
+    # The PEP 440 ordering examples hold, or the oracle is not what we think it is.
     assert [str(v) for v in sorted(map(Version, SORTED_VERSIONS))] == [str(Version(v)) for v in SORTED_VERSIONS]
     assert Version("1.0") == Version("1.0.0")
     assert SpecifierSet("==1.0").contains("1.0+cpu")

@@ -1,4 +1,4 @@
-"""Selection vectors for the planner (issue 4): a multi-platform fixture index and, for each
+"""Selection vectors for the planner: a multi-platform fixture index and, for each
 (project pin, target), the file pypa/packaging's tag order picks or the error the rules give.
 
 The fixture index: wheels for manylinux1/2010/2014/2_28, musllinux, macOS 10.9 x86_64 / intel /

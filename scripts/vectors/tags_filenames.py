@@ -292,7 +292,7 @@ WHEEL_FILENAMES = [
     "foo-1.0-py3-none-any x.whl",
 ]
 
-# Filenames packaging accepts but wheelbarrow rejects on purpose (standards.md §1), with why.
+# Filenames packaging accepts but wheelbarrow rejects on purpose (stricter than PEP 427), with why.
 DEVIATIONS = {
     "-1.0-py3-none-any.whl": "empty project name",
     "foo-1.0-py3.-none-any.whl": "empty member in a compressed tag set",
@@ -354,7 +354,7 @@ def main() -> int:
     os.makedirs(OUT_TAGS, exist_ok=True)
     generator = {"packaging": packaging.__version__, "python": sys.version.split()[0]}
 
-    # The published checks (standards.md §2) hold, or the vectors are wrong.
+    # Fixed tag counts (computed once with packaging) hold, or the vectors are wrong.
     t = target_tags("manylinux_2_28_x86_64", "3.12")
     assert len(t) == 744 and t[0] == "cp312-cp312-manylinux_2_28_x86_64", len(t)
     assert t[27] == "cp312-abi3-manylinux_2_28_x86_64", t[27]

@@ -4,7 +4,7 @@
  * a fixed 10-byte gzip header (no name, mtime 0, XFL 0, OS 255 "unknown" whatever the host), a
  * raw deflate body, and the CRC-32/ISIZE trailer.
  *
- * Speed (spec.md): wheels are already deflated, so their data is written at deflate level 0
+ * Speed (README "The bundle"): wheels are already deflated, so their data is written at deflate level 0
  * (stored blocks) and everything else at level 6. The level is switched with zlib's `params()`,
  * which sync-flushes at the entry boundary; only level changes cost a flush.
  *

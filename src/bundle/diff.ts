@@ -3,7 +3,8 @@
  * by canonical name: added, removed, upgraded / downgraded (PEP 440 order), rebuilt (same
  * version, different sha256: another build or another wheel of the same release) and unchanged.
  * Shipped files (app/ and the installer; not the generated pylock/requirements/SBOM, which
- * follow the packages) are compared by path and sha256. Pure apart from openBundle.
+ * follow the packages) are compared by path and sha256. Pure apart from openBundle. The text form
+ * escapes every string from the manifests for the terminal.
  */
 import { compare as pep440Compare } from "@renovatebot/pep440";
 import { canonicalizeName } from "../pypa/names.js";
@@ -11,6 +12,7 @@ import type { Manifest, ManifestPackage } from "./manifest.js";
 import { manifestOf } from "./inspect.js";
 import { openBundle } from "./read-bundle.js";
 import { table } from "./text-table.js";
+import { terminalSafe } from "../text/terminal-safe.js";
 
 interface Side {
   bundle: string;
@@ -110,7 +112,8 @@ export async function diffBundles(oldPath: string, newPath: string): Promise<Bun
 
 export function formatDiff(d: BundleDiff): string {
   const p = d.packages;
-  let out = `old: ${d.old.stem} (${d.old.name} ${d.old.version}, ${d.old.target})\nnew: ${d.new.stem} (${d.new.name} ${d.new.version}, ${d.new.target})\n`;
+  const s = terminalSafe;
+  let out = `old: ${s(d.old.stem)} (${s(d.old.name)} ${s(d.old.version)}, ${s(d.old.target)})\nnew: ${s(d.new.stem)} (${s(d.new.name)} ${s(d.new.version)}, ${s(d.new.target)})\n`;
   if (d.targetChanged) out += `note: the bundles are for different targets\n`;
   out += `\npackages: ${p.added.length} added, ${p.removed.length} removed, ${p.upgraded.length} upgraded, ${p.downgraded.length} downgraded, ${p.rebuilt.length} rebuilt, ${p.unchanged} unchanged\n`;
   const rows: string[][] = [];

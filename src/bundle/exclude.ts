@@ -116,7 +116,7 @@ export class ExcludeMatcher {
   }
 }
 
-/** Names never shipped from an app dir, at any depth (spec.md: never .git, caches, virtualenvs). */
+/** Names never shipped from an app dir, at any depth (README "App source": never .git, caches, virtualenvs). */
 export const BUILTIN_EXCLUDED_NAMES: ReadonlySet<string> = new Set([
   ".git",
   ".hg",

@@ -1,7 +1,8 @@
 /**
  * `inspect`: what a bundle holds, from its manifest (not a verification: `verify` does that).
  * The JSON document is the manifest's content plus the bundle's location, format and size
- * totals; the human form is a summary and one table row per package.
+ * totals; the human form is a summary and one table row per package, every manifest string
+ * escaped for the terminal (text-table.ts).
  */
 import { WbError } from "../errors.js";
 import { MANIFEST_NAME, parseManifest, type Manifest, type ManifestFile, type ManifestPackage, type TargetInfo } from "./manifest.js";

@@ -1,5 +1,5 @@
 /**
- * manifest.json: the bundle's record (spec.md "Output"). The installer reads only this file, so
+ * manifest.json: the bundle's record (docs/bundle-format.md). The installer reads only this file, so
  * its shape is a contract: keys in a fixed order, 2-space indent, trailing newline, paths relative
  * to the bundle root with `/`. manifests/manifest.schema.json documents the same shape.
  *

@@ -16,7 +16,6 @@
  * Deterministic: no timestamp, no serial number, explicit bom-refs, sorted lists.
  */
 import * as CDX from "@cyclonedx/cyclonedx-library";
-import { canonicalizeName } from "../pypa/names.js";
 import { parseMetadataHeaders } from "./wheel-metadata.js";
 import { publicUrl } from "../text/redact-url.js";
 
@@ -49,8 +48,13 @@ function pct(s: string): string {
   return encodeURIComponent(s).replace(/%3A/gi, ":");
 }
 
+/** The purl spec's pypi name: lowercased, `_` -> `-`, dots kept (`jaraco.classes`), not PEP 503's form. */
+export function purlName(name: string): string {
+  return name.toLowerCase().replace(/_/g, "-");
+}
+
 export function pypiPurl(p: { name: string; version: string; filename: string; index: string }): string {
-  const name = canonicalizeName(p.name);
+  const name = purlName(p.name);
   const q: [string, string][] = [["file_name", p.filename]];
   const index = publicUrl(p.index);
   if (index && !PYPI.test(index)) q.push(["repository_url", index]);

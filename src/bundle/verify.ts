@@ -17,6 +17,7 @@ import { MANIFEST_NAME, SUMS_NAME, SUMS_SIG_NAME, parseManifest, type Manifest }
 import { openBundle, type OpenedBundle } from "./read-bundle.js";
 import { parseRequirementsOut } from "./requirements-out.js";
 import { parseSha256Sums } from "./sha256sums.js";
+import { terminalSafe } from "../text/terminal-safe.js";
 
 export interface VerifyReport {
   bundle: string;
@@ -211,8 +212,9 @@ export function verifyOpened(b: OpenedBundle): VerifyReport {
   }
   if (p.size > 0) {
     const list = p.list();
-    const lines = list.map((x) => `  ${x.file}: ${x.problems.join("; ")}`);
-    throw new WbError("E_BUNDLE", `${b.source} is damaged or altered (${list.length} file${list.length === 1 ? "" : "s"}):\n${lines.join("\n")}`, {
+    // File names and problem texts quote the bundle: escaped, so none can draw on the terminal or forge a line.
+    const lines = list.map((x) => `  ${terminalSafe(x.file)}: ${x.problems.map(terminalSafe).join("; ")}`);
+    throw new WbError("E_BUNDLE", `${terminalSafe(b.source)} is damaged or altered (${list.length} file${list.length === 1 ? "" : "s"}):\n${lines.join("\n")}`, {
       hint: "do not install it; fetch the bundle again from its source (or rebuild it) and verify that copy",
       details: { bundle: b.source, problems: list },
     });

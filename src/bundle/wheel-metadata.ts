@@ -1,7 +1,7 @@
 /**
  * Reads `<name>-<version>.dist-info/METADATA` out of a wheel (for the SBOM's licence when the
  * caller did not pass the METADATA text), and parses the header part of core metadata
- * (standards.md §6: email headers, continuation lines, stop at the first blank line).
+ * (core metadata is RFC 822 email headers: continuation lines, stop at the first blank line).
  */
 import yauzl from "yauzl";
 

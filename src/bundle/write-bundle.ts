@@ -1,5 +1,5 @@
 /**
- * Writes one target's bundle (spec.md "Output"): manifest.json, pylock.toml, requirements.txt,
+ * Writes one target's bundle (docs/bundle-format.md): manifest.json, pylock.toml, requirements.txt,
  * wheels/, app/, the installer files, sbom.cdx.json and SHA256SUMS, under one top-level directory
  * `<name>-<version>-<platform>-<pythonTag>`, as `.tar.gz`, `.zip` or a plain directory.
  *
@@ -35,6 +35,7 @@ import { FORMAT_VERSION, MANIFEST_NAME, SUMS_NAME, SUMS_SIG_NAME, serializeManif
 import { formatRequirements } from "./requirements-out.js";
 import { buildSbom } from "./sbom.js";
 import { formatSha256Sums } from "./sha256sums.js";
+import { validateWheel } from "./validate-wheel.js";
 import { readWheelMetadata } from "./wheel-metadata.js";
 import { signBytes, type Signer } from "../sign/signer.js";
 import { provenancePath } from "../provenance/provenance.js";
@@ -45,6 +46,7 @@ import { tempName, trackTemp, untrackTemp } from "../store/temp-files.js";
 export type { TargetInfo } from "./manifest.js";
 
 export const INSTALLER_FILES: Record<string, 0o644 | 0o755> = { "install.py": 0o755, "install.sh": 0o755, "install.ps1": 0o644 };
+/** 1980-01-01T00:00:00Z: the earliest time a zip entry can hold. */
 export const DEFAULT_SOURCE_DATE_EPOCH = 315532800;
 export type BundleFormat = "tar.gz" | "zip" | "dir";
 
@@ -274,6 +276,7 @@ async function planBundle(input: BundleInput, stem: string): Promise<ArchivePlan
     ...((f.mode & 0o111) !== 0 ? { executable: true as const } : {}),
     ...(f.mode !== 0o644 && f.mode !== 0o755 ? { mode: f.mode } : {}),
   }));
+  for (const p of input.packages) await validateWheel(p.cachePath, p.filename, p.sha256);
   const wheels = await Promise.all(input.packages.map(wheelEntry));
   if (input.python) {
     if (!/^[^/\\\0\n]+\.tar\.gz$/.test(input.python.filename)) throw new Error(`internal: '${input.python.filename}' is not an archive file name`);

@@ -3,6 +3,7 @@
  * Exit codes: 0 success, 1 user/environment/network fault (WbError), 2 internal error (a bug),
  * 130/143 interrupted by SIGINT/SIGTERM.
  */
+import { terminalSafeJson, terminalSafeText } from "../text/terminal-safe.js";
 import { Command, CommanderError, Option } from "commander";
 import { processContext, type Context } from "../context.js";
 import { WbError, isWbError } from "../errors.js";
@@ -39,6 +40,7 @@ function addResolveOptions(cmd: Command): Command {
     .option("--pins-only", "refuse unpinned requirements (E_NOT_PINNED) instead of resolving them")
     .option("--exclude-newer <date>", "ignore files uploaded after DATE (reproducible resolution)")
     .option("--max-resolution-steps <n>", "stop a resolution after N steps")
+    .addOption(new Option("--index-strategy <strategy>", "first-index (default): a project comes only from the first index that has it; unsafe-best-match: from every index").choices(["first-index", "unsafe-best-match"]))
     .option("--json", "print machine-readable results on stdout")
     .option("-q, --quiet", "only errors on stderr")
     .option("-v, --verbose", "more detail on stderr")
@@ -74,6 +76,7 @@ export function buildProgram(run: (name: CommandName, args: unknown[], opts: Rec
 
   const lock = addResolveOptions(program.command("lock").description("resolve and select only; write pylock.toml; no wheel bodies"));
   lock.option("-o, --out <file>", "where to write the lock (default pylock.toml)");
+  lock.option("--keep-going", "with several targets: write the targets that plan, report the others, exit 1");
   lock.action(async (spec: string | undefined, opts: Record<string, unknown>) => run("lock", [spec], opts));
 
   program
@@ -168,12 +171,13 @@ export function toWbError(e: unknown): WbError {
  */
 export function reportError(e: unknown, ctx: Context, o: ReportOptions = { json: false, verbose: false }): number {
   const err = toWbError(e);
-  ctx.stderr.write(err.format() + "\n");
+  // Messages quote bundles and indexes: no control sequence from them reaches the terminal.
+  ctx.stderr.write(terminalSafeText(err.format()) + "\n");
   if (err.code === "E_INTERNAL" && o.verbose) {
     const stack = err.cause instanceof Error ? err.cause.stack : undefined;
     if (stack) ctx.stderr.write(redactUrlsInText(stack) + "\n");
   }
-  if (o.json) ctx.stdout.write(JSON.stringify({ ok: false, error: err.toJSON() }, null, 2) + "\n");
+  if (o.json) ctx.stdout.write(terminalSafeJson({ ok: false, error: err.toJSON() }) + "\n");
   return exitCodeOf(err);
 }
 

@@ -8,7 +8,7 @@ import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Context } from "../context.js";
 import { WbError } from "../errors.js";
-import { bundlePath, bundleStem, checkReplaceable, discardStaged, publishBundles, stageBundle, type BundleFormat, type BundleInput, type BundlePackage, type StagedBundle } from "../bundle/write-bundle.js";
+import { DEFAULT_SOURCE_DATE_EPOCH, bundlePath, bundleStem, checkReplaceable, discardStaged, publishBundles, stageBundle, type BundleFormat, type BundleInput, type BundlePackage, type StagedBundle } from "../bundle/write-bundle.js";
 import { sweepStaleTemps } from "../store/temp-files.js";
 import { parseTargets } from "../targets/parse-target.js";
 import { checkSpace, withSpace } from "./no-space.js";
@@ -16,6 +16,7 @@ import type { RunOptions } from "./options.js";
 import type { Target } from "../targets/target.js";
 import type { PlannedPackage } from "../plan/types.js";
 import { downloadAll, type DownloadRequest } from "../download/downloader.js";
+import { checkPlannedMetadata } from "../index/metadata-agreement.js";
 import { TOOL_VERSION } from "../version.js";
 import { resolveRunOptions } from "./options.js";
 import { runPlan } from "./run-plan.js";
@@ -54,9 +55,9 @@ export function manifestTarget(t: Target): BundleInput["target"] {
 
 export function sourceDateEpoch(env: Record<string, string | undefined>): number {
   const raw = env["SOURCE_DATE_EPOCH"];
-  if (raw === undefined || raw === "") return 315532800; // 1980-01-01T00:00:00Z: the earliest time a zip can hold
+  if (raw === undefined || raw === "") return DEFAULT_SOURCE_DATE_EPOCH;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 315532800) throw new WbError("E_USAGE", `SOURCE_DATE_EPOCH must be an integer number of seconds >= 315532800 (1980-01-01), got '${raw}'`);
+  if (!Number.isInteger(n) || n < DEFAULT_SOURCE_DATE_EPOCH) throw new WbError("E_USAGE", `SOURCE_DATE_EPOCH must be an integer number of seconds >= ${DEFAULT_SOURCE_DATE_EPOCH} (1980-01-01), got '${raw}'`);
   return n;
 }
 
@@ -110,6 +111,7 @@ export async function bundleCommand(args: unknown[], flags: Record<string, unkno
           filename: p.file.filename,
           sha256: p.sha256 ?? undefined,
           size: p.file.size,
+          indexHashes: p.file.hashes,
           extraHashes: p.allowedHashes,
         });
       }
@@ -132,6 +134,7 @@ export async function bundleCommand(args: unknown[], flags: Record<string, unkno
       plan.targets.flatMap((tp) => tp.packages.flatMap((p) => (p.file.provenance && paths.get(p.file.url) ? [{ filename: p.file.filename, sha256: paths.get(p.file.url)!.sha256, url: p.file.provenance }] : []))),
       { net: session.net, cache: session.cache, offline: opts.offline, warn: (m) => session.reporter.warn(m) },
     );
+    const ownMetadata = await checkPlannedMetadata(plan.targets.flatMap((t) => t.packages), paths, session.cache);
     const results = [];
     for (const tp of plan.targets) {
       const packages: BundlePackage[] = tp.packages.map((p: PlannedPackage) => {
@@ -147,7 +150,7 @@ export async function bundleCommand(args: unknown[], flags: Record<string, unkno
           index: p.file.source.url,
           url: p.file.displayUrl,
           cachePath: got.path,
-          metadataText: p.metadataText,
+          metadataText: ownMetadata.get(p.file.url) ?? p.metadataText,
           provenance: shippedProvenance(provenance.get(got.sha256)),
         };
       });

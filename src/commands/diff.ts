@@ -9,6 +9,7 @@ import { usageError } from "../errors.js";
 import { diffManifests, formatDiff } from "../bundle/diff.js";
 import { manifestOf } from "../bundle/inspect.js";
 import { openBundle } from "../bundle/read-bundle.js";
+import { terminalSafeJson } from "../text/terminal-safe.js";
 
 export async function diffCommand(args: unknown[], opts: Record<string, unknown>, ctx: Context): Promise<number> {
   const [a, b] = args;
@@ -18,6 +19,6 @@ export async function diffCommand(args: unknown[], opts: Record<string, unknown>
     openBundle(resolve(ctx.cwd, b), { hash: false, display: b }),
   ]);
   const d = diffManifests(manifestOf(oldB), manifestOf(newB), { old: { bundle: a, stem: oldB.root }, new: { bundle: b, stem: newB.root } });
-  ctx.stdout.write(opts["json"] ? JSON.stringify(d, null, 2) + "\n" : formatDiff(d));
+  ctx.stdout.write(opts["json"] ? terminalSafeJson(d) + "\n" : formatDiff(d));
   return 0;
 }

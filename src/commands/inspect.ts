@@ -8,6 +8,7 @@ import { usageError } from "../errors.js";
 import { formatInspect, inspectOpened } from "../bundle/inspect.js";
 import { openBundle } from "../bundle/read-bundle.js";
 import { inspectSignature, signatureFlags } from "./signature-flags.js";
+import { terminalSafeJson } from "../text/terminal-safe.js";
 
 export async function inspectCommand(args: unknown[], opts: Record<string, unknown>, ctx: Context): Promise<number> {
   const arg = args[0];
@@ -15,6 +16,6 @@ export async function inspectCommand(args: unknown[], opts: Record<string, unkno
   const sigOpts = await signatureFlags(opts, ctx);
   const opened = await openBundle(resolve(ctx.cwd, arg), { hash: false, display: arg });
   const report = { ...inspectOpened(opened), signature: inspectSignature(opened, sigOpts) };
-  ctx.stdout.write(opts["json"] ? JSON.stringify(report, null, 2) + "\n" : formatInspect(report));
+  ctx.stdout.write(opts["json"] ? terminalSafeJson(report) + "\n" : formatInspect(report));
   return 0;
 }

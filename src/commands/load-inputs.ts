@@ -7,8 +7,9 @@ import { dirname, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { WbError } from "../errors.js";
 import { parsePylock } from "../pypa/pylock.js";
+import { canonicalizeName } from "../pypa/names.js";
 import { parseRequirement } from "../pypa/requirement.js";
-import { filenameFromUrl, parseWheelFilename, type WheelFilename } from "../pypa/wheel-filename.js";
+import { filenameFromUrl, parseWheelFilename, type WheelFilename } from "../pypa/dist-filename.js";
 import { parseRequirementsFile, type ParsedRequirements, type ReqLine } from "../pypa/requirements-txt.js";
 import { fsReader } from "../io/read-requirements.js";
 import { redactUrl } from "../text/redact-url.js";
@@ -20,7 +21,7 @@ export interface LoadedInputs {
   constraints: InputRequirement[];
   /** Index options found inside requirements files. */
   warnings: string[];
-  fileOptions: Pick<ParsedRequirements, "indexUrl" | "extraIndexUrls" | "noIndex" | "findLinks" | "pre" | "preferBinary" | "onlyBinary" | "requireHashes">;
+  fileOptions: Pick<ParsedRequirements, "indexUrl" | "extraIndexUrls" | "noIndex" | "findLinks" | "pre">;
 }
 
 function origin(line: ReqLine, cwd: string): string {
@@ -46,7 +47,7 @@ export function loadInputs(opts: RunOptions, env: Record<string, string | undefi
   const inputs: InputRequirement[] = [];
   const constraints: InputRequirement[] = [];
   const warnings: string[] = [];
-  const fileOptions: LoadedInputs["fileOptions"] = { extraIndexUrls: [], noIndex: false, findLinks: [], pre: false, preferBinary: false, onlyBinary: [], requireHashes: false };
+  const fileOptions: LoadedInputs["fileOptions"] = { extraIndexUrls: [], noIndex: false, findLinks: [], pre: false };
   const files = [...opts.requirements.map((f) => ({ f, constraint: false })), ...opts.constraints.map((f) => ({ f, constraint: true }))];
   for (const { f, constraint } of files) {
     const parsed = parseRequirementsFile(f, fsReader, env, { constraint, cwd: opts.cwd });
@@ -57,9 +58,7 @@ export function loadInputs(opts: RunOptions, env: Record<string, string | undefi
     fileOptions.findLinks.push(...parsed.findLinks);
     fileOptions.noIndex ||= parsed.noIndex;
     fileOptions.pre ||= parsed.pre;
-    fileOptions.preferBinary ||= parsed.preferBinary;
-    fileOptions.onlyBinary.push(...parsed.onlyBinary);
-    fileOptions.requireHashes ||= parsed.requireHashes;
+    if (parsed.trustedHosts.length) warnings.push(`${f}: --trusted-host ${parsed.trustedHosts.join(",")} is ignored: TLS certificates are always verified (give a private CA with --cert FILE)`);
     for (const line of parsed.requirements) {
       const item = toInput(line, opts.cwd);
       if (item) (constraint ? constraints : inputs).push(item);
@@ -75,28 +74,52 @@ export function loadInputs(opts: RunOptions, env: Record<string, string | undefi
   return { inputs, constraints, fileOptions, warnings };
 }
 
+/**
+ * One requirements line as an input. A line that names a wheel (a bare URL or path, or
+ * `name @ <wheel URL>`) pins the project to exactly that file: the index is never asked for it,
+ * so a different version of the same project on the index cannot take its place.
+ */
 function toInput(line: ReqLine, cwd: string): InputRequirement | null {
   const o = origin(line, cwd);
+  if (line.wheel) return directWheelInput(line, line.wheel, o);
   if (line.requirement) return { requirement: line.requirement, hashes: line.hashes, origin: o };
-  if (line.wheel) {
-    // A direct wheel reference: pin the project to exactly that file.
-    const url = line.wheel.url ?? pathToFileURL(line.wheel.path!).href;
-    const filename = filenameFromUrl(url);
-    let wheel: WheelFilename;
-    try {
-      wheel = parseWheelFilename(filename);
-    } catch (e) {
-      throw new WbError("E_REQUIREMENTS", `${o}: not a wheel file name: ${filename}: ${(e as Error).message}`, { details: { file: line.source.file, line: line.source.line } });
-    }
-    const hashes: Record<string, string> = {};
-    for (const h of line.hashes) {
-      const [alg, hex] = h.split(":");
-      if (alg && hex) hashes[alg] = hex;
-    }
-    const file: CandidateFile = { filename, url, displayUrl: redactUrl(url), hashes, yanked: false, coreMetadata: false, source: { name: "direct", url: o, kind: "direct" } };
-    return { requirement: parseRequirement(`${wheel.canonicalName}==${wheel.version}`), hashes: line.hashes, origin: o, files: [file] };
-  }
   return null;
+}
+
+function directWheelInput(line: ReqLine, ref: NonNullable<ReqLine["wheel"]>, o: string): InputRequirement {
+  const url = ref.url ?? pathToFileURL(ref.path!).href;
+  const filename = filenameFromUrl(url);
+  let wheel: WheelFilename;
+  try {
+    wheel = parseWheelFilename(filename);
+  } catch (e) {
+    throw new WbError("E_REQUIREMENTS", `${o}: not a wheel file name: ${filename}: ${(e as Error).message}`, { details: { file: line.source.file, line: line.source.line } });
+  }
+  if (line.requirement && canonicalizeName(line.requirement.name) !== wheel.canonicalName) {
+    throw new WbError("E_REQUIREMENTS", `${o}: the wheel ${filename} is not a file of ${line.requirement.name}`, {
+      hint: `write ${wheel.canonicalName} @ <URL>, or point the URL at a wheel of ${line.requirement.name}`,
+      details: { file: line.source.file, line: line.source.line },
+    });
+  }
+  const hashes: Record<string, string> = {};
+  for (const h of line.hashes) {
+    const [alg, hex] = h.split(":");
+    if (alg && hex) hashes[alg] = hex;
+  }
+  // Without the fragment: the fragment's hashes are already in line.hashes.
+  const bare = url.split("#")[0]!;
+  const file: CandidateFile = { filename, url: bare, displayUrl: redactUrl(bare), hashes, yanked: false, coreMetadata: false, source: { name: "direct", url: o, kind: "direct" } };
+  // Keep the line's extras and marker: `name[extra] @ URL ; marker` and `./x.whl[extra] ; marker`.
+  const extras = line.requirement?.extras ?? ref.extras ?? [];
+  const marker = line.requirement?.markerText ?? ref.marker;
+  const text = `${wheel.canonicalName}${extras.length ? `[${extras.join(",")}]` : ""}==${wheel.version}${marker ? ` ; ${marker}` : ""}`;
+  let requirement;
+  try {
+    requirement = parseRequirement(text);
+  } catch (e) {
+    throw new WbError("E_REQUIREMENTS", `${o}: invalid extras or marker (${(e as Error).message})`, { details: { file: line.source.file, line: line.source.line } });
+  }
+  return { requirement, hashes: line.hashes, origin: o, files: [file] };
 }
 
 function loadPylock(path: string, cwd: string): LoadedInputs {
@@ -147,5 +170,5 @@ function loadPylock(path: string, cwd: string): LoadedInputs {
       requested: tool.requested !== false,
     });
   }
-  return { inputs, constraints: [], warnings: [], fileOptions: { extraIndexUrls: [], noIndex: false, findLinks: [], pre: false, preferBinary: false, onlyBinary: [], requireHashes: true } };
+  return { inputs, constraints: [], warnings: [], fileOptions: { extraIndexUrls: [], noIndex: false, findLinks: [], pre: false } };
 }

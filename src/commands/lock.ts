@@ -4,7 +4,7 @@
  * answers range requests.
  */
 import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
+import { basename, dirname } from "node:path";
 import type { Context } from "../context.js";
 import { writePylock } from "../pypa/pylock.js";
 import { planToPylock } from "../plan/to-pylock.js";
@@ -14,10 +14,15 @@ import { tempName, untrackTemp } from "../store/temp-files.js";
 import { noSpaceError } from "./no-space.js";
 import { resolveRunOptions } from "./options.js";
 import { runPlan } from "./run-plan.js";
+import { WbErrorList } from "../errors.js";
 
 export async function lockCommand(args: unknown[], flags: Record<string, unknown>, ctx: Context): Promise<number> {
   const opts = await resolveRunOptions(args[0] as string | undefined, flags, ctx, { out: "pylock.toml" });
-  const { plan, session } = await runPlan(opts, ctx);
+  const name = basename(opts.out);
+  if (!opts.quiet && name !== "pylock.toml" && !/^pylock\.[^.]+\.toml$/.test(name)) {
+    ctx.stderr.write(`warning: ${opts.out}: pip and packaging only read lock files named pylock.toml or pylock.<name>.toml (PEP 751)\n`);
+  }
+  const { plan, session, failures } = await runPlan(opts, ctx);
   try {
     const text = writePylock(planToPylock(plan, `${TOOL_NAME} ${TOOL_VERSION}`));
     try {
@@ -25,11 +30,20 @@ export async function lockCommand(args: unknown[], flags: Record<string, unknown
     } catch (e) {
       throw noSpaceError(e, { path: dirname(opts.out), what: "the lock", needed: Buffer.byteLength(text) }) ?? e;
     }
-    if (opts.json) ctx.stdout.write(JSON.stringify({ ok: true, ...planJson(plan, opts.out) }, null, 2) + "\n");
+    if (opts.json) {
+      // --keep-going with failed targets: one document, with the written targets and the errors of the others.
+      const failed = failures.length ? { failed: failures.map((e) => e.toJSON()) } : {};
+      ctx.stdout.write(JSON.stringify({ ok: failures.length === 0, ...planJson(plan, opts.out), ...failed }, null, 2) + "\n");
+      if (failures.length) {
+        for (const e of failures) ctx.stderr.write(`${e.format()}\n`);
+        return 1;
+      }
+    }
     else if (!opts.quiet) {
       const n = new Set(plan.targets.flatMap((t) => t.packages.map((p) => `${p.name}==${p.version}`))).size;
-      ctx.stderr.write(`wrote ${opts.out}: ${n} packages for ${plan.targets.length} target(s)\n`);
+      ctx.stderr.write(`wrote ${opts.out}: ${n} packages for ${plan.targets.length} target(s)${failures.length ? ` (--keep-going: the other targets failed, below)` : ""}\n`);
     }
+    if (failures.length) throw failures.length === 1 ? failures[0]! : new WbErrorList(failures);
   } finally {
     await session.close();
   }

@@ -40,6 +40,8 @@ export interface RunOptions {
   pinsOnly: boolean;
   excludeNewer?: Date;
   maxSteps: number;
+  indexStrategy: "first-index" | "unsafe-best-match";
+  keepGoing: boolean;
   // bundle only
   app?: string;
   exclude: string[];
@@ -188,6 +190,8 @@ export async function resolveRunOptions(specPath: string | undefined, flags: Fla
     pinsOnly: flags["pinsOnly"] === true,
     excludeNewer,
     maxSteps: positiveInt(flags["maxResolutionSteps"], "--max-resolution-steps", 100_000),
+    indexStrategy: str(flags["indexStrategy"]) === "unsafe-best-match" ? "unsafe-best-match" : "first-index",
+    keepGoing: flags["keepGoing"] === true,
     app: str(flags["app"]) ? abs(str(flags["app"])!) : spec?.app,
     exclude: [...(spec?.exclude ?? []), ...list(flags["exclude"])],
     include: [...(spec?.include ?? []), ...list(flags["include"])],

@@ -12,7 +12,11 @@ import { noSpaceError } from "./no-space.js";
 import type { RunOptions } from "./options.js";
 import { openSession, type Session } from "./session.js";
 
-export async function runPlan(opts: RunOptions, ctx: Context): Promise<{ plan: Plan; session: Session }> {
+/**
+ * With `opts.keepGoing` (lock only) and several targets, the targets that planned are returned
+ * in `plan` and the others' errors in `failures`; otherwise any error is thrown.
+ */
+export async function runPlan(opts: RunOptions, ctx: Context): Promise<{ plan: Plan; session: Session; failures: WbError[] }> {
   if (opts.targets.length === 0) {
     throw new WbError("E_USAGE", "no target given", {
       hint: ["name at least one: --target manylinux_2_28_x86_64@3.11 (or linux-x86_64@3.12, win_amd64@3.11, macos-arm64@3.12)", "`wheelbarrow targets` lists the aliases"],
@@ -24,17 +28,17 @@ export async function runPlan(opts: RunOptions, ctx: Context): Promise<{ plan: P
   try {
     if (!opts.quiet) for (const w of loaded.warnings) session.reporter.warn(w);
     const source = new MemoSource(session.planSource);
-    const { plan, errors } = await planTargets(loaded.inputs, targets, source, {
+    const { plan, errors, failed } = await planTargets(loaded.inputs, targets, source, {
       pre: opts.pre || loaded.fileOptions.pre,
-      preferBinary: loaded.fileOptions.preferBinary,
-      onlyBinary: loaded.fileOptions.onlyBinary,
       resolve: !opts.pinsOnly,
       excludeNewer: opts.excludeNewer,
       maxSteps: opts.maxSteps,
     }, loaded.constraints);
-    if (errors.length) throw errors.length === 1 ? errors[0]! : new WbErrorList(errors);
-    if (!opts.quiet) for (const w of new Set(plan.targets.flatMap((t) => t.warnings))) session.reporter.warn(w);
-    return { plan, session };
+    const planned = plan.targets.filter((_, i) => !failed[i]);
+    if (errors.length && !(opts.keepGoing && targets.length > 1 && planned.length > 0)) throw errors.length === 1 ? errors[0]! : new WbErrorList(errors);
+    const kept: Plan = { targets: planned };
+    if (!opts.quiet) for (const w of new Set(kept.targets.flatMap((t) => t.warnings))) session.reporter.warn(w);
+    return { plan: kept, session, failures: errors };
   } catch (e) {
     await session.close();
     throw noSpaceError(e, { path: session.cache.root, what: "the cache" }) ?? e;

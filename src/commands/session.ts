@@ -36,9 +36,13 @@ export async function openSession(opts: RunOptions, fileOptions: LoadedInputs["f
     cert: opts.cert,
     clientCert: opts.clientCert,
     offline: opts.offline,
-    primaryIndexUrl: indexUrl,
+    // The environment's credentials are for the index the user named, not one a requirements file chose.
+    primaryIndexUrl: opts.indexUrl ?? (fileOptions.indexUrl ? null : undefined),
     log: opts.verbose ? (m) => reporter.debug(m) : undefined,
   });
+  if (!opts.indexUrl && fileOptions.indexUrl && (ctx.env["WHEELBARROW_INDEX_USERNAME"] || ctx.env["WHEELBARROW_INDEX_PASSWORD"])) {
+    reporter.warn(`WHEELBARROW_INDEX_USERNAME/_PASSWORD are not sent to ${net.displayUrl(fileOptions.indexUrl)}, the index a requirements file chose; pass it with --index-url to use them there`);
+  }
   const cache = new Cache(opts.cacheDir ?? defaultCacheDir(ctx.env, process.platform));
   cache.sweepStaleTemps();
   const sources = new Sources(
@@ -49,6 +53,7 @@ export async function openSession(opts: RunOptions, fileOptions: LoadedInputs["f
       noIndex: chosen.noIndex,
       pinned: opts.pinnedProjects,
       namedIndexes: opts.namedIndexes,
+      indexStrategy: opts.indexStrategy,
     },
     net,
     cache,

@@ -11,6 +11,7 @@ import { openBundle } from "../bundle/read-bundle.js";
 import { verifyOpened } from "../bundle/verify.js";
 import { checkArchiveSignature, checkBundleSignature } from "../sign/bundle-signature.js";
 import { describeSignature, signatureFlags } from "./signature-flags.js";
+import { terminalSafe, terminalSafeJson } from "../text/terminal-safe.js";
 
 export async function verifyCommand(args: unknown[], opts: Record<string, unknown>, ctx: Context): Promise<number> {
   const arg = args[0];
@@ -20,12 +21,13 @@ export async function verifyCommand(args: unknown[], opts: Record<string, unknow
   try {
     const opened = await openBundle(resolve(ctx.cwd, arg), { hash: true, display: arg });
     const report = verifyOpened(opened);
+    const s = terminalSafe;
     const signature = checkBundleSignature(opened, sigOpts);
     const archiveSignature = opened.format === "dir" ? null : await checkArchiveSignature(resolve(ctx.cwd, arg), arg, sigOpts);
     const signed = signature === null ? {} : { signature, archiveSignature };
-    if (json) ctx.stdout.write(JSON.stringify({ ok: true, ...report, ...signed }, null, 2) + "\n");
-    else ctx.stdout.write(`OK ${arg}: ${report.name} ${report.version} for ${report.target}, ${report.packages} packages, ${report.files} files verified\n`);
-    if (!json && signature) ctx.stdout.write([signature, archiveSignature].filter((s) => s !== null).map((s) => `OK ${describeSignature(s)}\n`).join(""));
+    if (json) ctx.stdout.write(terminalSafeJson({ ok: true, ...report, ...signed }) + "\n");
+    else ctx.stdout.write(`OK ${s(arg)}: ${s(report.name)} ${s(report.version)} for ${s(report.target)}, ${report.packages} packages, ${report.files} files verified\n`);
+    if (!json && signature) ctx.stdout.write([signature, archiveSignature].filter((s) => s !== null).map((sig) => `OK ${s(describeSignature(sig))}\n`).join(""));
     return 0;
   } catch (e) {
     if (e instanceof WbError && e.details["bundle"] === undefined) e.details["bundle"] = arg;

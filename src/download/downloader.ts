@@ -3,9 +3,12 @@
  *
  * - One download per file, however many targets need it: requests are deduplicated by sha256
  *   (by URL when the index gave no hash).
- * - The file must match the index's sha256 and, when the requirements carry `--hash` values,
- *   at least one of them (pip's rule). A mismatch is retried once (a proxy may have served a
- *   stale or truncated body), then fails with E_INTEGRITY {expected, found, url}.
+ * - The file must match every hash the index gives (sha256, and md5, sha1, sha224, sha384,
+ *   sha512, blake2b when given; the extra ones computed together in one pass, digests.ts) and,
+ *   when the requirements carry `--hash` values, at least one of them (pip's rule). A mismatch
+ *   is retried once (a proxy may have served a stale or truncated body), then fails with
+ *   E_INTEGRITY {expected, found, url}. A malformed digest is E_INTEGRITY naming the URL. A
+ *   remote file with no hash at all from anywhere is downloaded with a warning.
  * - If the index gives no sha256, the downloader computes it and records url -> sha256 in the
  *   cache so --offline can find the file again; DownloadRequest.sha256 is then undefined.
  * - Bytes go to a temp file beside their final place and are renamed in only when verified; on
@@ -14,12 +17,12 @@
  * - On the first failure no new download starts; those in flight finish or clean up, then the
  *   first error is thrown.
  */
-import { createHash } from "node:crypto";
-import { createReadStream, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
 import pLimit from "p-limit";
 import { WbError } from "../errors.js";
 import type { Net } from "../net/dispatcher.js";
 import type { Cache } from "../store/cache.js";
+import { digestFile, digestProblem, INDEX_HASH_ALGS, isIndexHashAlg } from "./digests.js";
 import { silentReporter, type Reporter } from "./reporter.js";
 
 export interface DownloadRequest {
@@ -31,6 +34,8 @@ export interface DownloadRequest {
   /** Lowercase hex from the index; undefined when the index served no sha256 (computed then). */
   sha256?: string;
   size?: number;
+  /** Every hash the index gives (algorithm -> hex); the file must match all of them. */
+  indexHashes?: Record<string, string>;
   /** `alg:hex` values from `--hash` (sha256, sha384, sha512); the file must match one of them. */
   extraHashes?: string[];
 }
@@ -60,59 +65,75 @@ export interface DownloadAllOptions {
   reporter?: Reporter;
 }
 
-const ALGS = new Set(["sha256", "sha384", "sha512"]);
-
 function parseExtra(extra: string[] | undefined): { alg: string; hex: string }[] {
   return (extra ?? []).flatMap((h) => {
     const i = h.indexOf(":");
     const alg = h.slice(0, i).toLowerCase();
-    return i > 0 && ALGS.has(alg) ? [{ alg, hex: h.slice(i + 1).toLowerCase() }] : [];
+    return i > 0 && isIndexHashAlg(alg) ? [{ alg, hex: h.slice(i + 1).toLowerCase() }] : [];
   });
 }
 
-async function hashWith(path: string, alg: string): Promise<string> {
-  const h = createHash(alg);
-  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
-  return h.digest("hex");
+/** The index's hashes of a request (sha256 included), checked for syntax: a malformed one is E_INTEGRITY. */
+function indexHashes(req: DownloadRequest): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [a, hex] of Object.entries(req.indexHashes ?? {})) {
+    const alg = a.toLowerCase();
+    if (isIndexHashAlg(alg)) out[alg] = hex.toLowerCase();
+  }
+  if (req.sha256) out["sha256"] = req.sha256.toLowerCase();
+  for (const alg of INDEX_HASH_ALGS) {
+    const bad = out[alg] === undefined ? null : digestProblem(alg, out[alg]);
+    if (bad) {
+      throw new WbError("E_INTEGRITY", `the index gives a malformed hash for ${req.filename} (${req.displayUrl}): ${bad}`, {
+        hint: "the index page is broken or was tampered with; report it to the index's owner",
+        details: { url: req.displayUrl, file: req.filename },
+      });
+    }
+  }
+  return out;
+}
+
+function hasAnyHash(req: DownloadRequest): boolean {
+  return Object.keys(indexHashes(req)).length > 0 || parseExtra(req.extraHashes).length > 0;
 }
 
 function integrityError(req: DownloadRequest, expected: string[], found: string, attempts: number): WbError {
-  return new WbError("E_INTEGRITY", `${req.filename} from ${req.displayUrl} does not match its expected hash (${attempts === 1 ? "cached copy" : `${attempts} attempts`}): expected ${expected.join(" or ")}, found sha256:${found}`, {
+  return new WbError("E_INTEGRITY", `${req.filename} from ${req.displayUrl} does not match its expected hash (${attempts === 1 ? "cached copy" : `${attempts} attempts`}): expected ${expected.join(" or ")}, found ${found}`, {
     hint: ["the index, a proxy or a cache in between served different bytes; retry later, or ask the index's owner", "if the requirements' --hash values are outdated, regenerate them"],
-    details: { expected, found: `sha256:${found}`, url: req.displayUrl, file: req.filename },
+    details: { expected, found, url: req.displayUrl, file: req.filename },
   });
 }
 
-/** Which hashes a downloaded file failed, or null when it passes. */
-async function mismatch(req: DownloadRequest, path: string, sha256: string, size: number): Promise<string[] | null> {
-  const expected: string[] = [];
-  let ok = true;
-  if (req.sha256) {
-    expected.push(`sha256:${req.sha256.toLowerCase()}`);
-    if (req.sha256.toLowerCase() !== sha256) ok = false;
+/** Which hashes a file fails for one request ({expected, found} as `alg:hex`), or null when it passes. */
+function mismatch(req: DownloadRequest, digests: Record<string, string>, size: number): { expected: string[]; found: string } | null {
+  const given = indexHashes(req);
+  for (const alg of INDEX_HASH_ALGS) {
+    const want = given[alg];
+    if (want !== undefined && digests[alg] !== want) return { expected: [`${alg}:${want}`], found: `${alg}:${digests[alg]}` };
   }
   const extra = parseExtra(req.extraHashes);
-  if (extra.length) {
-    let any = false;
-    for (const e of extra) {
-      const got = e.alg === "sha256" ? sha256 : await hashWith(path, e.alg);
-      if (got === e.hex) any = true;
-    }
-    if (!any) {
-      ok = false;
-      expected.push(...extra.map((e) => `${e.alg}:${e.hex}`).filter((x) => !expected.includes(x)));
-    }
+  if (extra.length && !extra.some((e) => digests[e.alg] === e.hex)) {
+    const algs = [...new Set(extra.map((e) => e.alg))];
+    return { expected: extra.map((e) => `${e.alg}:${e.hex}`), found: algs.map((a) => `${a}:${digests[a]}`).join(", ") };
   }
-  if (ok && !req.sha256 && !extra.length && req.size !== undefined && req.size !== size) {
-    return [`size ${req.size}`];
+  if (Object.keys(given).length === 0 && !extra.length && req.size !== undefined && req.size !== size) {
+    return { expected: [`size ${req.size}`], found: `size ${size}` };
   }
-  return ok ? null : expected;
+  return null;
 }
 
 /** Which hashes the file fails for any of the requests, or null when it passes all. */
-async function mismatchAll(reqs: DownloadRequest[], path: string, sha256: string, size: number): Promise<string[] | null> {
+async function mismatchAll(reqs: DownloadRequest[], path: string, sha256: string, size: number): Promise<{ expected: string[]; found: string } | null> {
+  // sha256 comes with the download; every other algorithm any request needs, in one pass.
+  const algs = new Set<string>();
   for (const r of reqs) {
-    const bad = await mismatch(r, path, sha256, size);
+    for (const a of Object.keys(indexHashes(r))) algs.add(a);
+    for (const e of parseExtra(r.extraHashes)) algs.add(e.alg);
+  }
+  algs.delete("sha256");
+  const digests = algs.size ? { ...(await digestFile(path, algs)), sha256 } : { sha256 };
+  for (const r of reqs) {
+    const bad = mismatch(r, digests, size);
     if (bad) return bad;
   }
   return null;
@@ -121,6 +142,7 @@ async function mismatchAll(reqs: DownloadRequest[], path: string, sha256: string
 /** Download (or find in the cache) one file; `others` are further requests for the same file. */
 export async function fetchToCache(req: DownloadRequest, o: Omit<DownloadAllOptions, "jobs">, others: DownloadRequest[] = []): Promise<DownloadedFile> {
   const reporter = o.reporter ?? silentReporter;
+  for (const r of [req, ...others]) indexHashes(r); // a malformed digest fails before any download
   const id = req.sha256 ?? req.url;
   const known = req.sha256?.toLowerCase() ?? o.cache.shaForUrl(req.url) ?? undefined;
   // A trusted hit still costs a stat: an entry whose size differs from the index's is re-hashed.
@@ -134,7 +156,7 @@ export async function fetchToCache(req: DownloadRequest, o: Omit<DownloadAllOpti
       return { path, sha256: known, size, filename: req.filename, url: req.url, cached: true };
     }
     // The index's own hash matched these bytes, so a new download would bring the same ones.
-    if (req.sha256) throw integrityError(req, bad, known, 1);
+    if (req.sha256) throw integrityError(req, bad.expected, bad.found, 1);
   }
   if (o.offline && !req.url.startsWith("file:")) {
     throw new WbError("E_NETWORK", `--offline: ${req.filename} is not in the cache (${o.cache.root})`, {
@@ -151,8 +173,8 @@ export async function fetchToCache(req: DownloadRequest, o: Omit<DownloadAllOpti
       const r = await o.net.download(req.url, tmp, { maxBytes: req.size, onProgress: (b) => reporter.fileProgress(id, b) });
       const bad = await mismatchAll([req, ...others], tmp, r.sha256, r.size);
       if (bad) {
-        lastFound = r.sha256;
-        expected = bad;
+        lastFound = bad.found;
+        expected = bad.expected;
         rmSync(tmp, { force: true });
         if (attempt === 1) reporter.debug(`${req.filename}: hash mismatch, downloading it again`);
         continue;
@@ -183,6 +205,10 @@ export async function downloadAll(reqs: DownloadRequest[], o: DownloadAllOptions
     else unique.set(key, [r]);
   }
   const groups = [...unique.values()];
+  for (const g of groups) {
+    const r = g[0]!;
+    if (/^https?:/i.test(r.url) && !g.some(hasAnyHash)) reporter.warn(`${r.filename} from ${r.displayUrl} comes with no hash from the index or the requirements: nothing but the connection vouches for its bytes`);
+  }
   const sizes = groups.map((g) => g[0]!.size);
   reporter.start({ files: groups.length, bytes: sizes.every((s) => s !== undefined) ? sizes.reduce<number>((a, b) => a + (b ?? 0), 0) : undefined });
   const limit = pLimit(Math.max(1, o.jobs));

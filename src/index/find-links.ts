@@ -1,5 +1,5 @@
 /**
- * `--find-links` sources (standards.md §5): a local directory (not recursive: its wheels and
+ * `--find-links` sources (pip's --find-links): a local directory (not recursive: its wheels and
  * sdists, plus the links in its .html files), a local HTML file, or an http(s) URL of one HTML
  * page listing files of any project. The whole source is read once per run, then filtered by
  * project. A find-links location that does not exist is an error (pip only warns), because a
@@ -48,7 +48,7 @@ export class FindLinks {
     if (!this.url.startsWith("file:")) {
       const page = await fetchPage(this.url, this.deps, HTML_ACCEPT, "the find-links page");
       if (!page) throw new WbError("E_NETWORK", `the find-links page ${this.display(this.url)} was not found (HTTP 404)`, { details: { url: this.display(this.url) } });
-      return htmlPageFiles(parseHtmlPage(page.body), page.finalUrl, this.source, this.display);
+      return htmlPageFiles(parseHtmlPage(page.body), page.finalUrl, this.source, this.display, (m) => this.deps.reporter?.warn(m));
     }
     const path = fileURLToPath(this.url);
     let st;

@@ -4,45 +4,71 @@
  * and whether the file belongs to a given project (canonical names; sdists by the canonical
  * `name-` prefix of their stem followed by a valid version, as pip does).
  */
-import { isValidVersion } from "../pypa/versions.js";
-import { filenameFromUrl, isSdistFilename, isWheelFilename, parseWheelFilename, sdistVersion } from "../pypa/wheel-filename.js";
+import { filenameFromUrl, isSdistFilename, isWheelFilename, parseDistFilename } from "../pypa/dist-filename.js";
+import { digestProblem, isIndexHashAlg } from "../download/digests.js";
 import type { HtmlPage } from "./parse-html.js";
 import type { IndexFile, SourceInfo } from "./types.js";
 
-const HASH_ALGS = new Set(["sha1", "sha224", "sha256", "sha384", "sha512", "md5", "blake2b"]);
-
-/** The URL without fragment, and the hashes its fragment names. */
-export function splitHashFragment(url: string): { url: string; hashes: Record<string, string> } {
+/**
+ * The URL without fragment, the well-formed hashes its fragment names (`#<alg>=<hex>`, any of
+ * the algorithms pip accepts; other fragment parts such as `egg=` are ignored), and the first
+ * malformed digest of a known algorithm (`#sha256=abcd`), if any.
+ */
+export function splitHashFragment(url: string): { url: string; hashes: Record<string, string>; problem?: string } {
   const i = url.indexOf("#");
   if (i === -1) return { url, hashes: {} };
-  const hashes: Record<string, string> = {};
+  const raw: Record<string, string> = {};
   for (const part of url.slice(i + 1).split("&")) {
     const eq = part.indexOf("=");
     if (eq === -1) continue;
-    const alg = part.slice(0, eq).toLowerCase();
-    const hex = part.slice(eq + 1);
-    if (HASH_ALGS.has(alg) && /^[0-9a-fA-F]+$/.test(hex)) hashes[alg] = hex.toLowerCase();
+    raw[part.slice(0, eq).toLowerCase()] = part.slice(eq + 1);
   }
-  return { url: url.slice(0, i), hashes };
+  const { hashes, problem } = checkedHashes(raw);
+  return problem === undefined ? { url: url.slice(0, i), hashes } : { url: url.slice(0, i), hashes, problem };
+}
+
+/** Known algorithms only, lowercased; a malformed digest of a known algorithm is reported, not kept. */
+export function checkedHashes(raw: Record<string, string>): { hashes: Record<string, string>; problem?: string } {
+  const hashes: Record<string, string> = {};
+  let problem: string | undefined;
+  for (const [a, hex] of Object.entries(raw)) {
+    const alg = a.toLowerCase();
+    if (!isIndexHashAlg(alg)) continue;
+    const bad = digestProblem(alg, hex);
+    if (bad) problem ??= bad;
+    else hashes[alg] = hex.toLowerCase();
+  }
+  return problem === undefined ? { hashes } : { hashes, problem };
+}
+
+/**
+ * Which links a page may use: http(s) and file URLs only (`javascript:`, `data:`, `mailto:` and
+ * the like are never files), and a page fetched over http(s) may not send wheelbarrow to a file
+ * on this machine (`file://`): such a link is ignored with a warning. Local pages (file://
+ * indexes, find-links directories and HTML files) may link to local files.
+ */
+export interface LinkContext {
+  /** The URL of the page the link is on (after redirects). */
+  pageUrl: string;
+  warn?: (message: string) => void;
+}
+
+function schemeAllowed(absUrl: string, ctx: LinkContext | undefined, display: (url: string) => string): boolean {
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(absUrl)?.[1]?.toLowerCase();
+  if (scheme === "http" || scheme === "https") return true;
+  if (scheme !== "file") return false;
+  if (ctx && /^https?:/i.test(ctx.pageUrl)) {
+    ctx.warn?.(`${display(ctx.pageUrl)} links to a file on this machine (${display(absUrl.split("#")[0]!)}); ignored: a remote index may not point at local files`);
+    return false;
+  }
+  return true;
 }
 
 /** Length of the prefix of `stem` whose canonical form is `project` (then a "-"), or null. */
 
 /** True when `filename` is a wheel or sdist of the canonical project `project`. */
 export function fileBelongsTo(filename: string, project: string): boolean {
-  if (isWheelFilename(filename)) {
-    try {
-      return parseWheelFilename(filename).canonicalName === project;
-    } catch {
-      return false;
-    }
-  }
-  if (isSdistFilename(filename)) {
-    // The rest after the project's name must be a version.
-    const version = sdistVersion(filename, project);
-    return version !== null && isValidVersion(version);
-  }
-  return false;
+  return parseDistFilename(filename, project) !== null;
 }
 
 /** A usable distribution file name: a wheel or an sdist, one path segment. */
@@ -65,15 +91,17 @@ export interface LinkFields {
 }
 
 /** Build an IndexFile from an absolute URL (fragment allowed). Null when it is not a distribution file. */
-export function makeIndexFile(absUrl: string, fields: LinkFields, source: SourceInfo, display: (url: string) => string): IndexFile | null {
-  const { url, hashes: fragHashes } = splitHashFragment(absUrl);
+export function makeIndexFile(absUrl: string, fields: LinkFields, source: SourceInfo, display: (url: string) => string, ctx?: LinkContext): IndexFile | null {
+  if (!schemeAllowed(absUrl, ctx, display)) return null;
+  const { url, hashes: fragHashes, problem: fragProblem } = splitHashFragment(absUrl);
   const filename = fields.filename ?? filenameFromUrl(url);
   if (!isDistributionFile(filename)) return null;
+  const given = checkedHashes(fields.hashes ?? {});
   const f: IndexFile = {
     filename,
     url,
     displayUrl: display(url),
-    hashes: { ...fragHashes, ...(fields.hashes ?? {}) },
+    hashes: { ...fragHashes, ...given.hashes },
     yanked: fields.yanked ?? false,
     coreMetadata: fields.coreMetadata ?? false,
     source,
@@ -82,6 +110,8 @@ export function makeIndexFile(absUrl: string, fields: LinkFields, source: Source
   if (fields.size !== undefined) f.size = fields.size;
   if (fields.uploadTime !== undefined) f.uploadTime = fields.uploadTime;
   if (fields.provenance !== undefined) f.provenance = fields.provenance;
+  const problem = given.problem ?? fragProblem;
+  if (problem !== undefined) f.hashProblem = problem;
   return f;
 }
 
@@ -108,7 +138,7 @@ export function resolveOptional(href: string | null | undefined, base: string): 
  * The files of an HTML page. Relative hrefs resolve against `<base href>` (itself resolved
  * against the page), else against the page's final URL after redirects.
  */
-export function htmlPageFiles(page: HtmlPage, pageUrl: string, source: SourceInfo, display: (url: string) => string): IndexFile[] {
+export function htmlPageFiles(page: HtmlPage, pageUrl: string, source: SourceInfo, display: (url: string) => string, warn?: (message: string) => void): IndexFile[] {
   let base = pageUrl;
   if (page.baseHref) {
     try {
@@ -129,7 +159,7 @@ export function htmlPageFiles(page: HtmlPage, pageUrl: string, source: SourceInf
     const yanked = "data-yanked" in a ? (a["data-yanked"] ?? "") : false;
     const core = "data-core-metadata" in a ? metadataAttr(a["data-core-metadata"]) : metadataAttr(a["data-dist-info-metadata"]);
     const provenance = resolveOptional(a["data-provenance"], base);
-    const f = makeIndexFile(abs, { requiresPython: a["data-requires-python"] ?? undefined, yanked, coreMetadata: core, provenance }, source, display);
+    const f = makeIndexFile(abs, { requiresPython: a["data-requires-python"] ?? undefined, yanked, coreMetadata: core, provenance }, source, display, { pageUrl, warn });
     if (f) out.push(f);
   }
   return out;

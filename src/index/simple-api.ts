@@ -1,5 +1,5 @@
 /**
- * The Simple repository API client (standards.md §5): `<index>/<normalized-name>/`, PEP 691 JSON
+ * The Simple repository API client (PEP 503/691, packaging.python.org "Simple repository API"): `<index>/<normalized-name>/`, PEP 691 JSON
  * first with HTML (PEP 503) as fallback by content negotiation, PEP 629 version check, relative
  * URLs against the final URL after redirects.
  *
@@ -79,13 +79,13 @@ export function parseProjectPage(page: CachedPage, project: string, source: Sour
       } catch {
         continue;
       }
-      const file = makeIndexFile(abs, { ...f, provenance: resolveOptional(f.provenance, page.finalUrl) }, source, display);
+      const file = makeIndexFile(abs, { ...f, provenance: resolveOptional(f.provenance, page.finalUrl) }, source, display, { pageUrl: page.finalUrl, warn });
       if (file) files.push(file);
     }
   } else if (type === "application/vnd.pypi.simple.v1+html" || type === "text/html") {
     const html = parseHtmlPage(page.body);
     apiVersion = checkApiVersion(html.apiVersion, shown, warn);
-    files = htmlPageFiles(html, page.finalUrl, source, display);
+    files = htmlPageFiles(html, page.finalUrl, source, display, warn);
   } else {
     throw new WbError("E_NETWORK", `${shown} answered with Content-Type '${page.contentType || "(none)"}', which is not a Simple API page`, {
       hint: "check that the index URL points at the Simple API root (it usually ends in /simple)",

@@ -1,5 +1,5 @@
 /**
- * Source policy (spec.md, standards.md §5). Sources are consulted in the order given:
+ * Source policy (README "Indexes, proxies, certificates, credentials"). Sources are consulted in the order given:
  * `--index-url` (default https://pypi.org/simple unless --no-index), each `--extra-index-url`,
  * then each `--find-links`. For each project the FIRST source that has it is the only one used:
  * its files are never merged with another source's, so a public index cannot shadow an internal
@@ -34,6 +34,8 @@ export interface SourcesOptions {
   /** Canonical project name -> the name (or URL) of the only index to ask for it. */
   pinned?: Record<string, string>;
   namedIndexes?: { name: string; url: string }[];
+  /** "first-index" (default): the first source that has a project is the only one used. */
+  indexStrategy?: "first-index" | "unsafe-best-match";
 }
 
 interface Source {
@@ -147,6 +149,12 @@ export class Sources {
 
   private async lookup(project: string): Promise<ProjectListing | null> {
     const pinned = this.pinnedSource(project);
+    if (!pinned && this.o.indexStrategy === "unsafe-best-match") {
+      // Every source's files, in source order (ties between equal files go to the earlier source).
+      const listings = (await Promise.all(this.ordered.map((s) => s.getProject(project)))).filter((l): l is ProjectListing => l !== null);
+      if (listings.length === 0) return null;
+      return { ...listings[0]!, files: listings.flatMap((l) => l.files) };
+    }
     for (const s of pinned ? [pinned] : this.ordered) {
       const listing = await s.getProject(project);
       if (listing) {

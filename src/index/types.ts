@@ -20,6 +20,8 @@ export interface IndexFile {
   displayUrl: string;
   /** Lowercase algorithm -> lowercase hex (from the JSON `hashes` or the URL's `#alg=hex`). */
   hashes: Record<string, string>;
+  /** Set when the index gave a malformed digest for the file (not hex, wrong length): using the file is E_INTEGRITY. */
+  hashProblem?: string;
   requiresPython?: string;
   /** false, or the reason ("" when none was given). */
   yanked: false | string;

@@ -1,8 +1,10 @@
 /**
- * A wheel's METADATA without downloading the wheel when possible (issue 4 item 2), cheapest
+ * A wheel's METADATA without downloading the wheel when possible, cheapest
  * first:
- *   1. the metadata cache (metadata-v1, keyed by the wheel's sha256), or the wheel itself when it
- *      is already in the cache;
+ *   1. the metadata cache (docs/cache.md): METADATA of a wheel whose bytes wheelbarrow hashed
+ *      itself, the wheel itself when it is already in the cache, a sidecar stored under the
+ *      sha256 of its own bytes (the hash the page gives for the sidecar finds it, and the bytes
+ *      are re-hashed), or what an earlier run read from this same URL without verifying it;
  *   2. the PEP 658/714 sidecar `<file URL>.metadata` when the index advertises it, verified
  *      against the advertised hash; a 404 on advertised metadata is an error (the index is
  *      inconsistent), never a silent fallback;
@@ -10,16 +12,44 @@
  *      random-access reader), when the server honours Range;
  *   4. a full download into the cache (hash-verified), then read locally.
  * file:// wheels are read in place. With --offline only step 1 (and file:// wheels) work.
+ * What a sidecar or a range read said is only planning input: the downloaded wheel's own
+ * METADATA is compared with it before the wheel is bundled (metadata-agreement.ts).
  */
-import { createHash } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { WbError, isWbError } from "../errors.js";
 import { fetchToCache } from "../download/downloader.js";
+import { digestBytes, digestMismatches, digestProblem, isIndexHashAlg } from "../download/digests.js";
 import { MAX_METADATA, metadataFromZip, MIN_FETCH, RangeReader, zipFromFile, zipFromReader } from "./zip-metadata.js";
 import type { IndexDeps } from "./simple-api.js";
 import type { IndexFile } from "./types.js";
 
-const VERIFIABLE = ["sha256", "sha384", "sha512"];
+/** The sidecar hashes the page gives, known algorithms only; a malformed one is E_INTEGRITY. */
+function sidecarHashes(file: IndexFile): Record<string, string> {
+  if (typeof file.coreMetadata !== "object") return {};
+  const out: Record<string, string> = {};
+  for (const [a, hex] of Object.entries(file.coreMetadata)) {
+    const alg = a.toLowerCase();
+    if (!isIndexHashAlg(alg)) continue;
+    const bad = digestProblem(alg, hex);
+    if (bad) {
+      throw new WbError("E_INTEGRITY", `the index gives a malformed core-metadata hash for ${file.filename} (${file.displayUrl}): ${bad}`, {
+        hint: "the index page is broken or was tampered with; report it to the index's owner",
+        details: { url: file.displayUrl, file: file.filename },
+      });
+    }
+    out[alg] = hex.toLowerCase();
+  }
+  return out;
+}
+
+/** E_INTEGRITY when the index gave a malformed digest for the wheel itself. */
+export function checkHashSyntax(file: IndexFile): void {
+  if (file.hashProblem === undefined) return;
+  throw new WbError("E_INTEGRITY", `the index gives a malformed hash for ${file.filename} (${file.displayUrl}): ${file.hashProblem}`, {
+    hint: "the index page is broken or was tampered with; report it to the index's owner",
+    details: { url: file.displayUrl, file: file.filename },
+  });
+}
 
 function notAWheel(file: IndexFile, e: unknown): WbError {
   return new WbError("E_INTEGRITY", `${file.filename} from ${file.displayUrl} is not a readable wheel (zip): ${(e as Error).message}`, {
@@ -35,7 +65,8 @@ async function fromLocalZip(path: string, file: IndexFile): Promise<string> {
   }
 }
 
-async function fromSidecar(file: IndexFile, deps: IndexDeps): Promise<string> {
+/** The sidecar's bytes, verified against every hash the page gives for it. */
+async function fromSidecar(file: IndexFile, deps: IndexDeps, expected: Record<string, string>): Promise<Buffer> {
   const url = `${file.url}.metadata`;
   const shown = `${file.displayUrl}.metadata`;
   const res = await deps.net.get(url, { allowStatus: [404, 410], maxBytes: MAX_METADATA, what: `the core metadata of ${file.filename}` });
@@ -45,20 +76,14 @@ async function fromSidecar(file: IndexFile, deps: IndexDeps): Promise<string> {
       details: { url: shown, status: res.status, file: file.filename },
     });
   }
-  if (typeof file.coreMetadata === "object") {
-    const algs = VERIFIABLE.filter((a) => file.coreMetadata !== true && file.coreMetadata !== false && a in file.coreMetadata);
-    for (const alg of algs) {
-      const expected = (file.coreMetadata as Record<string, string>)[alg]!.toLowerCase();
-      const found = createHash(alg).update(res.body).digest("hex");
-      if (found !== expected) {
-        throw new WbError("E_INTEGRITY", `the core metadata of ${file.filename} (${shown}) does not match the hash the index gives: expected ${alg}:${expected}, found ${alg}:${found}`, {
-          hint: "the index or a proxy in between served different bytes; retry later, or report it to the index's owner",
-          details: { expected: `${alg}:${expected}`, found: `${alg}:${found}`, url: shown },
-        });
-      }
-    }
+  const bad = digestMismatches(expected, digestBytes(res.body, Object.keys(expected)))[0];
+  if (bad) {
+    throw new WbError("E_INTEGRITY", `the core metadata of ${file.filename} (${shown}) does not match the hash the index gives: expected ${bad.alg}:${bad.expected}, found ${bad.alg}:${bad.found}`, {
+      hint: "the index or a proxy in between served different bytes; retry later, or report it to the index's owner",
+      details: { expected: `${bad.alg}:${bad.expected}`, found: `${bad.alg}:${bad.found}`, url: shown },
+    });
   }
-  return res.body.toString("utf8");
+  return res.body;
 }
 
 /**
@@ -126,7 +151,12 @@ async function fromRanges(file: IndexFile, deps: IndexDeps): Promise<string | nu
 
 export async function fetchWheelMetadata(file: IndexFile, deps: IndexDeps): Promise<string> {
   if (!file.filename.endsWith(".whl")) throw new Error(`internal: METADATA asked for ${file.filename}, which is not a wheel`);
+  checkHashSyntax(file);
   const sha = file.hashes["sha256"]?.toLowerCase();
+  const sidecar = file.coreMetadata !== false ? sidecarHashes(file) : {};
+  const sidecarSha = sidecar["sha256"];
+  // Trusted: read from wheel bytes whose sha256 we computed. A claimed hash only finds it; if
+  // the index lies about the hash, the download of its wheel fails the hash check.
   if (sha) {
     const cached = deps.cache.readMetadata(sha);
     if (cached !== null) return cached;
@@ -136,23 +166,36 @@ export async function fetchWheelMetadata(file: IndexFile, deps: IndexDeps): Prom
       return text;
     }
   }
+  // Self-verifying: a sidecar under the sha256 of its own bytes, checked against every hash given.
+  if (sidecarSha) {
+    const data = deps.cache.readSidecar(sidecarSha);
+    if (data && digestMismatches(sidecar, digestBytes(data, Object.keys(sidecar))).length === 0) return data.toString("utf8");
+  }
   if (file.url.startsWith("file:")) return fromLocalZip(fileURLToPath(file.url), file);
+  // Unverified, for this very URL and claimed hash only (never found from another index's page).
+  const unverified = deps.cache.readUnverifiedMetadata(file.url, sha);
+  if (unverified !== null) return unverified;
   if (deps.offline) {
     throw new WbError("E_NETWORK", `--offline: the METADATA of ${file.filename} is not in the cache (${deps.cache.root})`, {
       hint: "run the same command once without --offline (with the same --cache-dir) to fill the cache",
       details: { file: file.filename, url: file.displayUrl, cache: deps.cache.root },
     });
   }
-  let text: string | null = null;
-  if (file.coreMetadata !== false) text = await fromSidecar(file, deps);
-  if (text === null) text = await fromRanges(file, deps);
-  if (text === null) {
-    deps.reporter?.debug(`${file.displayUrl}: no metadata sidecar and no Range support; downloading the wheel`);
-    const got = await fetchToCache({ url: file.url, displayUrl: file.displayUrl, filename: file.filename, sha256: sha, size: file.size }, { net: deps.net, cache: deps.cache, offline: deps.offline, reporter: deps.reporter });
-    text = await fromLocalZip(got.path, file);
-    deps.cache.writeMetadata(got.sha256, text);
+  if (file.coreMetadata !== false) {
+    const data = await fromSidecar(file, deps, sidecar);
+    const text = data.toString("utf8");
+    if (sidecarSha) deps.cache.writeSidecar(data);
+    else deps.cache.writeUnverifiedMetadata(file.url, sha, text);
     return text;
   }
-  if (sha) deps.cache.writeMetadata(sha, text);
+  const ranged = await fromRanges(file, deps);
+  if (ranged !== null) {
+    deps.cache.writeUnverifiedMetadata(file.url, sha, ranged);
+    return ranged;
+  }
+  deps.reporter?.debug(`${file.displayUrl}: no metadata sidecar and no Range support; downloading the wheel`);
+  const got = await fetchToCache({ url: file.url, displayUrl: file.displayUrl, filename: file.filename, sha256: sha, size: file.size, indexHashes: file.hashes }, { net: deps.net, cache: deps.cache, offline: deps.offline, reporter: deps.reporter });
+  const text = await fromLocalZip(got.path, file);
+  deps.cache.writeMetadata(got.sha256, text);
   return text;
 }

@@ -78,11 +78,6 @@ function chain(e: unknown): ErrLike[] {
   return out;
 }
 
-export function errorCode(e: unknown): string | undefined {
-  for (const c of chain(e)) if (typeof c.code === "string" && c.code !== "UND_ERR") return c.code;
-  return undefined;
-}
-
 function messages(e: unknown): string {
   return chain(e)
     .map((c) => (typeof c.message === "string" ? c.message : ""))

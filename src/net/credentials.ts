@@ -7,7 +7,9 @@
  *   variables, then the netrc `machine` entry, then the netrc `default` entry.
  * - WHEELBARROW_INDEX_USERNAME/_PASSWORD belong to the primary index (`--index-url`, or the first
  *   index of the spec file): sending them to every configured host would hand an internal
- *   password to a public mirror.
+ *   password to a public mirror. They are bound once: the first decision (an origin, or "none"
+ *   when the primary index was chosen by a requirements file) is final, so a later caller cannot
+ *   move them to another host.
  * - Credentials from URLs and the environment are keyed by origin (scheme, host, port), so an
  *   https index's password never follows a redirect to plain http; netrc entries by host name
  *   (netrc semantics), with the `default` entry for any host, as curl and pip do.
@@ -73,6 +75,7 @@ export class CredentialStore {
   private readonly byHost = new Map<string, Credentials>();
   private readonly netrc: NetrcEntry[];
   private envCreds: Credentials | null;
+  private envBound = false;
   private readonly redactor: Redactor;
 
   constructor(o: CredentialStoreOptions) {
@@ -94,9 +97,14 @@ export class CredentialStore {
     if (this.envCreds) this.redactor.addPair(this.envCreds.username, this.envCreds.password);
   }
 
-  /** Bind the environment credentials to the primary index's host (see the header). */
-  bindEnvToPrimary(primaryIndexUrl: string | undefined): void {
-    if (!this.envCreds || !primaryIndexUrl) return;
+  /**
+   * Bind the environment credentials to the primary index's origin, or to no index (null). Only
+   * the first call decides; undefined decides nothing.
+   */
+  bindEnvToPrimary(primaryIndexUrl: string | null | undefined): void {
+    if (primaryIndexUrl === undefined || this.envBound) return;
+    this.envBound = true;
+    if (!this.envCreds || primaryIndexUrl === null) return;
     const host = originOf(primaryIndexUrl);
     if (host && !this.byHost.has(host)) this.byHost.set(host, this.envCreds);
   }

@@ -41,8 +41,12 @@ export interface NetOptions {
   maxRetryAfterMs?: number;
   /** Refuse every http(s) request (file:// still works). */
   offline?: boolean;
-  /** The primary index URL: WHEELBARROW_INDEX_USERNAME/_PASSWORD are sent to its origin only (Sources also sets it). */
-  primaryIndexUrl?: string;
+  /**
+   * The primary index URL: WHEELBARROW_INDEX_USERNAME/_PASSWORD are sent to its origin only.
+   * null: to no index (the primary index came from a requirements file). Undefined: Sources
+   * decides (its primary index).
+   */
+  primaryIndexUrl?: string | null;
   /** Debug lines (retries, redirects, resumes), already redacted. */
   log?: (message: string) => void;
 }
@@ -140,10 +144,8 @@ export function createNet(o: NetOptions): Net {
   };
   const redactor = new Redactor();
   const creds = new CredentialStore({ env: o.env, netrcPath: o.netrcPath, redactor });
-  if (o.primaryIndexUrl) {
-    creds.addFromUrl(o.primaryIndexUrl);
-    creds.bindEnvToPrimary(o.primaryIndexUrl);
-  }
+  if (o.primaryIndexUrl) creds.addFromUrl(o.primaryIndexUrl);
+  creds.bindEnvToPrimary(o.primaryIndexUrl);
   const tls = tlsOptions(o);
   // An https proxy is verified with the same CAs, but is not shown the index's client certificate.
   const proxyTlsOpts = o.clientCert ? tlsOptions({ ...o, clientCert: undefined }) : tls;

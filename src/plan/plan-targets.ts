@@ -1,5 +1,5 @@
 /**
- * Per-target selection and closure check (issue 4). For each target: evaluate every input
+ * Per-target selection and closure check. For each target: evaluate every input
  * requirement's marker in that target's environment, take the pinned version, pick that
  * version's best wheel for the target, read its METADATA, and walk Requires-Dist (extras and
  * markers evaluated for the target) to prove that the pins cover every dependency with a version
@@ -17,11 +17,14 @@ import type { Target } from "../targets/target.js";
 import { fileVersion, requiresPythonAllows, selectFile } from "./select-file.js";
 import { fitsHint } from "./suggest.js";
 import { resolveTarget } from "./resolve.js";
+import { targetMarker } from "./to-pylock.js";
 import type { CandidateFile, InputRequirement, Plan, PlannedPackage, PlanOptions, PlanSource, ProjectFiles, TargetPlan } from "./types.js";
 
 export interface PlanResult {
   plan: Plan;
   errors: WbError[];
+  /** Per target, in the order of `targets`: did it fail (its own errors, or its joint resolution's)? */
+  failed: boolean[];
 }
 
 /** Shared across targets of one run: one listing and one METADATA read per file. */
@@ -67,22 +70,30 @@ function pinnedVersion(req: Requirement): string | null {
 
 export async function planTargets(inputs: InputRequirement[], targets: Target[], source: PlanSource, opts: PlanOptions, constraints: InputRequirement[] = []): Promise<PlanResult> {
   const memo = source instanceof MemoSource ? source : new MemoSource(source);
+  // Targets a lock's markers cannot tell apart are resolved together (one version per package).
+  const groups = new Map<string, Target[]>();
+  for (const t of targets) groups.set(targetMarker(t), [...(groups.get(targetMarker(t)) ?? []), t]);
+  const resolutions = new Map<string, ReturnType<typeof resolveIfNeeded>>();
   const results = await Promise.all(
     targets.map(async (t) => {
-      const resolved = await resolveIfNeeded(inputs, constraints, t, memo, opts);
-      if ("errors" in resolved) return { plan: { target: t, packages: [], warnings: [] }, errors: resolved.errors };
+      const key = targetMarker(t);
+      let pending = resolutions.get(key);
+      if (!pending) resolutions.set(key, (pending = resolveIfNeeded(inputs, constraints, groups.get(key)!, memo, opts)));
+      const resolved = await pending;
+      if ("errors" in resolved) return { plan: { target: t, packages: [], warnings: [] }, errors: groups.get(key)![0] === t ? resolved.errors : [], failed: true };
       return planOneTarget(resolved.inputs, t, memo, opts);
     }),
   );
-  return { plan: { targets: results.map((r) => r.plan) }, errors: results.flatMap((r) => r.errors) };
+  return { plan: { targets: results.map((r) => r.plan) }, errors: results.flatMap((r) => r.errors), failed: results.map((r) => ("failed" in r && r.failed === true) || r.errors.length > 0) };
 }
 
 /**
  * With resolving on and some applicable input not pinned exactly, resolve this target first; the
  * resolved set then goes through the same selection and closure check as a hand-made pin set.
  */
-async function resolveIfNeeded(inputs: InputRequirement[], constraints: InputRequirement[], target: Target, source: MemoSource, opts: PlanOptions): Promise<{ inputs: InputRequirement[] } | { errors: WbError[] }> {
+async function resolveIfNeeded(inputs: InputRequirement[], constraints: InputRequirement[], group: Target[], source: MemoSource, opts: PlanOptions): Promise<{ inputs: InputRequirement[] } | { errors: WbError[] }> {
   if (!opts.resolve) return { inputs };
+  const target = group[0]!;
   const env: MarkerEnvironment = { ...target.markerEnv, extra: "" };
   const active: InputRequirement[] = [];
   for (const i of inputs) {
@@ -93,7 +104,7 @@ async function resolveIfNeeded(inputs: InputRequirement[], constraints: InputReq
     }
   }
   if (active.every((i) => i.files || pinnedVersion(i.requirement) !== null)) return { inputs };
-  const { resolution, errors } = await resolveTarget(active, constraints, target, source, opts);
+  const { resolution, errors } = await resolveTarget(active, constraints, group, source, opts);
   if (!resolution) return { errors };
   const byName = new Map(active.map((i) => [canonicalizeName(i.requirement.name), i]));
   const out: InputRequirement[] = [];
@@ -103,7 +114,7 @@ async function resolveIfNeeded(inputs: InputRequirement[], constraints: InputReq
     out.push({
       requirement: parseRequirement(`${name}${extras}==${version}`),
       hashes: root?.hashes ?? [],
-      origin: root ? `${root.origin} (resolved)` : `resolved for ${target.spec}`,
+      origin: root ? `${root.origin} (resolved)` : `resolved for ${group.map((t) => t.spec).join(" + ")}`,
       requested: resolution.requested.has(name),
     });
   }

@@ -1,5 +1,5 @@
 /**
- * Backtracking resolver (issue 8): turns loose requirements into one complete pin set per target.
+ * Backtracking resolver: turns loose requirements into one complete pin set per target.
  *
  * Algorithm: depth-first search with chronological backtracking, as resolvelib (pip) does it.
  * State = pins chosen so far + the criteria (specifiers with who asked) every pinned package puts on
@@ -25,10 +25,11 @@ import type { MarkerEnvironment } from "../pypa/markers.js";
 import { markerHoldsOrThrow } from "./marker-failure.js";
 import { canonicalizeExtra, canonicalizeName } from "../pypa/names.js";
 import { parseRequirement, requirementToString, type Requirement } from "../pypa/requirement.js";
-import { compareVersions, filterVersions, isExactPin, satisfies } from "../pypa/versions.js";
-import { tagRank } from "../pypa/best-wheel.js";
+import { isExactPin, satisfies, SpecifierSet } from "../pypa/versions.js";
 import type { Target } from "../targets/target.js";
-import { filesOfVersion, fileVersion, requiresPythonAllows } from "./select-file.js";
+import { requiresPythonAllows, selectFile } from "./select-file.js";
+import { projectVersions, type VersionEntry } from "./project-versions.js";
+import { explainNoCandidate, rejectionOf } from "./explain.js";
 import type { CandidateFile, InputRequirement, PlanOptions, PlanSource, ProjectFiles } from "./types.js";
 
 interface Criterion {
@@ -37,6 +38,8 @@ interface Criterion {
   /** "requirements.txt:3" for a root, "django 5.2.1" for a dependency. */
   by: string;
   text: string;
+  /** The canonical name of the package whose dependency this is (none for a root). */
+  parent?: string;
 }
 
 interface Pinned {
@@ -59,7 +62,14 @@ export interface Resolution {
 
 class StepLimit extends Error {}
 
-export async function resolveTarget(roots: InputRequirement[], constraints: InputRequirement[], target: Target, source: PlanSource, opts: PlanOptions): Promise<{ resolution?: Resolution; errors: WbError[] }> {
+/**
+ * Resolve for one target, or jointly for several whose marker environments a lock cannot tell
+ * apart (one version per package that every one of them can install).
+ */
+export async function resolveTarget(roots: InputRequirement[], constraints: InputRequirement[], targets: Target | Target[], source: PlanSource, opts: PlanOptions): Promise<{ resolution?: Resolution; errors: WbError[] }> {
+  const group = Array.isArray(targets) ? targets : [targets];
+  const target = group[0]!;
+  const label = group.map((t) => t.spec).join(" + ");
   const env: MarkerEnvironment = { ...target.markerEnv, extra: "" };
   const state: State = { pins: new Map(), criteria: new Map() };
   const requested = new Set<string>();
@@ -79,36 +89,37 @@ export async function resolveTarget(roots: InputRequirement[], constraints: Inpu
   let steps = 0;
 
   const candidateCache = new Map<string, string[]>();
+  /** "name version" -> the Requires-Python of its METADATA that excluded the target. */
+  const metadataRejects = new Map<string, string>();
   async function candidates(name: string, crit: Criterion[]): Promise<{ versions: string[]; project: ProjectFiles | null }> {
     const project = await source.getProject(name);
     if (!project) return { versions: [], project };
     let all = candidateCache.get(name);
     if (!all) {
-      const seen = new Set<string>();
-      for (const f of project.files) {
-        const v = fileVersion(project.name, f.filename).version;
-        if (v) seen.add(v);
-      }
-      all = [...seen].filter((v) => installable(project, v, target, opts, false)).sort((a, b) => compareVersions(b, a));
+      all = projectVersions(project).newestFirst.filter((e) => installable(e, group, opts, false)).map((e) => e.version);
       candidateCache.set(name, all);
     }
     const specs = [...crit, ...(constraintMap.get(name) ?? [])].map((c) => c.specifier).filter(Boolean);
-    let versions = filterVersions(all, specs.join(","), { prereleases: opts.pre ? true : undefined });
+    const set = SpecifierSet.of(specs.join(","));
+    let versions = set.filter(all, (v) => v, { prereleases: opts.pre ? true : undefined });
     const exact = crit.some((c) => isExactPin(c.specifier));
     if (exact && versions.length === 0) {
       // An exact pin may take a yanked file (PEP 592).
-      const withYanked = [...new Set(project.files.map((f) => fileVersion(project.name, f.filename).version).filter((v): v is string => !!v))].filter((v) => installable(project, v, target, opts, true));
-      versions = filterVersions(withYanked, specs.join(","), { prereleases: true });
+      const withYanked = projectVersions(project).newestFirst.filter((e) => installable(e, group, opts, true)).map((e) => e.version);
+      versions = set.filter(withYanked, (v) => v, { prereleases: true });
     }
     return { versions, project };
   }
 
+  /** The file selectFile would install (so one METADATA is read per version), and its dependencies. */
   async function metadataOf(project: ProjectFiles, version: string): Promise<{ file: CandidateFile; requires: Requirement[] } | null> {
-    const files = filesOfVersion(project, version).filter((f) => f.wheel && tagRank(f.wheel.tags, target.tagIndex) !== null && requiresPythonAllows(f.file.requiresPython, target));
-    const best = files.sort((a, b) => tagRank(a.wheel!.tags, target.tagIndex)! - tagRank(b.wheel!.tags, target.tagIndex)!)[0];
-    if (!best) return null;
-    const md = parseMetadata(await source.fetchMetadata(best.file));
-    if (!requiresPythonAllows(md.requiresPython, target)) return null;
+    const picked = selectFile(project, version, target, { hashes: [], what: `${project.name} ${version}`, chain: [], ...(opts.excludeNewer ? { excludeNewer: opts.excludeNewer } : {}) });
+    if ("error" in picked) return null;
+    const md = parseMetadata(await source.fetchMetadata(picked.file));
+    if (!group.every((t) => requiresPythonAllows(md.requiresPython, t))) {
+      metadataRejects.set(`${project.name} ${version}`, md.requiresPython ?? "");
+      return null;
+    }
     const requires: Requirement[] = [];
     for (const text of md.requiresDist) {
       try {
@@ -117,7 +128,7 @@ export async function resolveTarget(roots: InputRequirement[], constraints: Inpu
         /* an unparsable Requires-Dist is skipped, as pip does, with a warning from the closure check */
       }
     }
-    return { file: best.file, requires };
+    return { file: picked.file, requires };
   }
 
   function depsFor(name: string, pinned: Pinned, extras: string[]): Requirement[] {
@@ -143,11 +154,11 @@ export async function resolveTarget(roots: InputRequirement[], constraints: Inpu
     }
     const { name, versions, project } = pick!;
     if (!project) {
-      conflicts.set(name, new WbError("E_NO_SUCH_PACKAGE", `${name} is not on any configured index or find-links source (needed by ${whoAsked(st.criteria.get(name)!)}, target ${target.spec})`, { hint: "check the spelling and the index options", details: { project: name, target: target.spec } }));
+      conflicts.set(name, new WbError("E_NO_SUCH_PACKAGE", `${name} is not on any configured index or find-links source (needed by ${whoAsked(st.criteria.get(name)!)}, target ${label})\n    chain: ${chainTo(st, name)}`, { hint: "check the spelling and the index options", details: { project: name, target: label } }));
       return null;
     }
     if (versions.length === 0) {
-      conflicts.set(name, conflictError(name, [...st.criteria.get(name)!, ...(constraintMap.get(name) ?? [])], project, target, opts));
+      conflicts.set(name, explainNoCandidate(name, [...st.criteria.get(name)!, ...(constraintMap.get(name) ?? [])], chainTo(st, name), project, group, opts));
       return null;
     }
     for (const version of versions) {
@@ -160,6 +171,17 @@ export async function resolveTarget(roots: InputRequirement[], constraints: Inpu
       if (!expand(next, name)) continue;
       const r = await search(next);
       if (r) return r;
+    }
+    const byMetadata = versions.filter((v) => metadataRejects.has(`${project.name} ${v}`));
+    if (byMetadata.length === versions.length) {
+      const lines = byMetadata.slice(0, 6).map((v) => `    ${v}: Requires-Python ${metadataRejects.get(`${project.name} ${v}`)} (in its METADATA) excludes Python ${target.pythonFullVersion}`);
+      conflicts.set(
+        name,
+        new WbError("E_REQUIRES_PYTHON", `no version of ${name} that matches ${st.criteria.get(name)!.map((c) => c.text).join(" and ")} supports Python ${target.pythonFullVersion} (${label}, index ${project.source.url})\n    chain: ${chainTo(st, name)}\n  versions considered:\n${lines.join("\n")}${byMetadata.length > 6 ? `\n    … and ${byMetadata.length - 6} older versions` : ""}`, {
+          hint: `target a Python that ${metadataRejects.get(`${project.name} ${byMetadata[0]}`)} allows, or require an older ${name}`,
+          details: { project: name, target: target.spec, index: project.source.url, considered: byMetadata },
+        }),
+      );
     }
     return null;
   }
@@ -177,7 +199,7 @@ export async function resolveTarget(roots: InputRequirement[], constraints: Inpu
       st.pins.set(n, copy);
       for (const dep of depsFor(n, copy, fresh)) {
         const d = canonicalizeName(dep.name);
-        const crit: Criterion = { specifier: dep.specifier, extras: dep.extras.map(canonicalizeExtra), by: `${n} ${copy.version}`, text: requirementToString({ ...dep, marker: undefined }) };
+        const crit: Criterion = { specifier: dep.specifier, extras: dep.extras.map(canonicalizeExtra), by: `${n} ${copy.version}`, text: requirementToString({ ...dep, marker: undefined }), parent: n };
         addCriterion(st, d, crit);
         const p = st.pins.get(d);
         if (p) {
@@ -195,7 +217,12 @@ export async function resolveTarget(roots: InputRequirement[], constraints: Inpu
     const done = await search(state);
     if (!done) {
       const errors = [...conflicts.values()];
-      if (errors.length === 0) errors.push(new WbError("E_CONFLICT", `the requirements cannot be satisfied together on ${target.spec}`, { details: { target: target.spec } }));
+      if (errors.length === 0) errors.push(new WbError("E_CONFLICT", `the requirements cannot be satisfied together on ${label}`, { details: { target: label } }));
+      if (group.length > 1) {
+        for (const e of errors) {
+          e.hints.push(`${label} are resolved together: a lock's markers cannot tell them apart, so they get one version of each package; lock them one at a time (one lock file per target) if they need different versions`);
+        }
+      }
       return { errors };
     }
     return { resolution: { pins: new Map([...done.pins].map(([k, v]) => [k, v.version])), requested }, errors: [] };
@@ -204,15 +231,35 @@ export async function resolveTarget(roots: InputRequirement[], constraints: Inpu
     if (e instanceof StepLimit) {
       return {
         errors: [
-          new WbError("E_CONFLICT", `resolution for ${target.spec} did not finish within ${opts.maxSteps} steps`, {
+          new WbError("E_CONFLICT", `resolution for ${label} did not finish within ${opts.maxSteps} steps`, {
             hint: ["pin the projects that backtrack the most (see the requirements above), or raise --max-resolution-steps", ...[...conflicts.values()].slice(0, 3).map((c) => c.message.split("\n")[0]!)],
-            details: { target: target.spec, steps: opts.maxSteps },
+            details: { target: label, steps: opts.maxSteps },
           }),
         ],
       };
     }
     throw e;
   }
+}
+
+/**
+ * "requests (requirements.txt:1) -> requests 2.34.2 requires charset-normalizer<4,>=2": from a
+ * top-level requirement down to `name`, following the first criterion of each package.
+ */
+function chainTo(st: State, name: string): string {
+  const steps: string[] = [];
+  const seen = new Set<string>();
+  let c: Criterion | undefined = st.criteria.get(name)?.[0];
+  while (c && !seen.has(c.text)) {
+    seen.add(c.text);
+    if (c.parent === undefined) {
+      steps.unshift(`${c.text} (${c.by})`);
+      break;
+    }
+    steps.unshift(`${c.by} requires ${c.text}`);
+    c = st.criteria.get(c.parent)?.[0];
+  }
+  return steps.join(" -> ");
 }
 
 function addCriterion(st: State, name: string, c: Criterion): void {
@@ -223,27 +270,6 @@ function whoAsked(crit: Criterion[]): string {
   return [...new Set(crit.map((c) => `${c.text} (${c.by})`))].join(", ");
 }
 
-function installable(project: ProjectFiles, version: string, target: Target, opts: PlanOptions, allowYanked: boolean): boolean {
-  return filesOfVersion(project, version).some(
-    (f) =>
-      f.wheel !== null &&
-      (allowYanked || f.file.yanked === false) &&
-      tagRank(f.wheel.tags, target.tagIndex) !== null &&
-      requiresPythonAllows(f.file.requiresPython, target) &&
-      (!opts.excludeNewer || !f.file.uploadTime || new Date(f.file.uploadTime) <= opts.excludeNewer),
-  );
-}
-
-function conflictError(name: string, crit: Criterion[], project: ProjectFiles, target: Target, opts: PlanOptions): WbError {
-  const all = [...new Set(project.files.map((f) => fileVersion(project.name, f.filename).version).filter((v): v is string => !!v))].sort((a, b) => compareVersions(b, a));
-  const usable = all.filter((v) => installable(project, v, target, opts, false));
-  const lines = crit.map((c) => {
-    const excluded = c.specifier ? usable.filter((v) => !satisfies(v, c.specifier, { prereleases: true })) : [];
-    return `    ${c.by} requires ${c.text}${excluded.length ? ` (excludes ${excluded.slice(0, 6).join(", ")}${excluded.length > 6 ? ", …" : ""})` : ""}`;
-  });
-  const unusable = all.filter((v) => !usable.includes(v));
-  return new WbError("E_CONFLICT", `no version of ${name} satisfies every requirement on ${target.spec}:\n${lines.join("\n")}\n    versions with a wheel for ${target.spec}: ${usable.slice(0, 10).join(", ") || "none"}${unusable.length ? `; without: ${unusable.slice(0, 6).join(", ")}` : ""}`, {
-    hint: `relax one of these requirements, or pin ${name} to a version the others accept`,
-    details: { project: name, target: target.spec, requirements: crit.map((c) => ({ by: c.by, requires: c.text })), available: usable },
-  });
+function installable(entry: VersionEntry, group: Target[], opts: PlanOptions, allowYanked: boolean): boolean {
+  return group.every((t) => rejectionOf(entry, t, opts, allowYanked) === null);
 }

@@ -1,6 +1,6 @@
 /**
- * Pick the one file of a pinned version that a target installs (standards.md §2 "Choosing the
- * best wheel", §5 yanked / Requires-Python). Version is already decided; among that version's
+ * Pick the one file of a pinned version that a target installs (PEP 425 tag order, pip's "Choosing the
+ * best wheel"; PEP 592 yanked, Requires-Python). Version is already decided; among that version's
  * wheels: allowed hash, supported tag, Requires-Python against the target's full version, not
  * yanked (a yanked file only when nothing else fits, with a warning: every pin here is exact),
  * then best tag rank, then highest build tag. When nothing fits, the error says why, lists the
@@ -8,8 +8,9 @@
  */
 import { WbError } from "../errors.js";
 import { canonicalizeName } from "../pypa/names.js";
-import { satisfies, versionsEqual, isValidSpecifier } from "../pypa/versions.js";
-import { parseWheelFilename, isWheelFilename, isSdistFilename, sdistVersion, type WheelFilename } from "../pypa/wheel-filename.js";
+import { isValidSpecifier, SpecifierSet } from "../pypa/versions.js";
+import { parseDistFilename, type WheelFilename } from "../pypa/dist-filename.js";
+import { projectVersions, versionEntry, type ParsedFile } from "./project-versions.js";
 import { pickBestWheel, tagRank } from "../pypa/best-wheel.js";
 import type { Target } from "../targets/target.js";
 import type { CandidateFile, ProjectFiles } from "./types.js";
@@ -20,44 +21,21 @@ export interface SelectContext {
   /** How the requirement reads, for messages: "numpy==2.1.0 (requirements.txt:3)". */
   what: string;
   chain: string[];
+  /** Prefer files uploaded no later than this (the resolver's --exclude-newer). */
+  excludeNewer?: Date;
 }
 
 export type SelectResult = { file: CandidateFile; warnings: string[] } | { error: WbError };
 
-interface ParsedFile {
-  file: CandidateFile;
-  wheel: WheelFilename | null;
-  version: string | null;
-}
-
-/** Version of a distribution file: from the wheel name, or `<name>-<version>.tar.gz|.zip` for sdists. */
+/** Version of a distribution file of the project, as its name writes it (wheel or sdist). */
 export function fileVersion(projectName: string, filename: string): { wheel: WheelFilename | null; version: string | null } {
-  if (isWheelFilename(filename)) {
-    try {
-      const w = parseWheelFilename(filename);
-      return { wheel: w, version: w.version };
-    } catch {
-      return { wheel: null, version: null };
-    }
-  }
-  if (isSdistFilename(filename)) return { wheel: null, version: sdistVersion(filename, canonicalizeName(projectName)) };
-  return { wheel: null, version: null };
+  const d = parseDistFilename(filename, canonicalizeName(projectName));
+  return d ? { wheel: d.wheel, version: d.version } : { wheel: null, version: null };
 }
 
+/** The files of one version of the project (an index lookup, not a scan). */
 export function filesOfVersion(project: ProjectFiles, version: string): ParsedFile[] {
-  const out: ParsedFile[] = [];
-  for (const file of project.files) {
-    const { wheel, version: v } = fileVersion(project.name, file.filename);
-    if (v === null) continue;
-    let same = false;
-    try {
-      same = versionsEqual(v, version);
-    } catch {
-      same = false;
-    }
-    if (same) out.push({ file, wheel, version: v });
-  }
-  return out;
+  return versionEntry(project, version)?.files ?? [];
 }
 
 function sha256Of(file: CandidateFile): string | undefined {
@@ -73,8 +51,8 @@ function hashAllowed(file: CandidateFile, hashes: string[]): boolean {
 
 export function requiresPythonAllows(requiresPython: string | undefined, target: Target): boolean {
   if (!requiresPython || !requiresPython.trim()) return true;
-  if (!isValidSpecifier(requiresPython)) return true; // standards.md §5: an invalid specifier keeps the file
-  return satisfies(target.pythonFullVersion, requiresPython, { prereleases: true });
+  if (!isValidSpecifier(requiresPython)) return true; // an invalid Requires-Python keeps the file (as pip does)
+  return SpecifierSet.of(requiresPython).contains(target.pythonFullVersion, { prereleases: true });
 }
 
 /** The targets that would accept some of these wheels: "manylinux_2_34_x86_64@3.11", preferring the same OS and arch. */
@@ -82,9 +60,12 @@ export function nearestTargets(wheels: WheelFilename[], target: Target): string[
   const scored = new Map<string, number>();
   for (const w of wheels) {
     for (const tag of w.tags) {
-      const [py = "", , plat = ""] = tag.split("-");
+      const [py = "", abi = "", plat = ""] = tag.split("-");
       const m = /^(cp|pp)(\d)(\d+)/.exec(py);
-      const python = m ? `${m[1] === "pp" ? "pp" : ""}${m[2]}.${m[3]}` : target.pythonVersion;
+      let python = m ? `${m[1] === "pp" ? "pp" : ""}${m[2]}.${m[3]}` : target.pythonVersion;
+      // An abi3 wheel built for 3.N serves every CPython >= 3.N: the target's Python already fits.
+      const [tMajor, tMinor] = target.pythonVersion.split(".").map(Number);
+      if (m && m[1] === "cp" && abi === "abi3" && Number(m[2]) === tMajor && Number(m[3]) <= (tMinor ?? 0)) python = target.pythonVersion;
       const platform = plat === "any" ? target.platform : plat;
       let score = 0;
       const osOf = (p: string) => (p.startsWith("win") ? "windows" : p.startsWith("macosx") ? "macos" : p.includes("linux") ? "linux" : "other");
@@ -160,10 +141,13 @@ export function selectFile(project: ProjectFiles, version: string, target: Targe
     };
   }
   const warnings: string[] = [];
-  let pool = pythonOk.filter((w) => w.file.yanked === false);
+  const cutoff = ctx.excludeNewer;
+  const dated = cutoff ? pythonOk.filter((w) => !w.file.uploadTime || new Date(w.file.uploadTime) <= cutoff) : pythonOk;
+  const fresh = dated.length ? dated : pythonOk;
+  let pool = fresh.filter((w) => w.file.yanked === false);
   if (pool.length === 0) {
-    pool = pythonOk;
-    const reason = pythonOk.map((w) => w.file.yanked).find((r) => typeof r === "string" && r.length > 0);
+    pool = fresh;
+    const reason = fresh.map((w) => w.file.yanked).find((r) => typeof r === "string" && r.length > 0);
     warnings.push(`${name} ${version} is yanked${reason ? ` (reason: ${reason})` : ""}; using it because ${ctx.what} pins it exactly`);
   }
   const best = pickBestWheel(
@@ -175,12 +159,7 @@ export function selectFile(project: ProjectFiles, version: string, target: Targe
 }
 
 export function describeVersions(project: ProjectFiles): string {
-  const versions = new Set<string>();
-  for (const f of project.files) {
-    const v = fileVersion(project.name, f.filename).version;
-    if (v) versions.add(v);
-  }
-  const list = [...versions];
+  const list = projectVersions(project).newestFirst.map((e) => e.version);
   if (list.length === 0) return "no installable files";
   return list.length > 8 ? `${list.slice(0, 8).join(", ")} and ${list.length - 8} more` : list.join(", ");
 }

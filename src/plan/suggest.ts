@@ -2,9 +2,10 @@
  * "The version that would fit": for a dependency the pins do not cover, the newest version of the
  * project that satisfies the dependency's specifier and has a wheel for the target.
  */
-import { filterVersions, compareVersions } from "../pypa/versions.js";
+import { filterVersions } from "../pypa/versions.js";
 import type { Target } from "../targets/target.js";
-import { filesOfVersion, fileVersion, requiresPythonAllows } from "./select-file.js";
+import { requiresPythonAllows } from "./select-file.js";
+import { projectVersions } from "./project-versions.js";
 import { tagRank } from "../pypa/best-wheel.js";
 import type { PlanOptions, PlanSource } from "./types.js";
 
@@ -16,16 +17,10 @@ export async function fitsHint(name: string, specifier: string, target: Target, 
     return null;
   }
   if (!project) return null;
-  const versions = new Set<string>();
-  for (const f of project.files) {
-    const v = fileVersion(project.name, f.filename).version;
-    if (v) versions.add(v);
-  }
-  const ok = filterVersions([...versions], specifier, { prereleases: opts.pre ? true : undefined }).sort((a, b) => compareVersions(b, a));
+  const entries = new Map(projectVersions(project).newestFirst.map((e) => [e.version, e]));
+  const ok = filterVersions([...entries.keys()], specifier, { prereleases: opts.pre ? true : undefined });
   for (const v of ok) {
-    const fits = filesOfVersion(project, v).some(
-      (f) => f.wheel !== null && f.file.yanked === false && tagRank(f.wheel.tags, target.tagIndex) !== null && requiresPythonAllows(f.file.requiresPython, target),
-    );
+    const fits = entries.get(v)!.wheels.some((f) => f.file.yanked === false && tagRank(f.wheel.tags, target.tagIndex) !== null && requiresPythonAllows(f.file.requiresPython, target));
     if (fits) return `${name}==${v}`;
   }
   return null;

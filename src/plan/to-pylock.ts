@@ -1,5 +1,5 @@
 /**
- * A multi-target plan as one PEP 751 pylock.toml (standards.md §8): one [[packages]] entry per
+ * A multi-target plan as one PEP 751 pylock.toml (packaging.python.org "pylock.toml specification", PEP 751): one [[packages]] entry per
  * (name, version) listing the wheels every target uses; a marker when the entry applies to only
  * some targets (built from sys_platform, platform_machine, python_version and
  * implementation_name: what a lock consumer can evaluate); hashes, sizes and URLs without
@@ -17,17 +17,15 @@ export function targetMarker(t: Target): string {
   return parts.join(" and ");
 }
 
-function wheelEntry(p: PlannedPackage, mode: "url" | "bundle"): PylockWheel {
-  const w: PylockWheel = { name: p.file.filename, hashes: {} };
-  if (mode === "bundle") w.path = `wheels/${p.file.filename}`;
-  else w.url = publicUrl(p.file.displayUrl);
+function wheelEntry(p: PlannedPackage): PylockWheel {
+  const w: PylockWheel = { name: p.file.filename, url: publicUrl(p.file.displayUrl), hashes: {} };
   if (p.sha256) w.hashes["sha256"] = p.sha256;
   if (p.file.size !== undefined) w.size = p.file.size;
   if (p.file.uploadTime) w.uploadTime = p.file.uploadTime;
   return w;
 }
 
-export function planToPylock(plan: Plan, createdBy: string, mode: "url" | "bundle" = "url"): Pylock {
+export function planToPylock(plan: Plan, createdBy: string): Pylock {
   const groups = new Map<string, { pkg: PlannedPackage; targets: Target[]; wheels: Map<string, PylockWheel>; requested: boolean }>();
   for (const tp of plan.targets) {
     for (const p of tp.packages) {
@@ -36,7 +34,7 @@ export function planToPylock(plan: Plan, createdBy: string, mode: "url" | "bundl
       if (!g) groups.set(key, (g = { pkg: p, targets: [], wheels: new Map(), requested: false }));
       g.targets.push(tp.target);
       g.requested ||= p.requested;
-      g.wheels.set(p.file.filename, wheelEntry(p, mode));
+      g.wheels.set(p.file.filename, wheelEntry(p));
     }
   }
   const allTargets = plan.targets.map((t) => t.target.spec);
@@ -51,7 +49,7 @@ export function planToPylock(plan: Plan, createdBy: string, mode: "url" | "bundl
       tool: { wheelbarrow: { requested: g.requested, targets: [...specs].sort() } },
     };
     if (!everywhere) pkg.marker = markers.length === 1 ? markers[0] : markers.map((m) => `(${m})`).join(" or ");
-    if (mode === "url") pkg.index = publicUrl(g.pkg.file.source.url);
+    pkg.index = publicUrl(g.pkg.file.source.url);
     return pkg;
   });
   return {

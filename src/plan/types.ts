@@ -60,9 +60,6 @@ export interface Plan {
 
 export interface PlanOptions {
   pre: boolean;
-  preferBinary: boolean;
-  /** Project names (canonical) or ":all:" for which only wheels may be used; wheels are all we ship anyway. */
-  onlyBinary: string[];
   /** Resolve unpinned requirements instead of refusing them (E_NOT_PINNED). */
   resolve: boolean;
   excludeNewer?: Date;

@@ -1,11 +1,11 @@
 /**
- * Choosing the best wheel of one version for a target (standards.md §2 "Choosing the best
+ * Choosing the best wheel of one version for a target (PEP 425 tag order, as pip "Choosing the best
  * wheel"): a wheel's rank is the lowest index, in the target's ordered supported-tag list, of any
  * tag in its expanded set; no supported tag -> not installable. Lower rank wins; between equal
  * ranks the higher build tag wins (no build tag is lowest); a remaining tie keeps input order.
  * Version, hashes, yanked and Requires-Python are decided by the caller (src/plan).
  */
-import { compareBuildTags, parseWheelFilename, type WheelFilename } from "./wheel-filename.js";
+import { compareBuildTags, parseWheelFilename, type WheelFilename } from "./dist-filename.js";
 import { tagIndexOf } from "./platform-tags.js";
 
 /** Anything carrying the tag index of a target (a Target does). */

@@ -1,6 +1,6 @@
 /**
  * Core metadata (a wheel's METADATA, PEP 658 sidecars): the email-header format as Python's
- * email parser (compat32) reads it, reduced to the fields wheelbarrow uses (standards.md §6).
+ * email parser (compat32) reads it, reduced to the fields wheelbarrow uses (packaging.python.org "Core metadata specifications").
  *
  * Decisions:
  *  - Headers end at the first empty line; the body (often a README full of `Requires-Dist:`

@@ -1,5 +1,5 @@
 /**
- * Platform compatibility tags (PEP 425, 600, 656; standards.md §2) with the semantics and the
+ * Platform compatibility tags (PEP 425, 600, 656; packaging.python.org "Platform compatibility tags") with the semantics and the
  * order of pypa/packaging's `tags` module, computed for a described machine instead of the
  * running one. Pure: every input is an argument.
  *
@@ -89,11 +89,6 @@ export function macosPlatforms(arch: string, major: number, minor: number): stri
     for (let m = 16; m > 3; m--) emit(10, m, arch === "x86_64" ? macBinaryFormats(10, m, arch) : ["universal2"]);
   }
   return out;
-}
-
-/** Windows has exactly one platform per machine and no fallbacks. */
-export function windowsPlatforms(platform: "win32" | "win_amd64" | "win_arm64"): string[] {
-  return [platform];
 }
 
 /** packaging's _normalize_string: `.`, `-` and space become `_`. */

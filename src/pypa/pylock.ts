@@ -1,5 +1,5 @@
 /**
- * PEP 751 pylock.toml (standards.md §8): parse and validate a lock from any producer (pip lock,
+ * PEP 751 pylock.toml (packaging.python.org "pylock.toml specification"): parse and validate a lock from any producer (pip lock,
  * uv, pdm, wheelbarrow), and write one deterministically.
  *
  * Validation follows packaging.pylock (the oracle of test/pypa/pylock.test.ts): lock-version 1.x,
@@ -19,7 +19,7 @@ import { parse, stringify, TomlError } from "smol-toml";
 import { WbError } from "../errors.js";
 import { canonicalizeName, isNormalizedName } from "./names.js";
 import { compareVersions, isValidVersion, versionsEqual } from "./versions.js";
-import { filenameFromUrl, parseWheelFilename, WheelFilenameError } from "./wheel-filename.js";
+import { filenameFromUrl, parseWheelFilename, WheelFilenameError } from "./dist-filename.js";
 
 export interface PylockWheel {
   name: string;

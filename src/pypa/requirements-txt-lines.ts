@@ -108,7 +108,23 @@ export function splitLines(text: string): string[] {
 }
 
 const COMMENT_START = /^\s*#/;
-const COMMENT = /(^|\s+)#.*$/;
+
+/** The line before its comment: a `#` at the start or after whitespace (pip's `(^|\s+)#.*$`), in one pass. */
+function stripComment(line: string): string {
+  for (let i = line.indexOf("#"); i >= 0; i = line.indexOf("#", i + 1)) {
+    if (i === 0 || /\s/.test(line[i - 1]!)) return line.slice(0, i);
+  }
+  return line;
+}
+
+/** Python's str.strip("\\"), without a regex that backtracks on long runs. */
+function stripBackslashes(line: string): string {
+  let a = 0;
+  let b = line.length;
+  while (a < b && line.charCodeAt(a) === 0x5c) a++;
+  while (b > a && line.charCodeAt(b - 1) === 0x5c) b--;
+  return line.slice(a, b);
+}
 
 export interface LogicalLine {
   /** 1-based number of the first physical line. */
@@ -116,7 +132,10 @@ export interface LogicalLine {
   text: string;
 }
 
-/** pip's join_lines + ignore_comments: `\` continuations joined, comments and blank lines gone. */
+/**
+ * pip's join_lines + ignore_comments: `\` continuations joined, comments and blank lines gone.
+ * Linear in the size of the text (a file of 200k continuation lines is one pass).
+ */
 export function logicalLines(text: string): LogicalLine[] {
   const joined: LogicalLine[] = [];
   let parts: string[] = [];
@@ -133,13 +152,13 @@ export function logicalLines(text: string): LogicalLine[] {
       } else joined.push({ line: i + 1, text: line });
     } else {
       if (!parts.length) first = i + 1;
-      parts.push(line.replace(/^\\+|\\+$/g, ""));
+      parts.push(stripBackslashes(line));
     }
   });
   if (parts.length) joined.push({ line: first, text: parts.join("") });
   const out: LogicalLine[] = [];
   for (const l of joined) {
-    const t = l.text.replace(COMMENT, "").trim();
+    const t = stripComment(l.text).trim();
     if (t) out.push({ line: l.line, text: t });
   }
   return out;

@@ -1,5 +1,5 @@
 /**
- * requirements.txt as pip parses it (standards.md §7; pip's req_file.py is the reference, and
+ * requirements.txt as pip parses it (pip's requirements file format; pip's req_file.py is the reference, and
  * fixtures/requirements/pip-oracle.json holds what pip made of our fixtures). Pure: files come
  * from a FileReader.
  *
@@ -12,6 +12,13 @@
  * Decisions (where pip is silent, lenient, or cannot apply to a bundle of wheels):
  * - Only local `-r`/`-c` files (paths or file: URLs), relative to the including file; an http(s)
  *   one is E_REQUIREMENTS "remote requirement files are not supported". Include cycles are errors.
+ *   A file included a second time (as requirements, or as constraints) is not read again: its
+ *   lines are already in the result, and a "diamond" of includes would otherwise be read an
+ *   exponential number of times.
+ * - A logical line (after joining continuations) longer than MAX_LINE_CHARS is E_REQUIREMENTS:
+ *   no real requirement comes near it (a line of 700 `--hash` options does), and the parsers
+ *   below need not cope with megabytes. A requirement nested too deeply to parse is
+ *   E_REQUIREMENTS too, never a stack overflow.
  * - Relative wheel paths and `-f` directories are relative to the including file (pip uses the
  *   current directory for wheel paths, and the file only if the directory exists for `-f`).
  * - Editable, VCS, sdist, directory (source tree) requirements are rejected: a bundle ships wheels.
@@ -30,7 +37,7 @@ import { redactUrlsInText } from "../text/redact-url.js";
 import { canonicalizeName } from "./names.js";
 import { parseRequirement, RequirementSyntaxError, type Requirement } from "./requirement.js";
 import { isExactPin } from "./versions.js";
-import { filenameFromUrl, isSdistFilename, isWheelFilename, parseWheelFilename } from "./wheel-filename.js";
+import { filenameFromUrl, isSdistFilename, isWheelFilename, parseWheelFilename } from "./dist-filename.js";
 import { decodeRequirementsBytes, expandEnvVars, logicalLines, parseOptionTokens, shlexSplit, splitArgsOptions, type ParsedOption } from "./requirements-txt-lines.js";
 
 export { decodeRequirementsBytes, expandEnvVars, logicalLines, shlexSplit, splitArgsOptions } from "./requirements-txt-lines.js";
@@ -84,8 +91,13 @@ const NAMED_URL_RE = /^\s*[A-Za-z0-9][A-Za-z0-9._-]*\s*(\[[^\]]*\])?\s*@/;
 const WHEELS_HINT = "a bundle ships wheels; build the wheel first (pip wheel / python -m build) and reference it";
 
 
+/** The longest logical line accepted (characters). */
+export const MAX_LINE_CHARS = 65_536;
+
 interface Ctx {
   read: FileReader;
+  /** `r:<path>` / `c:<path>` of every file read. */
+  seen: Set<string>;
   env: Record<string, string | undefined>;
   cwd?: string;
   out: ParsedRequirements;
@@ -106,7 +118,9 @@ function shown(ctx: Ctx, file: string): string {
 
 function fail(ctx: Ctx, at: Where, what: string, hint?: string | string[]): WbError {
   const text = redactUrlsInText(at.text);
-  return new WbError("E_REQUIREMENTS", `${shown(ctx, at.file)}:${at.line}: ${what}: ${text}`, { hint, details: { file: at.file, line: at.line, text } });
+  // A long line is quoted by its start only (a message is read on a terminal).
+  const quoted = text.length > 200 ? `${text.slice(0, 200)}… (${text.length} characters)` : text;
+  return new WbError("E_REQUIREMENTS", `${shown(ctx, at.file)}:${at.line}: ${what}: ${quoted}`, { hint, details: { file: at.file, line: at.line, text: quoted } });
 }
 
 export function parseRequirementsFile(path: string, read: FileReader, env: Record<string, string | undefined>, opts: ParseOptions = {}): ParsedRequirements {
@@ -125,7 +139,7 @@ export function parseRequirementsFile(path: string, read: FileReader, env: Recor
     files: [],
     warnings: [],
   };
-  const ctx: Ctx = { read, env, cwd: opts.cwd, out, hashOnRequirement: false };
+  const ctx: Ctx = { read, env, cwd: opts.cwd, out, hashOnRequirement: false, seen: new Set() };
   const top = !isAbsolute(path) && opts.cwd ? join(opts.cwd, path) : path;
   parseFile(ctx, top, opts.constraint ?? false, [], null);
   if (ctx.hashOnRequirement) out.requireHashes = true;
@@ -144,6 +158,7 @@ function parseFile(ctx: Ctx, file: string, constraint: boolean, chain: string[],
     throw new WbError("E_REQUIREMENTS", `cannot read the ${kind} file ${shown(ctx, file)}: ${why}`, { details: { file } });
   }
   ctx.out.files.push(file);
+  ctx.seen.add(`${constraint ? "c" : "r"}:${file}`);
   let text: string;
   if ("text" in content) text = content.text.replace(/^\uFEFF/, "");
   else {
@@ -156,8 +171,15 @@ function parseFile(ctx: Ctx, file: string, constraint: boolean, chain: string[],
     }
     text = decoded.text;
   }
+  const here = [...chain, file];
   for (const l of logicalLines(text)) {
-    parseLine(ctx, { file, line: l.line, text: l.text }, constraint, [...chain, file]);
+    if (l.text.length > MAX_LINE_CHARS) {
+      throw new WbError("E_REQUIREMENTS", `${shown(ctx, file)}:${l.line}: the line is ${l.text.length} characters long, more than the ${MAX_LINE_CHARS} a requirement line may have: ${redactUrlsInText(l.text.slice(0, 60))}…`, {
+        hint: "a requirement line is a name, a version specifier, a marker and hashes; this looks like a generated or damaged file",
+        details: { file, line: l.line, length: l.text.length, limit: MAX_LINE_CHARS },
+      });
+    }
+    parseLine(ctx, { file, line: l.line, text: l.text }, constraint, here);
   }
 }
 
@@ -289,6 +311,7 @@ function include(ctx: Ctx, at: Where, target: string, constraint: boolean, chain
     const cycle = [...chain.slice(seen), path].map((f) => shown(ctx, f)).join(" -> ");
     throw fail(ctx, at, `requirements files include each other in a cycle (${cycle})`);
   }
+  if (ctx.seen.has(`${constraint ? "c" : "r"}:${path}`)) return; // already read: its lines are in the result
   parseFile(ctx, path, constraint, chain, at);
 }
 
@@ -385,6 +408,8 @@ function parseReq(ctx: Ctx, at: Where, text: string): Requirement {
   try {
     return parseRequirement(text);
   } catch (e) {
+    // The recursive-descent parsers run out of stack on absurd nesting: that is the input's fault.
+    if (e instanceof RangeError) throw fail(ctx, at, "invalid requirement (nested or repeated too deeply to parse)");
     if (!(e instanceof RequirementSyntaxError)) throw e;
     const hints: string[] = [];
     if (/^[^=<>!~]*[^=<>!~]=[^=]/.test(text)) hints.push("= is not a valid operator. Did you mean == ?");

@@ -3,7 +3,7 @@
  * (`Version`, `SpecifierSet.contains`, `SpecifierSet.filter`), checked by the committed vectors
  * in fixtures/vectors/versions.json (scripts/vectors/markers_versions.py).
  *
- * Parsing and ordering come from @renovatebot/pep440 (`valid`, `explain`, `compare`). Thin,
+ * Parsing comes from @renovatebot/pep440 (`valid`, `explain`). Thin,
  * documented adjustments where the vectors showed it disagrees with packaging:
  *  1. Surrounding whitespace is stripped before parsing (packaging accepts `" 1.0\n"`).
  *  2. Local labels are normalised and ordered here, not by the library: it runs `Number()` over
@@ -11,6 +11,8 @@
  *     2**53 lost precision. The public part is still ordered by the library.
  *  3. The release is normalised from its digits (no `Number()`), so `normalizeVersion` is exact
  *     for any size. Ordering of release/pre/post/dev numbers above 2**53 stays approximate.
+ *  5. Ordering is packaging's `_cmpkey` over the parsed fields (compareParsed), and parsing is
+ *     cached per string, so comparing and matching never re-parse.
  *  4. Specifier matching is not delegated to the library's `satisfies`/`filter`: they implement
  *     the older pre-release rules (a pre-release never matches unless the specifier names one),
  *     simplify `<V`/`>V` to "different release", and match `==X.Y.*` without zero padding
@@ -24,7 +26,7 @@
  * Strings that are not versions only ever match `===`; with an empty specifier packaging keeps
  * them in `filter` (and `contains`), and so do we.
  */
-import { compare as libCompare, explain as libExplain, valid as libValid } from "@renovatebot/pep440";
+import { explain as libExplain, valid as libValid } from "@renovatebot/pep440";
 
 export class InvalidVersionError extends Error {
   readonly version: string;
@@ -77,7 +79,24 @@ export function pyStrip(s: string): string {
 
 const stripZeros = (digits: string): string => digits.replace(/^0+(?=\d)/, "");
 
+/**
+ * Parsed versions are cached by their text: a resolver compares the same few thousand strings
+ * millions of times. The cache is cleared when it grows past PARSE_CACHE_LIMIT entries.
+ * The returned objects are shared: treat them as read-only.
+ */
+const PARSE_CACHE_LIMIT = 200_000;
+const parseCache = new Map<string, ParsedVersion | null>();
+
 export function parseVersion(v: string): ParsedVersion | null {
+  const hit = parseCache.get(v);
+  if (hit !== undefined || parseCache.has(v)) return hit ?? null;
+  if (parseCache.size >= PARSE_CACHE_LIMIT) parseCache.clear();
+  const parsed = parseVersionUncached(v);
+  parseCache.set(v, parsed);
+  return parsed;
+}
+
+function parseVersionUncached(v: string): ParsedVersion | null {
   const text = pyStrip(v);
   if (libValid(text) === null) return null;
   const plus = text.indexOf("+");
@@ -165,8 +184,35 @@ function compareLocal(a: string | undefined, b: string | undefined): number {
   return Math.sign(as.length - bs.length);
 }
 
-function compareParsed(a: ParsedVersion, b: ParsedVersion): number {
-  return Math.sign(libCompare(a.public, b.public)) || compareLocal(a.local, b.local);
+const PRE_RANK = { a: 0, b: 1, rc: 2 } as const;
+
+/**
+ * packaging's `_cmpkey` order, written out over the parsed fields (no string is re-parsed):
+ * epoch; release zero-padded; pre (a dev-only release sorts before every pre-release of the
+ * same release, no pre-release after all of them); post (none lowest); dev (none highest); local.
+ */
+function comparePublic(a: ParsedVersion, b: ParsedVersion): number {
+  if (a.epoch !== b.epoch) return a.epoch < b.epoch ? -1 : 1;
+  const n = Math.max(a.release.length, b.release.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.release[i] ?? 0, y = b.release[i] ?? 0;
+    if (x !== y) return x < y ? -1 : 1;
+  }
+  const preKey = (p: ParsedVersion): number =>
+    p.pre ? PRE_RANK[p.pre.label] * 1e15 + p.pre.number : p.post === undefined && p.dev !== undefined ? -Infinity : Infinity;
+  const pa = preKey(a), pb = preKey(b);
+  if (pa !== pb) return pa < pb ? -1 : 1;
+  const qa = a.post ?? -Infinity, qb = b.post ?? -Infinity;
+  if (qa !== qb) return qa < qb ? -1 : 1;
+  const da = a.dev ?? Infinity, db = b.dev ?? Infinity;
+  if (da !== db) return da < db ? -1 : 1;
+  return 0;
+}
+
+/** PEP 440 order of two parsed versions. */
+export function compareParsed(a: ParsedVersion, b: ParsedVersion): number {
+  if (a === b) return 0;
+  return comparePublic(a, b) || compareLocal(a.local, b.local);
 }
 
 /** PEP 440 order; throws InvalidVersionError for a string that is not a version. */
@@ -230,8 +276,26 @@ export function parseSpecifier(text: string): Specifier | null {
   return { operator, version, wildcard, parsed };
 }
 
+const specCache = new Map<string, readonly Specifier[] | InvalidSpecifierError>();
+
 /** A comma-separated set; empty items are skipped (`">=1,"` is valid, `""` is the empty set). */
 export function parseSpecifierSet(text: string): Specifier[] {
+  let hit = specCache.get(text);
+  if (hit === undefined) {
+    if (specCache.size >= PARSE_CACHE_LIMIT) specCache.clear();
+    try {
+      hit = parseSpecifierSetUncached(text);
+    } catch (e) {
+      if (!(e instanceof InvalidSpecifierError)) throw e;
+      hit = e;
+    }
+    specCache.set(text, hit);
+  }
+  if (hit instanceof InvalidSpecifierError) throw hit;
+  return [...hit];
+}
+
+function parseSpecifierSetUncached(text: string): Specifier[] {
   const out: Specifier[] = [];
   for (const raw of text.split(",")) {
     if (pyStrip(raw) === "") continue;
@@ -383,4 +447,48 @@ export function singleSpecifierContains(spec: string, version: string): boolean 
   const s = parseSpecifier(spec);
   if (!s) return null;
   return filterWith([version], (v) => v, [s], true).length === 1;
+}
+
+/** A parsed version: compare with compareParsed, never by re-parsing its text. */
+export type Version = ParsedVersion;
+
+/** Parse a version (cached); throws InvalidVersionError. */
+export function version(text: string): Version {
+  return mustParse(text);
+}
+
+/**
+ * packaging's SpecifierSet, parsed once: `SpecifierSet.of(text)` is cached per text, and
+ * contains/filter take version strings whose parses are cached too.
+ */
+export class SpecifierSet {
+  private static readonly cache = new Map<string, SpecifierSet>();
+  readonly specs: readonly Specifier[];
+
+  private constructor(readonly text: string) {
+    this.specs = parseSpecifierSet(text);
+  }
+
+  /** Throws InvalidSpecifierError. */
+  static of(text: string): SpecifierSet {
+    let s = SpecifierSet.cache.get(text);
+    if (!s) {
+      if (SpecifierSet.cache.size >= PARSE_CACHE_LIMIT) SpecifierSet.cache.clear();
+      s = new SpecifierSet(text);
+      SpecifierSet.cache.set(text, s);
+    }
+    return s;
+  }
+
+  get isEmpty(): boolean {
+    return this.specs.length === 0;
+  }
+
+  contains(version: string, opts: { prereleases?: boolean } = {}): boolean {
+    return filterWith([version], (v) => v, this.specs as Specifier[], opts.prereleases).length === 1;
+  }
+
+  filter<T>(items: T[], key: (item: T) => string, opts: { prereleases?: boolean } = {}): T[] {
+    return filterWith(items, key, this.specs as Specifier[], opts.prereleases);
+  }
 }

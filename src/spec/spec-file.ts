@@ -1,5 +1,5 @@
 /**
- * The bundle spec file (spec.md "A spec file"; schema: manifests/bundle-spec.schema.json): one
+ * The bundle spec file (README "Spec files"; schema: manifests/bundle-spec.schema.json): one
  * `[bundle]` table and any number of `[[index]]` tables, read into a BundleSpec whose paths are
  * absolute (paths in the file are relative to the spec file).
  *

@@ -3,7 +3,13 @@
  * lives beside this one instead of misreading it.
  *
  *   <root>/wheels-v1/sha256/<ab>/<hex>      distribution files (wheels, and sdists when asked)
- *   <root>/metadata-v1/sha256/<ab>/<hex>    METADATA of the wheel with that sha256
+ *   <root>/metadata-v2/wheel/<ab>/<hex>     METADATA read from a wheel whose bytes wheelbarrow
+ *                                           hashed to <hex> (sha256) itself
+ *   <root>/metadata-v2/sidecar/<ab>/<hex>   a PEP 658 sidecar, named by the sha256 of its own
+ *                                           bytes and re-hashed when read
+ *   <root>/metadata-v2/url/<ab>/<key>       METADATA nobody verified yet (range reads, a sidecar
+ *                                           without a hash), key = sha256 of the wheel URL and
+ *                                           the sha256 its page claimed: only that URL finds it
  *   <root>/simple-v1/<ab>/<key>.json        index responses (body, validators), key = sha256 of
  *                                           the credential-free URL; for --offline and ETags
  *   <root>/urls-v1/<ab>/<key>               sha256 of a file whose index gave no hash
@@ -14,6 +20,10 @@
  * wheels-v1 is re-hashed before use (verifyWheel) and removed if it does not match its name.
  * Temp names carry the writer's pid (store/temp-files.ts): a signal removes this process's
  * temps, and opening a session sweeps download temps whose process is gone.
+ *
+ * No entry is ever keyed by a hash an index page merely claims (docs/cache.md): one run against
+ * a hostile index must not change what a later run against an honest one bundles. metadata-v1
+ * (keyed by claimed wheel hashes) is no longer read.
  */
 import { createHash } from "node:crypto";
 import { createReadStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -147,11 +157,13 @@ export class Cache {
     }
   }
 
+  /** Where the METADATA of the wheel whose verified sha256 is `wheelSha256` is kept. */
   metadataPath(wheelSha256: string): string {
     const s = check(wheelSha256);
-    return join(this.root, "metadata-v1", "sha256", s.slice(0, 2), s);
+    return join(this.root, "metadata-v2", "wheel", s.slice(0, 2), s);
   }
 
+  /** METADATA read from a wheel whose bytes hashed to `wheelSha256`; null when not cached. */
   readMetadata(wheelSha256: string): string | null {
     try {
       return readFileSync(this.metadataPath(wheelSha256), "utf8");
@@ -160,8 +172,53 @@ export class Cache {
     }
   }
 
+  /** Only for METADATA read out of a wheel whose sha256 the caller computed from its bytes. */
   writeMetadata(wheelSha256: string, text: string): void {
     this.writeAtomic(this.metadataPath(wheelSha256), text);
+  }
+
+  private sidecarPath(sha256: string): string {
+    const s = check(sha256);
+    return join(this.root, "metadata-v2", "sidecar", s.slice(0, 2), s);
+  }
+
+  /** The sidecar bytes whose sha256 is `sha256`, re-hashed; null when absent or damaged (then removed). */
+  readSidecar(sha256: string): Buffer | null {
+    const p = this.sidecarPath(sha256);
+    let data: Buffer;
+    try {
+      data = readFileSync(p);
+    } catch {
+      return null;
+    }
+    if (sha256Hex(data) === sha256.toLowerCase()) return data;
+    rmSync(p, { force: true });
+    return null;
+  }
+
+  /** Store sidecar bytes under their own sha256 (returned). */
+  writeSidecar(data: Buffer): string {
+    const sha = sha256Hex(data);
+    this.writeAtomic(this.sidecarPath(sha), data);
+    return sha;
+  }
+
+  private unverifiedPath(url: string, claimedSha256: string | undefined): string {
+    const k = sha256Hex(`${url}\n${claimedSha256?.toLowerCase() ?? ""}`);
+    return join(this.root, "metadata-v2", "url", k.slice(0, 2), k);
+  }
+
+  /** METADATA read from `url` without verifying the wheel (range reads, an unhashed sidecar). */
+  readUnverifiedMetadata(url: string, claimedSha256: string | undefined): string | null {
+    try {
+      return readFileSync(this.unverifiedPath(url, claimedSha256), "utf8");
+    } catch {
+      return null;
+    }
+  }
+
+  writeUnverifiedMetadata(url: string, claimedSha256: string | undefined, text: string): void {
+    this.writeAtomic(this.unverifiedPath(url, claimedSha256), text);
   }
 
   private pagePath(url: string): string {

@@ -1,5 +1,5 @@
 /**
- * The PEP 508 marker environment of a target (standards.md §3 "Values per target").
+ * The PEP 508 marker environment of a target (PEP 508 "Environment Markers"; values computed for the target, not the host).
  *
  * | variable         | Linux                       | macOS          | Windows               |
  * | os_name          | posix                       | posix          | nt                    |
@@ -15,7 +15,7 @@
  * undefined too: a marker that needs them must be reported, never guessed.
  */
 import type { MarkerEnvironment } from "../pypa/markers.js";
-import type { TargetOs, TargetPlatform, TargetPython } from "./target.js";
+import type { TargetOs, TargetPlatform, TargetPython } from "./target-parts.js";
 
 const OS_VALUES: Record<TargetOs, { os_name: string; sys_platform: string; platform_system: string }> = {
   linux: { os_name: "posix", sys_platform: "linux", platform_system: "Linux" },
@@ -54,6 +54,3 @@ export function targetMarkerEnvironment(plat: Pick<TargetPlatform, "os" | "arch"
     platform_python_implementation: py.implementation === "pypy" ? "PyPy" : "CPython",
   };
 }
-
-/** The variables a target leaves undefined, in a stable order. */
-export const UNKNOWN_MARKER_VARIABLES = ["platform_release", "platform_version"] as const;

@@ -1,5 +1,5 @@
 /**
- * `--target PLATFORM@PYTHON` -> Target (spec.md "--target"; standards.md §2).
+ * `--target PLATFORM@PYTHON` -> Target (README "Targets"; PEP 425/600/656 platform tags).
  *
  * PLATFORM: a wheel platform tag naming the oldest system the bundle must run on
  *   manylinux_2_<minor>_<arch> (glibc 2.17+, 2.5+ on x86_64/i686; legacy manylinux2014/2010/1

@@ -1,5 +1,5 @@
 /**
- * The target model (standards.md §0): implementation + Python version + ABI flavour + OS + arch +
+ * The target model (README "Targets"): implementation + Python version + ABI flavour + OS + arch +
  * OS baseline. Everything that depends on where a bundle will run (the ordered supported-tag
  * list, the marker environment, the version Requires-Python is checked against) comes from
  * here, never from the build host.
@@ -17,8 +17,9 @@
 import type { MarkerEnvironment } from "../pypa/markers.js";
 import { supportedTags, tagIndexOf } from "../pypa/platform-tags.js";
 import { targetMarkerEnvironment } from "./marker-env.js";
+import type { TargetOs, TargetPlatform, TargetPython } from "./target-parts.js";
 
-export type TargetOs = "linux" | "macos" | "windows";
+export type { TargetOs, TargetPlatform, TargetPython } from "./target-parts.js";
 
 export interface Target {
   /** Canonical `PLATFORM@PYTHON`, e.g. "manylinux_2_28_x86_64@3.11", "win_amd64@3.13t", "macosx_11_0_arm64@pp3.10". */
@@ -46,29 +47,6 @@ export interface Target {
   tagIndex: Map<string, number>;
   /** platform_release and platform_version are undefined: a target does not fix them. */
   markerEnv: MarkerEnvironment;
-}
-
-/** What a parsed PLATFORM part describes. */
-export interface TargetPlatform {
-  platform: string;
-  os: TargetOs;
-  arch: string;
-  libc?: { family: "glibc" | "musl"; major: number; minor: number };
-  macos?: { major: number; minor: number };
-  /** Compatible platform tags, best first. */
-  platforms: string[];
-}
-
-/** What a parsed PYTHON part describes. */
-export interface TargetPython {
-  implementation: "cpython" | "pypy";
-  major: number;
-  minor: number;
-  /** Present when the user gave a full version. */
-  micro?: number;
-  /** Pre-release suffix of a full version: "a1", "b2", "rc1". */
-  pre?: string;
-  freeThreaded: boolean;
 }
 
 export function pythonVersionString(py: TargetPython): string {

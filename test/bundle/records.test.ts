@@ -125,10 +125,12 @@ describe("SHA256SUMS and requirements.txt", () => {
 });
 
 describe("SBOM pieces", () => {
-  test("purl: canonical name, encoded version, sorted qualifiers, PyPI's repository_url omitted", () => {
+  test("purl: name per the purl spec (lowercase, _ -> -, dots kept), encoded version, sorted qualifiers, PyPI's repository_url omitted", () => {
     expect(pypiPurl({ name: "Zope.Interface", version: "1.0+cpu", filename: "zope_interface-1.0+cpu-cp311-cp311-win_amd64.whl", index: "https://pypi.org/simple" })).toBe(
-      "pkg:pypi/zope-interface@1.0%2Bcpu?file_name=zope_interface-1.0%2Bcpu-cp311-cp311-win_amd64.whl",
+      "pkg:pypi/zope.interface@1.0%2Bcpu?file_name=zope_interface-1.0%2Bcpu-cp311-cp311-win_amd64.whl",
     );
+    expect(pypiPurl({ name: "jaraco.classes", version: "3.4.0", filename: "jaraco.classes-3.4.0-py3-none-any.whl", index: "https://pypi.org/simple/" })).toBe("pkg:pypi/jaraco.classes@3.4.0?file_name=jaraco.classes-3.4.0-py3-none-any.whl");
+    expect(pypiPurl({ name: "Typing_Extensions", version: "4.12.2", filename: "typing_extensions-4.12.2-py3-none-any.whl", index: "https://pypi.org/simple/" })).toMatch(/^pkg:pypi\/typing-extensions@4\.12\.2\?/);
     expect(pypiPurl({ name: "a", version: "1", filename: "a-1-py3-none-any.whl", index: "https://tok@nexus.example/repository/pypi/simple/" })).toBe(
       "pkg:pypi/a@1?file_name=a-1-py3-none-any.whl&repository_url=https:%2F%2Fnexus.example%2Frepository%2Fpypi%2Fsimple%2F",
     );

@@ -255,12 +255,10 @@ describe("tar.gz speed: wheels are stored, not recompressed", () => {
 
   test("wheel bytes are stored verbatim even when they would compress; text around them is compressed", async () => {
     const root = tempDir();
-    // Not a real wheel: 1 MB of one repeated line, which deflate would shrink ~1000x.
-    const path = join(root, "squeezy-1.0-py3-none-any.whl");
+    // A real wheel whose 1 MB member (one repeated line, which deflate would shrink ~1000x) is stored.
     const body = Buffer.from("compressible line of text\n".repeat(40_000));
-    writeFileSync(path, body);
-    const sha256 = (await import("node:crypto")).createHash("sha256").update(body).digest("hex");
-    const packages = [{ name: "squeezy", version: "1.0", filename: "squeezy-1.0-py3-none-any.whl", sha256, size: body.length, requested: true, index: "https://pypi.org/simple", cachePath: path, metadataText: "Name: squeezy\n" }];
+    const w = await buildWheel({ name: "squeezy", version: "1.0", files: { "squeezy/big.txt": body }, compress: false }, root);
+    const packages = [{ name: "squeezy", version: "1.0", filename: w.filename, sha256: w.sha256, size: w.size, requested: true, index: "https://pypi.org/simple", cachePath: w.path, metadataText: w.metadata }];
     const app = join(root, "app");
     execFileSync("mkdir", ["-p", app]);
     writeFileSync(join(app, "big.txt"), body);
@@ -271,7 +269,7 @@ describe("tar.gz speed: wheels are stored, not recompressed", () => {
     const gz = readFileSync(r.path);
     expect(gz.includes(body.subarray(500_000, 530_000))).toBe(true);
     execFileSync("tar", ["-xzf", r.path, "-C", root]);
-    expect(readFileSync(join(root, r.stem, "wheels", "squeezy-1.0-py3-none-any.whl")).equals(body)).toBe(true);
+    expect(readFileSync(join(root, r.stem, "wheels", "squeezy-1.0-py3-none-any.whl")).equals(readFileSync(w.path))).toBe(true);
     expect(readFileSync(join(root, r.stem, "app", "big.txt")).equals(body)).toBe(true);
   });
 });

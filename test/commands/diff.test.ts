@@ -26,7 +26,7 @@ describe("diff command", () => {
     expect(err()).toBe("");
   });
 
-  it("--json", async () => {
+  it("--json prints the upgraded packages with both filenames, the unchanged count and the old bundle's path", async () => {
     const { ctx, out } = fakeContext(root);
     expect(await diffCommand([a.path, b.path], { json: true }, ctx)).toBe(0);
     const d = JSON.parse(out()) as { packages: { upgraded: unknown[]; unchanged: number }; old: { bundle: string } };

@@ -23,7 +23,7 @@ function drive(r: ReturnType<typeof createReporter>) {
 }
 
 describe("progress", () => {
-  it("formats bytes", () => {
+  it("progress sizes are IEC: B, then KiB/MiB with one decimal below 100 and none from 100 up", () => {
     expect([formatBytes(10), formatBytes(2048), formatBytes(5 * 1024 * 1024), formatBytes(300 * 1024 * 1024)]).toEqual(["10 B", "2.0 KiB", "5.0 MiB", "300 MiB"]);
   });
 

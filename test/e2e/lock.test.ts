@@ -92,6 +92,14 @@ describe("wheelbarrow lock", () => {
     expect(pinsOnly.code).toBe(1);
     expect(pinsOnly.stderr).toMatch(/^error\[E_NOT_PINNED\]: req-\w+\.txt:1: webapp-core is not pinned to one version/m);
   });
+
+  it("warns that a requirements file's --trusted-host is ignored (TLS is always verified) and still locks", async () => {
+    const file = reqs("--trusted-host internal.example\nhelpers==2.1\n");
+    const r = await runCli(["lock", "-r", file, "--index-url", `${server.url}/simple/`, "--target", "win_amd64@3.11", "--out", join(dir, "th.toml"), "--cache-dir", join(dir, "cache")]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`warning: ${file}: --trusted-host internal.example is ignored: TLS certificates are always verified`);
+    expect(parsePylock(readFileSync(join(dir, "th.toml"), "utf8"), join(dir, "th.toml")).packages.map((p) => p.name)).toEqual(["helpers"]);
+  });
 });
 
 describe("CLI usage errors", () => {

@@ -1,5 +1,5 @@
 /**
- * Builds a minimal unpacked bundle directory for installer tests, laid out as spec.md "Output"
+ * Builds a minimal unpacked bundle directory for installer tests, laid out as docs/bundle-format.md
  * says: wheels/*.whl (real wheels from wheel-builder, or existing wheel files), app/, the three
  * installer files copied verbatim from src/installer, requirements.txt, pylock.toml,
  * sbom.cdx.json, manifest.json (keys in the documented order) and SHA256SUMS.

@@ -29,6 +29,8 @@ export interface WheelSpec {
   rootIsPurelib?: boolean;
   /** Executable members (by path inside the wheel). */
   executable?: string[];
+  /** Deflate members (default true); false stores them, as some real wheels do. */
+  compress?: boolean;
   /** Failure modes for tests. */
   corrupt?: {
     /** RECORD states a wrong hash for this path. */
@@ -116,7 +118,7 @@ export async function buildWheel(spec: WheelSpec, outDir: string): Promise<Built
   for (const [p, data] of [...members.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
     let mode = exec.has(p) ? 0o100755 : 0o100644;
     if (spec.corrupt?.symlinkMember === p) mode = 0o120777;
-    zip.addBuffer(data, p, { mtime: FIXED_DATE, mode, compress: true });
+    zip.addBuffer(data, p, { mtime: FIXED_DATE, mode, compress: spec.compress ?? true });
   }
   if (spec.corrupt?.extraRawMember) {
     // yazl validates names; bypass by patching after build is complex, so encode via a placeholder and rewrite bytes.

@@ -27,8 +27,8 @@ describe("parseHtmlPage", () => {
 <script>var x = "<a href='fake-1.0.whl'>";</script>
 <title>Links for demo</title></head>
 <body>
-<a href="../../packages/demo-1.0-py3-none-any.whl#sha256=AABB" data-requires-python="&gt;=3.8" data-core-metadata="sha256=CCDD">demo-1.0-py3-none-any.whl</a><br/>
-<a href='../../packages/demo-0.9.tar.gz#md5=ee' data-yanked>demo-0.9.tar.gz</a>
+<a href="../../packages/demo-1.0-py3-none-any.whl#sha256=ABABABABABABABABABABABABABABABABABABABABABABABABABABABABABABABAB" data-requires-python="&gt;=3.8" data-core-metadata="sha256=CCDD">demo-1.0-py3-none-any.whl</a><br/>
+<a href='../../packages/demo-0.9.tar.gz#md5=eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee' data-yanked>demo-0.9.tar.gz</a>
 <a data-yanked="broken build" href=../../packages/demo-0.8-py3-none-any.whl data-dist-info-metadata=true>x</a>
 <A HREF="../../packages/demo-0.7-py3-none-any.whl" data-requires-python=">=3.6,<4">raw gt inside quotes</A>
 </body></html>`;
@@ -38,8 +38,8 @@ describe("parseHtmlPage", () => {
     expect(p.apiVersion).toBe("1.1");
     expect(p.baseHref).toBeUndefined();
     expect(p.links.map((l) => l.href)).toEqual([
-      "../../packages/demo-1.0-py3-none-any.whl#sha256=AABB",
-      "../../packages/demo-0.9.tar.gz#md5=ee",
+      "../../packages/demo-1.0-py3-none-any.whl#sha256=ABABABABABABABABABABABABABABABABABABABABABABABABABABABABABABABAB",
+      "../../packages/demo-0.9.tar.gz#md5=eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
       "../../packages/demo-0.8-py3-none-any.whl",
       "../../packages/demo-0.7-py3-none-any.whl",
     ]);
@@ -52,8 +52,8 @@ describe("parseHtmlPage", () => {
   it("turns links into files against the final URL after redirects", () => {
     const files = htmlPageFiles(parseHtmlPage(page), "https://idx.example/api/pypi/simple/demo/", SRC, id);
     expect(files.map((f) => [f.filename, f.url, f.hashes, f.requiresPython, f.yanked, f.coreMetadata])).toEqual([
-      ["demo-1.0-py3-none-any.whl", "https://idx.example/api/pypi/packages/demo-1.0-py3-none-any.whl", { sha256: "aabb" }, ">=3.8", false, { sha256: "ccdd" }],
-      ["demo-0.9.tar.gz", "https://idx.example/api/pypi/packages/demo-0.9.tar.gz", { md5: "ee" }, undefined, "", false],
+      ["demo-1.0-py3-none-any.whl", "https://idx.example/api/pypi/packages/demo-1.0-py3-none-any.whl", { sha256: "abababababababababababababababababababababababababababababababab" }, ">=3.8", false, { sha256: "ccdd" }],
+      ["demo-0.9.tar.gz", "https://idx.example/api/pypi/packages/demo-0.9.tar.gz", { md5: "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee" }, undefined, "", false],
       ["demo-0.8-py3-none-any.whl", "https://idx.example/api/pypi/packages/demo-0.8-py3-none-any.whl", {}, undefined, "broken build", true],
       ["demo-0.7-py3-none-any.whl", "https://idx.example/api/pypi/packages/demo-0.7-py3-none-any.whl", {}, ">=3.6,<4", false, false],
     ]);
@@ -80,7 +80,7 @@ describe("parseHtmlPage", () => {
 
 describe("links", () => {
   it("splits hash fragments", () => {
-    expect(splitHashFragment("https://h/f.whl#sha256=ABC&egg=x")).toEqual({ url: "https://h/f.whl", hashes: { sha256: "abc" } });
+    expect(splitHashFragment(`https://h/f.whl#sha256=${"AB".repeat(32)}&egg=x`)).toEqual({ url: "https://h/f.whl", hashes: { sha256: "ab".repeat(32) } });
     expect(splitHashFragment("https://h/f.whl")).toEqual({ url: "https://h/f.whl", hashes: {} });
   });
 

@@ -79,9 +79,11 @@ describe("range reads", () => {
     expect(reqs.length).toBeLessThanOrEqual(3);
     expect(reqs.every((r) => typeof r.headers["range"] === "string")).toBe(true);
     expect(reqs[0]!.headers["range"]).toBe("bytes=-65536");
-    // Not downloaded, but the METADATA is cached for --offline.
+    // Not downloaded, but the METADATA is cached for --offline: for this URL only, as nobody verified it.
     expect(cache.hasWheel(big.sha256)).toBe(false);
-    expect(cache.readMetadata(big.sha256)).toBe(big.metadata);
+    expect(cache.readMetadata(big.sha256)).toBeNull();
+    expect(cache.readUnverifiedMetadata(file.url, big.sha256)).toBe(big.metadata);
+    expect(cache.readUnverifiedMetadata("http://other.example/" + big.filename, big.sha256)).toBeNull();
     await net.close();
   });
 
@@ -142,11 +144,13 @@ describe("local files and the cache", () => {
     const s = new Sources({ indexUrl: online.srv.indexUrl, extraIndexUrls: [], findLinks: [], noIndex: false }, net, cache, { offline: true, cwd: "/" });
     const file = (await s.getProject("big-pkg"))!.files[0]!;
     expect(await s.fetchMetadata(file)).toBe(big.metadata);
-    const other = { ...file, hashes: { sha256: "0".repeat(64) } };
+    const other = { ...file, hashes: { sha256: "0".repeat(64) }, coreMetadata: { sha256: "1".repeat(64) } };
     const e = await rejection(s.fetchMetadata(other));
     expect(e.code).toBe("E_NETWORK");
     expect(e.message).toBe(`--offline: the METADATA of ${big.filename} is not in the cache (${cache.root})`);
-    expect(existsSync(cache.metadataPath(big.sha256))).toBe(true);
+    // Stored under the sidecar's own hash, not under the wheel hash the page claims.
+    expect(cache.readSidecar((file.coreMetadata as Record<string, string>)["sha256"]!)?.toString()).toBe(big.metadata);
+    expect(existsSync(cache.metadataPath(big.sha256))).toBe(false);
     await net.close();
   });
 });

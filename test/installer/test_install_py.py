@@ -1,6 +1,6 @@
 """Unit tests of install.py's pieces (stdlib unittest; run by install-py-unit.test.ts with every
 python that is present). Oracle: `packaging.tags` where the running python has it (or pip's
-vendored copy), and the counts stated in docs/standards.md §2."""
+vendored copy), and fixed tag counts computed with pypa/packaging."""
 import base64
 import hashlib
 import importlib.util

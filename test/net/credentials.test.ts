@@ -55,6 +55,22 @@ describe("CredentialStore", () => {
     expect(s.forUrl("http://mirror.example.org/simple/a/")).toBeNull();
   });
 
+  it("binds the environment's credentials once: a later primary index does not get them", () => {
+    const { s } = store({ WHEELBARROW_INDEX_USERNAME: "envuser", WHEELBARROW_INDEX_PASSWORD: "envpass" });
+    s.bindEnvToPrimary(undefined); // decides nothing
+    s.bindEnvToPrimary("https://named.example/simple/");
+    s.bindEnvToPrimary("https://chosen-by-a-file.example/simple/");
+    expect(s.forUrl("https://named.example/simple/a/")).toEqual({ username: "envuser", password: "envpass" });
+    expect(s.forUrl("https://chosen-by-a-file.example/simple/a/")).toBeNull();
+  });
+
+  it("null binds the environment's credentials to no index", () => {
+    const { s } = store({ WHEELBARROW_INDEX_USERNAME: "envuser", WHEELBARROW_INDEX_PASSWORD: "envpass" });
+    s.bindEnvToPrimary(null);
+    s.bindEnvToPrimary("https://chosen-by-a-file.example/simple/");
+    expect(s.forUrl("https://chosen-by-a-file.example/simple/a/")).toBeNull();
+  });
+
   it("registers every secret with the redactor", () => {
     const { s, redactor } = store({ WHEELBARROW_INDEX_USERNAME: "envuser", WHEELBARROW_INDEX_PASSWORD: "envpass-123" }, NETRC);
     s.addFromUrl("https://u:urlpw-456@mirror.example.org/simple/");

@@ -125,10 +125,18 @@ describe("auth", () => {
     expect(res.url).toBe(`${files.origin}/packages/${wheel.filename}`);
     expect(index.requests.at(-1)!.headers["authorization"]).toBe(`Basic ${Buffer.from(`alice:${SECRET}`).toString("base64")}`);
     expect(files.requests.at(-1)!.headers["authorization"]).toBeUndefined();
-    // Same-origin redirect: the credentials stay.
-    await net.get(`${index.origin}/moved/`).catch(() => undefined);
-    const sameHost = index.requests.filter((r) => r.url.startsWith("/packages/"));
-    expect(sameHost.at(-1)!.headers["authorization"]).toBeDefined();
+    // Same-origin redirect (/moved/ -> /packages/...): the credentials stay; the next hop to the
+    // other host drops them again.
+    const before = { index: index.requests.length, files: files.requests.length };
+    const moved = await net.get(`${index.origin}/moved/`);
+    expect(moved.status).toBe(200);
+    expect(moved.url).toBe(`${files.origin}/packages/${wheel.filename}`);
+    const basic = `Basic ${Buffer.from(`alice:${SECRET}`).toString("base64")}`;
+    expect(index.requests.slice(before.index).map((r) => [r.url, r.headers["authorization"]])).toEqual([
+      ["/moved/", basic],
+      [`/packages/${wheel.filename}`, basic],
+    ]);
+    expect(files.requests.slice(before.files).map((r) => r.headers["authorization"])).toEqual([undefined]);
     await net.close();
   });
 });

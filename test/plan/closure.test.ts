@@ -1,5 +1,5 @@
 /**
- * Closure check per target (issue 4 item 3): every Requires-Dist of every selected package, with
+ * Closure check per target: every Requires-Dist of every selected package, with
  * extras and markers evaluated for that target, must be covered by a pin that satisfies it. All
  * problems of all targets are reported at once, each with the chain that led to it.
  */

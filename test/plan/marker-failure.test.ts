@@ -11,7 +11,7 @@ import { parseTarget } from "../../src/targets/parse-target.js";
 import { memorySource, inputs, type Dist } from "../helpers/memory-source.js";
 
 const linux = parseTarget("linux-x86_64@3.11");
-const base = { pre: false, preferBinary: false, onlyBinary: [], maxSteps: 1000 };
+const base = { pre: false, maxSteps: 1000 };
 
 const cases: { marker: string; why: string }[] = [
   // packaging has a platform_release for the running machine; a bundle target does not

@@ -1,5 +1,5 @@
 // Platform lists and supported-tag order against pypa/packaging (fixtures/vectors/tags/*.json,
-// made by scripts/vectors/tags_filenames.py), plus the published checks of standards.md §2.
+// made by scripts/vectors/tags_filenames.py), plus fixed counts computed with pypa/packaging.
 import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import {
@@ -62,7 +62,7 @@ describe("agreement with packaging.tags", () => {
   }
 });
 
-describe("standards.md §2 checks", () => {
+describe("CPython 3.12 on manylinux_2_28_x86_64: platform count, legacy-alias order and tag count as pypa/packaging computes them", () => {
   const plats = manylinuxPlatforms("x86_64", 2, 28);
   const tags = supportedTags({ implementation: "cpython", pyMajor: 3, pyMinor: 12 }, plats);
 

@@ -25,7 +25,7 @@ describe("parseRequirement", () => {
     expect(evaluateMarker(r.marker!, { python_version: "3.12" })).toBe(true);
   });
 
-  it("accepts the forms of standards.md §3", () => {
+  it("accepts the PEP 508 forms (names, extras, specifiers, URLs, markers)", () => {
     expect(parseRequirement("foo[]")).toEqual({ name: "foo", extras: [], specifier: "" });
     expect(parseRequirement("foo (>=1.0)").specifier).toBe(">=1.0");
     expect(parseRequirement("foo>=1.0,").specifier).toBe(">=1.0");

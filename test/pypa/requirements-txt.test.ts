@@ -1,12 +1,13 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { WbErrorList } from "../../src/errors.js";
+import { WbErrorList, type WbError } from "../../src/errors.js";
 import { fsReader } from "../../src/io/read-requirements.js";
 import {
   decodeRequirementsBytes,
   expandEnvVars,
   logicalLines,
+  MAX_LINE_CHARS,
   parseRequirementsFile,
   shlexSplit,
   splitArgsOptions,
@@ -46,6 +47,57 @@ function memory(files: Record<string, string | Uint8Array>): FileReader {
   };
 }
 
+
+describe("bounded work on hostile requirements files", () => {
+  it("200k backslash continuation lines join in one pass into one requirement", () => {
+    const text = "pkg==1.0 \\\n" + "\\\n".repeat(200_000) + "  --hash=sha256:" + "a".repeat(64) + `\nnext==2 --hash=sha256:${"b".repeat(64)}\n`;
+    const p = parseRequirementsFile("/r/a.txt", memory({ "/r/a.txt": text }), {});
+    expect(p.requirements.map((l) => [l.requirement?.name, l.source.line, l.hashes])).toEqual([
+      ["pkg", 1, [`sha256:${"a".repeat(64)}`]],
+      ["next", 200_003, [`sha256:${"b".repeat(64)}`]],
+    ]);
+  });
+
+  it("200k continuation lines that join into a giant line are E_REQUIREMENTS for its length", () => {
+    const text = "pkg==1.0 \\\n" + "    \\\n".repeat(200_000) + "  --hash=sha256:" + "a".repeat(64) + "\n";
+    const e = errorOf(() => parseRequirementsFile("/r/a.txt", memory({ "/r/a.txt": text }), {}));
+    expect(e.code).toBe("E_REQUIREMENTS");
+    expect(e.details).toMatchObject({ line: 1, length: 800_089, limit: MAX_LINE_CHARS });
+  });
+
+  it("a long whitespace run before a comment is stripped in one pass", () => {
+    expect(logicalLines(`pkg==1.0${" ".repeat(300_000)}# comment\nx${"\t".repeat(300_000)}#\n`)).toEqual([
+      { line: 1, text: "pkg==1.0" },
+      { line: 2, text: "x" },
+    ]);
+  });
+
+  it.each([
+    ["a 10 MB version", `pkg==${"1.".repeat(5_000_000)}1\n`],
+    ["a 10 MB name", `${"a".repeat(10_000_000)}\n`],
+    ["10 MB of specifiers", `pkg${">=1,".repeat(2_500_000)}>=1\n`],
+  ])("%s is E_REQUIREMENTS naming the line and the limit", (_what, text) => {
+    const e = errorOf(() => parseRequirementsFile("/r/a.txt", memory({ "/r/a.txt": "ok==1\n" + text }), {}));
+    expect(e.code).toBe("E_REQUIREMENTS");
+    expect(e.message).toMatch(new RegExp(`^/r/a\\.txt:2: the line is \\d+ characters long, more than the ${MAX_LINE_CHARS} a requirement line may have: .{60}…$`));
+    expect(e.details).toMatchObject({ file: "/r/a.txt", line: 2, limit: MAX_LINE_CHARS });
+  });
+
+  it.each([
+    ["a version with 30k segments", `pkg==${"1.".repeat(30_000)}1`],
+    ["a marker nested 20k deep", `pkg; ${"(".repeat(20_000)}python_version > "3"${")".repeat(20_000)}`],
+    ["a local version with 30k parts", `pkg==1+${"a.".repeat(30_000)}a`],
+  ])("%s under the line limit is parsed or refused as E_REQUIREMENTS, never a stack overflow", (_what, line) => {
+    let result: unknown;
+    try {
+      result = parseRequirementsFile("/r/a.txt", memory({ "/r/a.txt": line + "\n" }), {}).requirements.length;
+    } catch (e) {
+      result = (e as WbError).code;
+      expect((e as Error).message.length).toBeLessThan(400);
+    }
+    expect([1, "E_REQUIREMENTS"]).toContain(result);
+  });
+});
 
 describe("lexing, as pip's req_file.py does it", () => {
   it("joins continuations and lets a comment line end one (pip test_comments_and_joins)", () => {
@@ -258,11 +310,40 @@ describe("what the good fixtures parse to", () => {
     expect(p.requirements.map((l) => l.requirement?.name)).toEqual(["b"]);
   });
 
-  it("the same file included twice without a cycle is read twice (pip does the same)", () => {
+  it("the same file included twice without a cycle is read once (its lines are already in)", () => {
     const read = memory({ "/r/a.txt": "-r c.txt\n-r b.txt\n", "/r/b.txt": "-r c.txt\n", "/r/c.txt": "x==1\n" });
     const p = parseRequirementsFile("/r/a.txt", read, {});
-    expect(p.files).toEqual(["/r/a.txt", "/r/c.txt", "/r/b.txt", "/r/c.txt"]);
-    expect(p.requirements).toHaveLength(2);
+    expect(p.files).toEqual(["/r/a.txt", "/r/c.txt", "/r/b.txt"]);
+    expect(p.requirements.map((l) => `${l.requirement?.name} ${l.source.file}:${l.source.line}`)).toEqual(["x /r/c.txt:1"]);
+  });
+
+  it("a file included as requirements and as constraints is read once as each", () => {
+    const read = memory({ "/r/a.txt": "-r c.txt\n-c c.txt\n-c c.txt\n", "/r/c.txt": "x==1\n" });
+    const p = parseRequirementsFile("/r/a.txt", read, {});
+    expect(p.requirements.map((l) => l.requirement?.name)).toEqual(["x"]);
+    expect(p.constraints.map((l) => l.requirement?.name)).toEqual(["x"]);
+  });
+
+  it("a diamond of includes 30 levels deep reads each file once (it was read 2^30 times)", () => {
+    const files: Record<string, string> = {};
+    let reads = 0;
+    const depth = 30;
+    for (let i = 0; i < depth; i++) {
+      files[`/d/r${i}.txt`] = `-r a${i}.txt\n-r b${i}.txt\n`;
+      files[`/d/a${i}.txt`] = `a${i}==1\n-r r${i + 1}.txt\n`;
+      files[`/d/b${i}.txt`] = `-r r${i + 1}.txt\n`;
+    }
+    files[`/d/r${depth}.txt`] = "leaf==1.0\n";
+    const inner = memory(files);
+    const p = parseRequirementsFile("/d/r0.txt", (path) => (reads++, inner(path)), {});
+    expect(reads).toBe(3 * depth + 1);
+    expect(new Set(p.files).size).toBe(p.files.length);
+    expect(p.requirements.map((l) => l.requirement?.name)).toEqual([...Array.from({ length: depth }, (_, i) => `a${i}`), "leaf"]);
+  });
+
+  it("include cycles are still reported: a file already read that is also in the include chain", () => {
+    const read = memory({ "/r/a.txt": "x==1\n-r c.txt\n-r b.txt\n", "/r/b.txt": "-r c.txt\n", "/r/c.txt": "-r b.txt\n" });
+    expect(errorOf(() => parseRequirementsFile("/r/a.txt", read, {})).message).toBe("/r/b.txt:1: requirements files include each other in a cycle (/r/c.txt -> /r/b.txt -> /r/c.txt): -r c.txt");
   });
 
   it("-r file: URLs are local files; --hash on an option line and --config-settings are warnings", () => {

@@ -72,7 +72,7 @@ describe("version parsing", () => {
   });
 });
 
-describe("version order (standards.md §4)", () => {
+describe("version order (PEP 440)", () => {
   it("orders dev < pre < post-of-pre < rc < final < local < post < next", () => {
     ascending(["1.0.dev1", "1.0a1", "1.0a1.post1", "1.0rc1", "1.0", "1.0+anything", "1.0.post1", "1.0.1"]);
   });
@@ -207,5 +207,25 @@ describe("pre-release handling (packaging SpecifierSet.filter)", () => {
   it("filters objects by a version key", () => {
     const files = [{ v: "1.0" }, { v: "1.1rc1" }, { v: "0.9" }];
     expect(filterBy(files, (f) => f.v, ">=1.0")).toEqual([{ v: "1.0" }]);
+  });
+});
+
+describe("parsed versions and specifier sets", () => {
+  it("compareParsed orders as packaging does (dev < pre < final < post, trailing zeros equal, local after public)", async () => {
+    const { compareParsed, version } = await import("../../src/pypa/versions.js");
+    const order = ["1.0.dev1", "1.0a1.dev1", "1.0a1", "1.0b2", "1.0rc1", "1.0", "1.0+local", "1.0.post1.dev1", "1.0.post1", "1.1.dev0", "1.1", "1!0.1"];
+    const shuffled = [...order].reverse();
+    expect(shuffled.sort((a, b) => compareParsed(version(a), version(b)))).toEqual(order);
+    expect(compareParsed(version("1.0"), version("1.0.0"))).toBe(0);
+    expect(version("1.0")).toBe(version("1.0")); // parsed once, shared
+  });
+
+  it("SpecifierSet.of is parsed once and matches like satisfies", async () => {
+    const { SpecifierSet, satisfies } = await import("../../src/pypa/versions.js");
+    const s = SpecifierSet.of(">=1.2,<2");
+    expect(SpecifierSet.of(">=1.2,<2")).toBe(s);
+    for (const v of ["1.1", "1.2", "1.9.9", "2.0", "2.0rc1", "1.5b1"]) expect(s.contains(v)).toBe(satisfies(v, ">=1.2,<2"));
+    expect(s.filter(["1.1", "1.3", "2.1", "1.4"], (v) => v)).toEqual(["1.3", "1.4"]);
+    expect(() => SpecifierSet.of(">=1,<<2")).toThrow(/invalid version specifier/);
   });
 });

@@ -11,7 +11,7 @@ import {
   isSdistFilename,
   isWheelFilename,
   parseWheelFilename,
-} from "../../src/pypa/wheel-filename.js";
+} from "../../src/pypa/dist-filename.js";
 
 interface FilenameVector {
   filename: string;

@@ -70,7 +70,7 @@ url = "https://pypi.org/simple"
 `;
 
 describe("readSpecFile", () => {
-  it("reads spec.md's example; paths relative to the spec file", async () => {
+  it("reads the README's spec-file example; paths relative to the spec file", async () => {
     const file = specFile(SPEC_MD_EXAMPLE);
     expect(await readSpecFile(file)).toEqual({
       file,

@@ -26,7 +26,7 @@ describe("Cache", () => {
   it("lays files out by sha256 under versioned directories", () => {
     const c = new Cache("/root");
     expect(c.wheelPath(SHA.toUpperCase())).toBe(`/root/wheels-v1/sha256/ab/${SHA}`);
-    expect(c.metadataPath(SHA)).toBe(`/root/metadata-v1/sha256/ab/${SHA}`);
+    expect(c.metadataPath(SHA)).toBe(`/root/metadata-v2/wheel/ab/${SHA}`);
     expect(() => c.wheelPath("../../etc/passwd")).toThrow("internal: not a sha256 hex digest");
   });
 
@@ -70,6 +70,6 @@ describe("Cache", () => {
     expect(c.shaForUrl("https://h/f.whl")).toBe(SHA);
     expect(c.shaForUrl("https://h/other.whl")).toBeNull();
     const dirs = readdirSync(c.root).sort();
-    expect(dirs).toEqual(["metadata-v1", "simple-v1", "urls-v1"]);
+    expect(dirs).toEqual(["metadata-v2", "simple-v1", "urls-v1"]);
   });
 });

@@ -1,4 +1,4 @@
-// Marker environment per target (standards.md §3 table).
+// Marker environment per target (PEP 508 marker variables).
 import { describe, expect, it } from "vitest";
 import { parseTarget } from "../../src/targets/parse-target.js";
 import { platformMachine } from "../../src/targets/marker-env.js";
@@ -20,7 +20,7 @@ describe("marker environment", () => {
     });
   });
 
-  it("macOS", () => {
+  it("a macOS arm64 target gives darwin/Darwin/arm64 markers and the full Python version as given", () => {
     expect(parseTarget("macosx_12_0_arm64@3.12.4").markerEnv).toMatchObject({
       os_name: "posix",
       sys_platform: "darwin",

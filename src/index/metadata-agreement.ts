@@ -1,0 +1,122 @@
+/**
+ * A PEP 658 sidecar (or a range read of the wheel on the server) is a shortcut for planning, not
+ * an authority. Once a wheel is downloaded for a bundle, its own `.dist-info/METADATA` must say
+ * what planning used: the same name, version, Requires-Dist and Requires-Python. Otherwise the
+ * closure check proved something about a different package, and the run fails with E_INTEGRITY
+ * naming both sources. The wheel's own METADATA is then what the bundle uses (SBOM), and it is
+ * cached under the wheel's verified sha256.
+ */
+import { WbError, WbErrorList } from "../errors.js";
+import { parseMetadata, type CoreMetadata } from "../pypa/metadata.js";
+import { canonicalizeName } from "../pypa/names.js";
+import { parseRequirement, requirementToString } from "../pypa/requirement.js";
+import { versionsEqual } from "../pypa/versions.js";
+import type { Cache } from "../store/cache.js";
+import type { IndexFile } from "./types.js";
+import { metadataFromZip, zipFromFile } from "./zip-metadata.js";
+
+export interface PlannedWheel {
+  file: IndexFile;
+  /** The METADATA text planning used. */
+  metadataText: string;
+}
+
+export interface DownloadedWheel {
+  path: string;
+  /** Computed from the bytes by the downloader. */
+  sha256: string;
+}
+
+function normalizeRequirement(text: string): string {
+  try {
+    return requirementToString(parseRequirement(text));
+  } catch {
+    return text.trim();
+  }
+}
+
+function normalizeRequiresPython(text: string | undefined): string {
+  return (text ?? "").replace(/\s+/g, "");
+}
+
+/** Field-by-field differences, as "Field: planned vs wheel". */
+export function metadataDifferences(planned: CoreMetadata, own: CoreMetadata): string[] {
+  const out: string[] = [];
+  if (canonicalizeName(planned.name) !== canonicalizeName(own.name)) out.push(`Name: ${planned.name} vs ${own.name}`);
+  let sameVersion: boolean;
+  try {
+    sameVersion = versionsEqual(planned.version, own.version);
+  } catch {
+    sameVersion = planned.version === own.version;
+  }
+  if (!sameVersion) out.push(`Version: ${planned.version} vs ${own.version}`);
+  const a = planned.requiresDist.map(normalizeRequirement).sort();
+  const b = own.requiresDist.map(normalizeRequirement).sort();
+  if (a.join("\n") !== b.join("\n")) {
+    const show = (l: string[]) => (l.length ? l.join(", ") : "(none)");
+    out.push(`Requires-Dist: ${show(a)} vs ${show(b)}`);
+  }
+  if (normalizeRequiresPython(planned.requiresPython) !== normalizeRequiresPython(own.requiresPython)) {
+    out.push(`Requires-Python: ${planned.requiresPython ?? "(none)"} vs ${own.requiresPython ?? "(none)"}`);
+  }
+  return out;
+}
+
+function plannedFrom(file: IndexFile): string {
+  if (file.coreMetadata !== false) return `the index's metadata file ${file.displayUrl}.metadata`;
+  if (file.url.startsWith("file:")) return `${file.displayUrl} when it was planned`;
+  return `range reads of ${file.displayUrl}`;
+}
+
+/** The wheel's own METADATA, after checking it agrees with what planning used. */
+export async function checkWheelMetadata(planned: PlannedWheel, got: DownloadedWheel, cache: Cache): Promise<string> {
+  const { file } = planned;
+  let text: string;
+  try {
+    text = await metadataFromZip(await zipFromFile(got.path), file.filename, file.displayUrl);
+  } catch (e) {
+    if (e instanceof WbError) throw e;
+    throw new WbError("E_INTEGRITY", `${file.filename} from ${file.displayUrl} is not a readable wheel (zip): ${(e as Error).message}`, { details: { file: file.filename, url: file.displayUrl } });
+  }
+  let own: CoreMetadata;
+  try {
+    own = parseMetadata(text);
+  } catch (e) {
+    throw new WbError("E_INTEGRITY", `the METADATA inside ${file.filename} (${file.displayUrl}) cannot be read: ${(e as Error).message}`, {
+      hint: "the wheel is broken as published; report it to its maintainers or the index's owner",
+      details: { file: file.filename, url: file.displayUrl },
+    });
+  }
+  const diffs = metadataDifferences(parseMetadata(planned.metadataText), own);
+  if (diffs.length) {
+    throw new WbError("E_INTEGRITY", `the metadata planning used for ${file.filename} (${plannedFrom(file)}) does not match the wheel's own METADATA (${file.displayUrl}): ${diffs.join("; ")}`, {
+      hint: ["the index serves metadata that is not the wheel's: report it to the index's owner", "nothing was bundled; the dependency check cannot be trusted for this wheel"],
+      details: { file: file.filename, url: file.displayUrl, planned: plannedFrom(file), differences: diffs },
+    });
+  }
+  cache.writeMetadata(got.sha256, text);
+  return text;
+}
+
+/**
+ * Check every distinct wheel of a plan against its downloaded file (`downloaded` is keyed by the
+ * file's URL). Returns URL -> the wheel's own METADATA; all disagreements are raised together.
+ */
+export async function checkPlannedMetadata(planned: Iterable<PlannedWheel>, downloaded: Map<string, DownloadedWheel>, cache: Cache): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  const errors: WbError[] = [];
+  for (const p of planned) {
+    if (out.has(p.file.url)) continue;
+    const got = downloaded.get(p.file.url);
+    if (!got) throw new Error(`internal: ${p.file.filename} was not downloaded`);
+    try {
+      out.set(p.file.url, await checkWheelMetadata(p, got, cache));
+    } catch (e) {
+      if (!(e instanceof WbError)) throw e;
+      errors.push(e);
+      out.set(p.file.url, p.metadataText);
+    }
+  }
+  if (errors.length) throw errors.length === 1 ? errors[0]! : new WbErrorList(errors);
+  return out;
+}
