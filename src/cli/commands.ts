@@ -1,8 +1,10 @@
 /**
  * Subcommand name -> implementation. Each command is an async function of its positional
- * arguments, its parsed flags and the context, returning the exit code.
+ * arguments, its typed flags (src/commands/flags.ts, parsed by flags.ts here) and the context,
+ * returning the exit code.
  */
 import type { Context } from "../context.js";
+import type { CommandFlags, CommandName } from "../commands/flags.js";
 import { bundleCommand } from "../commands/bundle.js";
 import { diffCommand } from "../commands/diff.js";
 import { inspectCommand } from "../commands/inspect.js";
@@ -10,10 +12,10 @@ import { lockCommand } from "../commands/lock.js";
 import { targetsCommand } from "../commands/targets.js";
 import { verifyCommand } from "../commands/verify.js";
 
-export type CommandName = "bundle" | "lock" | "verify" | "inspect" | "diff" | "targets";
-export type CommandFn = (args: unknown[], opts: Record<string, unknown>, ctx: Context) => Promise<number>;
+export type { CommandName } from "../commands/flags.js";
+export type CommandFn<F> = (args: unknown[], flags: F, ctx: Context) => Promise<number>;
 
-export const commandTable: Record<CommandName, CommandFn> = {
+export const commandTable: { readonly [N in CommandName]: CommandFn<CommandFlags[N]> } = {
   bundle: bundleCommand,
   lock: lockCommand,
   verify: verifyCommand,

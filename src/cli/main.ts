@@ -1,53 +1,26 @@
 /**
- * argv -> typed options -> command. The only place that exits the process.
+ * argv -> typed flags (flags.ts) -> command. The only place that exits the process.
  * Exit codes: 0 success, 1 user/environment/network fault (WbError), 2 internal error (a bug),
  * 130/143 interrupted by SIGINT/SIGTERM.
  */
 import { terminalSafeJson, terminalSafeText } from "../text/terminal-safe.js";
-import { Command, CommanderError, Option } from "commander";
+import { Command, CommanderError } from "commander";
 import { processContext, type Context } from "../context.js";
 import { WbError, isWbError } from "../errors.js";
 import { redactUrlsInText } from "../text/redact-url.js";
 import { noSpaceError } from "../commands/no-space.js";
 import { removeTrackedTemps } from "../store/temp-files.js";
 import { TOOL_NAME, TOOL_VERSION } from "../version.js";
-import { commandTable, type CommandName } from "./commands.js";
+import { commandTable } from "./commands.js";
+import { BUNDLE, DIFF, INSPECT, LOCK, TARGETS, VERIFY, addFlags, parseFlags } from "./flags.js";
+import type { CommandFlags, CommandName } from "../commands/flags.js";
 import { createReporter } from "./progress.js";
 
-function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
-}
-
-function addResolveOptions(cmd: Command): Command {
-  return cmd
-    .argument("[spec]", "bundle spec file (TOML)")
-    .option("-r, --requirement <file>", "pip requirements file (repeatable)", collect)
-    .option("-c, --constraint <file>", "constraints file (repeatable)", collect)
-    .option("--lock <file>", "take a pylock.toml instead of requirements")
-    .option("--target <platform@python>", "target, e.g. manylinux_2_28_x86_64@3.11 (repeatable)", collect)
-    .option("-i, --index-url <url>", "primary package index (PEP 503/691)")
-    .option("--extra-index-url <url>", "further index, consulted after the primary (repeatable)", collect)
-    .option("-f, --find-links <dir|url>", "directory or HTML page of wheels (repeatable)", collect)
-    .option("--no-index", "use no index, only --find-links")
-    .option("--proxy <url>", "HTTP(S) proxy; otherwise HTTPS_PROXY/HTTP_PROXY/NO_PROXY")
-    .option("--cert <file>", "extra CA bundle (PEM), added to the system store")
-    .option("--client-cert <file>", "client certificate + key (PEM) for mTLS")
-    .option("--jobs <n>", "concurrent downloads (default 8)")
-    .option("--cache-dir <dir>", "download cache (default: WHEELBARROW_CACHE_DIR or the platform cache dir)")
-    .option("--offline", "use the cache only; no network")
-    .option("--verify-cache", "re-hash each cached wheel before using it (a cache entry is otherwise trusted: it was verified when written)")
-    .option("--pre", "allow pre-releases when resolving")
-    .option("--pins-only", "refuse unpinned requirements (E_NOT_PINNED) instead of resolving them")
-    .option("--exclude-newer <date>", "ignore files uploaded after DATE (reproducible resolution)")
-    .option("--max-resolution-steps <n>", "stop a resolution after N steps")
-    .addOption(new Option("--index-strategy <strategy>", "first-index (default): a project comes only from the first index that has it; unsafe-best-match: from every index").choices(["first-index", "unsafe-best-match"]))
-    .option("--json", "print machine-readable results on stdout")
-    .option("-q, --quiet", "only errors on stderr")
-    .option("-v, --verbose", "more detail on stderr")
-    .option("--no-progress", "no progress bars");
-}
-
-export function buildProgram(run: (name: CommandName, args: unknown[], opts: Record<string, unknown>) => Promise<void>): Command {
+/**
+ * The commands and their arguments; each command's flags come from its table in flags.ts and
+ * reach `run` parsed and typed (a bad value is E_USAGE before the command starts).
+ */
+export function buildProgram(run: <N extends CommandName>(name: N, args: unknown[], flags: CommandFlags[N]) => Promise<void>): Command {
   const program = new Command(TOOL_NAME)
     .description("Offline bundler for portable, air-gapped Python deployments")
     .version(TOOL_VERSION, "-V, --version")
@@ -55,58 +28,20 @@ export function buildProgram(run: (name: CommandName, args: unknown[], opts: Rec
     .showSuggestionAfterError()
     .exitOverride();
 
-  const bundle = addResolveOptions(program.command("bundle").description("resolve, download and pack one archive per target"));
-  bundle
-    .option("--app <dir>", "application source to ship")
-    .option("--exclude <glob>", "exclude from the app (repeatable, .gitignore-style)", collect)
-    .option("--include <glob>", "ship a secret-looking app file (.env, *.pem, *.key, id_rsa*, .netrc) on purpose (repeatable)", collect)
-    .option("--state <path>", "app path kept in DEST/shared across releases, e.g. media/ or db.sqlite3 (repeatable)", collect)
-    .option("--with-pip", "ship the target's pip wheel and install it into the venv")
-    .option("--name <name>", "bundle name")
-    .option("--version <version>", "bundle version")
-    .option("--entry <module:function|script.py>", "what bin/<name> runs after install")
-    .option("-o, --out <dir>", "output directory (default dist/)")
-    .option("--sign-key <file>", "sign with this OpenSSH ed25519 private key (with --sign-agent: its .pub picks the agent key)")
-    .option("--sign-agent", "sign with the ed25519 key held by ssh-agent (SSH_AUTH_SOCK)")
-    .option("--embed-python", "carry a python-build-standalone interpreter in each bundle")
-    .option("--python-mirror <url>", "directory (https, http, file) of python-build-standalone archives and their SHA256SUMS (or WHEELBARROW_PYTHON_MIRROR)")
-    .option("--python-dist <[target=]path|url>", "the interpreter archive to embed, optionally #sha256=HEX (repeatable as TARGET=...)", collect)
-    .addOption(new Option("--format <format>", "archive format (default tar.gz; zip for Windows targets)").choices(["tar.gz", "zip", "dir"]));
-  bundle.action(async (spec: string | undefined, opts: Record<string, unknown>) => run("bundle", [spec], opts));
+  const bundle = program.command("bundle").description("resolve, download and pack one archive per target").argument("[spec]", "bundle spec file (TOML)");
+  addFlags(bundle, BUNDLE).action(async (spec: string | undefined, raw: Record<string, unknown>) => run("bundle", [spec], parseFlags(BUNDLE, raw)));
 
-  const lock = addResolveOptions(program.command("lock").description("resolve and select only; write pylock.toml; no wheel bodies"));
-  lock.option("-o, --out <file>", "where to write the lock (default pylock.toml)");
-  lock.option("--keep-going", "with several targets: write the targets that plan, report the others, exit 1");
-  lock.action(async (spec: string | undefined, opts: Record<string, unknown>) => run("lock", [spec], opts));
+  const lock = program.command("lock").description("resolve and select only; write pylock.toml; no wheel bodies").argument("[spec]", "bundle spec file (TOML)");
+  addFlags(lock, LOCK).action(async (spec: string | undefined, raw: Record<string, unknown>) => run("lock", [spec], parseFlags(LOCK, raw)));
 
-  program
-    .command("verify")
-    .description("check an archive (or unpacked dir) end to end")
-    .argument("<bundle>")
-    .option("--allowed-signers <file>", "require a signature by a key of this ssh-keygen allowed_signers file")
-    .option("--identity <principal>", "with --allowed-signers: the signer must be this principal")
-    .option("--json", "machine-readable result")
-    .action(async (b: string, opts: Record<string, unknown>) => run("verify", [b], opts));
-  program
-    .command("inspect")
-    .description("what is inside a bundle: target, packages, sizes, provenance")
-    .argument("<bundle>")
-    .option("--allowed-signers <file>", "also name the signer's principal from this allowed_signers file")
-    .option("--json", "machine-readable result")
-    .action(async (b: string, opts: Record<string, unknown>) => run("inspect", [b], opts));
-  program
-    .command("diff")
-    .description("packages added / removed / changed between two bundles")
-    .argument("<old>")
-    .argument("<new>")
-    .option("--json", "machine-readable result")
-    .action(async (a: string, b: string, opts: Record<string, unknown>) => run("diff", [a, b], opts));
-  program
-    .command("targets")
-    .description("the target aliases and what each expands to")
-    .argument("[target...]", "explain these targets instead of the alias table")
-    .option("--json", "machine-readable result")
-    .action(async (targets: string[], opts: Record<string, unknown>) => run("targets", [targets], opts));
+  const verify = program.command("verify").description("check an archive (or unpacked dir) end to end").argument("<bundle>");
+  addFlags(verify, VERIFY).action(async (b: string, raw: Record<string, unknown>) => run("verify", [b], parseFlags(VERIFY, raw)));
+  const inspect = program.command("inspect").description("what is inside a bundle: target, packages, sizes, provenance").argument("<bundle>");
+  addFlags(inspect, INSPECT).action(async (b: string, raw: Record<string, unknown>) => run("inspect", [b], parseFlags(INSPECT, raw)));
+  const diff = program.command("diff").description("packages added / removed / changed between two bundles").argument("<old>").argument("<new>");
+  addFlags(diff, DIFF).action(async (a: string, b: string, raw: Record<string, unknown>) => run("diff", [a, b], parseFlags(DIFF, raw)));
+  const targets = program.command("targets").description("the target aliases and what each expands to").argument("[target...]", "explain these targets instead of the alias table");
+  addFlags(targets, TARGETS).action(async (ts: string[], raw: Record<string, unknown>) => run("targets", [ts], parseFlags(TARGETS, raw)));
   return program;
 }
 

@@ -9,7 +9,7 @@
 import { basename, resolve } from "node:path";
 import { rmSync } from "node:fs";
 import type { Context } from "../context.js";
-import { usageError } from "../errors.js";
+import type { BundleFlags } from "./flags.js";
 import { publishOutChecksums, stageOutChecksums, type StagedSums } from "../bundle/out-checksums.js";
 import type { StagedBundle } from "../bundle/write-bundle.js";
 import { untrackTemp } from "../store/temp-files.js";
@@ -31,10 +31,8 @@ export interface BundleSigning {
 }
 
 /** Opens the signer of --sign-key / --sign-agent (before any network work, so a bad key fails fast). */
-export async function openBundleSigning(flags: Record<string, unknown>, ctx: Context): Promise<BundleSigning> {
-  const keyFlag = flags["signKey"];
-  if (keyFlag !== undefined && (typeof keyFlag !== "string" || keyFlag === "")) throw usageError("--sign-key needs the path of an OpenSSH ed25519 private key");
-  const signer = (await openSigner({ keyFile: typeof keyFlag === "string" ? resolve(ctx.cwd, keyFlag) : undefined, agent: Boolean(flags["signAgent"]), env: ctx.env })) ?? undefined;
+export async function openBundleSigning(flags: Pick<BundleFlags, "signKey" | "signAgent">, ctx: Context): Promise<BundleSigning> {
+  const signer = (await openSigner({ keyFile: flags.signKey !== undefined ? resolve(ctx.cwd, flags.signKey) : undefined, agent: flags.signAgent, env: ctx.env })) ?? undefined;
   const fresh = new Map<string, string>();
   const unsigned: string[] = [];
   const sigs: StagedSignature[] = [];

@@ -8,18 +8,18 @@ import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Context } from "../context.js";
 import { WbError } from "../errors.js";
-import { DEFAULT_SOURCE_DATE_EPOCH, bundlePath, bundleStem, checkReplaceable, discardStaged, publishBundles, stageBundle, type BundleFormat, type BundleInput, type BundlePackage, type StagedBundle } from "../bundle/write-bundle.js";
+import { bundlePath, bundleStem, checkReplaceable, discardStaged, publishBundles, stageBundle, type BundleInput, type BundlePackage, type StagedBundle } from "../bundle/write-bundle.js";
 import { sweepStaleTemps } from "../store/temp-files.js";
 import { parseTargets } from "../targets/parse-target.js";
 import { checkSpace, withSpace } from "./no-space.js";
-import type { RunOptions } from "./options.js";
+import { formatFor, sourceDateEpoch, type Settings } from "./settings.js";
+import type { BundleFlags } from "./flags.js";
 import type { Target } from "../targets/target.js";
 import type { PlannedPackage } from "../plan/types.js";
 import { downloadAll, type DownloadRequest } from "../download/downloader.js";
 import { checkPlannedMetadata } from "../index/metadata-agreement.js";
 import { TOOL_VERSION } from "../version.js";
-import { resolveRunOptions } from "./options.js";
-import { runPlan } from "./run-plan.js";
+import { readSettings, runPlan } from "./run-plan.js";
 import { openBundleSigning } from "./bundle-signing.js";
 import { fetchProvenance, shippedProvenance } from "../provenance/fetch-provenance.js";
 import { distSources } from "../python-dist/dist-sources.js";
@@ -53,26 +53,14 @@ export function manifestTarget(t: Target): BundleInput["target"] {
   };
 }
 
-export function sourceDateEpoch(env: Record<string, string | undefined>): number {
-  const raw = env["SOURCE_DATE_EPOCH"];
-  if (raw === undefined || raw === "") return DEFAULT_SOURCE_DATE_EPOCH;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < DEFAULT_SOURCE_DATE_EPOCH) throw new WbError("E_USAGE", `SOURCE_DATE_EPOCH must be an integer number of seconds >= ${DEFAULT_SOURCE_DATE_EPOCH} (1980-01-01), got '${raw}'`);
-  return n;
-}
-
-function bundleFormat(opts: RunOptions, t: Target): BundleFormat {
-  return opts.format ?? (t.os === "windows" ? "zip" : "tar.gz");
-}
-
 /**
  * Checks made before any work: two targets may not give the same archive name (the second
  * would replace the first), and nothing in --out may be in the way that this tool did not write.
  */
-export function checkOutputs(opts: RunOptions, targets: Target[], name: string, version: string): void {
+export function checkOutputs(opts: Pick<Settings, "out" | "format">, targets: Target[], name: string, version: string): void {
   const byPath = new Map<string, Target>();
   for (const t of targets) {
-    const format = bundleFormat(opts, t);
+    const format = formatFor(opts, t.os);
     const stem = bundleStem(name, version, manifestTarget(t));
     const path = bundlePath(opts.out, stem, format);
     const first = byPath.get(path);
@@ -87,11 +75,10 @@ export function checkOutputs(opts: RunOptions, targets: Target[], name: string, 
   }
 }
 
-export async function bundleCommand(args: unknown[], flags: Record<string, unknown>, ctx: Context): Promise<number> {
-  const opts = await resolveRunOptions(args[0] as string | undefined, flags, ctx, { out: "dist" });
+export async function bundleCommand(args: unknown[], flags: BundleFlags, ctx: Context): Promise<number> {
+  const opts = await readSettings("bundle", args[0], flags, ctx);
   const epoch = sourceDateEpoch(ctx.env);
-  const name = opts.name ?? (opts.app ? basename(opts.app) : "bundle");
-  const version = opts.version ?? "0.0.0";
+  const { name, version } = opts;
   if (opts.targets.length) checkOutputs(opts, parseTargets(opts.targets), name, version);
   sweepStaleTemps(opts.out, (n) => n.startsWith("."));
   const signing = await openBundleSigning(flags, ctx);
@@ -172,7 +159,7 @@ export async function bundleCommand(args: unknown[], flags: Record<string, unkno
             if (!opts.quiet && !opts.json) ctx.stderr.write(`warning: ${message}\n`);
           },
           installerDir: installerDir(),
-          format: bundleFormat(opts, tp.target),
+          format: formatFor(opts, tp.target.os),
           outDir: opts.out,
           sourceDateEpoch: epoch,
           toolVersion: TOOL_VERSION,

@@ -5,13 +5,14 @@
  */
 import { resolve } from "node:path";
 import type { Context } from "../context.js";
+import type { DiffFlags } from "./flags.js";
 import { usageError } from "../errors.js";
 import { diffManifests, formatDiff } from "../bundle/diff.js";
 import { manifestOf } from "../bundle/inspect.js";
 import { openBundle } from "../bundle/read-bundle.js";
 import { terminalSafeJson } from "../text/terminal-safe.js";
 
-export async function diffCommand(args: unknown[], opts: Record<string, unknown>, ctx: Context): Promise<number> {
+export async function diffCommand(args: unknown[], opts: DiffFlags, ctx: Context): Promise<number> {
   const [a, b] = args;
   if (typeof a !== "string" || a === "" || typeof b !== "string" || b === "") throw usageError("diff needs two bundles: OLD NEW");
   const [oldB, newB] = await Promise.all([
@@ -19,6 +20,6 @@ export async function diffCommand(args: unknown[], opts: Record<string, unknown>
     openBundle(resolve(ctx.cwd, b), { hash: false, display: b }),
   ]);
   const d = diffManifests(manifestOf(oldB), manifestOf(newB), { old: { bundle: a, stem: oldB.root }, new: { bundle: b, stem: newB.root } });
-  ctx.stdout.write(opts["json"] ? terminalSafeJson(d) + "\n" : formatDiff(d));
+  ctx.stdout.write(opts.json ? terminalSafeJson(d) + "\n" : formatDiff(d));
   return 0;
 }

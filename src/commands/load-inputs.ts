@@ -10,25 +10,25 @@ import { parsePylock } from "../pypa/pylock.js";
 import { canonicalizeName } from "../pypa/names.js";
 import { parseRequirement } from "../pypa/requirement.js";
 import { filenameFromUrl, parseWheelFilename, type WheelFilename } from "../pypa/dist-filename.js";
-import { parseRequirementsFile, type ParsedRequirements, type ReqLine } from "../pypa/requirements-txt.js";
+import { parseRequirementsFile, type ReqLine } from "../pypa/requirements-txt.js";
 import { fsReader } from "../io/read-requirements.js";
 import { redactUrl } from "../text/redact-url.js";
 import type { CandidateFile, InputRequirement } from "../plan/types.js";
-import type { RunOptions } from "./options.js";
+import { requirementsLayer, type RequirementsOptions, type Settings } from "./settings.js";
 
 export interface LoadedInputs {
   inputs: InputRequirement[];
   constraints: InputRequirement[];
-  /** Index options found inside requirements files. */
   warnings: string[];
-  fileOptions: Pick<ParsedRequirements, "indexUrl" | "extraIndexUrls" | "noIndex" | "findLinks" | "pre">;
+  /** The options found inside the requirements files, merged (settings.ts ranks them). */
+  fileOptions: RequirementsOptions;
 }
 
 function origin(line: ReqLine, cwd: string): string {
   return `${relative(cwd, line.source.file) || line.source.file}:${line.source.line}`;
 }
 
-export function loadInputs(opts: RunOptions, env: Record<string, string | undefined>): LoadedInputs {
+export function loadInputs(opts: Pick<Settings, "lock" | "requirements" | "constraints" | "cwd" | "withPip">, env: Record<string, string | undefined>): LoadedInputs {
   if (opts.lock && opts.requirements.length) {
     throw new WbError("E_USAGE", "give either --lock or -r/--requirement, not both", { hint: "a pylock.toml is already a complete pin set" });
   }
@@ -47,17 +47,13 @@ export function loadInputs(opts: RunOptions, env: Record<string, string | undefi
   const inputs: InputRequirement[] = [];
   const constraints: InputRequirement[] = [];
   const warnings: string[] = [];
-  const fileOptions: LoadedInputs["fileOptions"] = { extraIndexUrls: [], noIndex: false, findLinks: [], pre: false };
+  const options: RequirementsOptions[] = [];
   const files = [...opts.requirements.map((f) => ({ f, constraint: false })), ...opts.constraints.map((f) => ({ f, constraint: true }))];
   for (const { f, constraint } of files) {
     const parsed = parseRequirementsFile(f, fsReader, env, { constraint, cwd: opts.cwd });
     warnings.push(...parsed.warnings);
     if (parsed.noBinary.length) warnings.push(`${f}: --no-binary ${parsed.noBinary.join(",")} is ignored: a bundle ships wheels only`);
-    if (parsed.indexUrl) fileOptions.indexUrl = parsed.indexUrl;
-    fileOptions.extraIndexUrls.push(...parsed.extraIndexUrls);
-    fileOptions.findLinks.push(...parsed.findLinks);
-    fileOptions.noIndex ||= parsed.noIndex;
-    fileOptions.pre ||= parsed.pre;
+    options.push(parsed);
     if (parsed.trustedHosts.length) warnings.push(`${f}: --trusted-host ${parsed.trustedHosts.join(",")} is ignored: TLS certificates are always verified (give a private CA with --cert FILE)`);
     for (const line of parsed.requirements) {
       const item = toInput(line, opts.cwd);
@@ -71,7 +67,7 @@ export function loadInputs(opts: RunOptions, env: Record<string, string | undefi
   if (opts.withPip && !inputs.some((i) => i.requirement.name === "pip")) {
     inputs.push({ requirement: parseRequirement("pip"), hashes: [], origin: "--with-pip" });
   }
-  return { inputs, constraints, fileOptions, warnings };
+  return { inputs, constraints, fileOptions: requirementsLayer(options), warnings };
 }
 
 /**
@@ -170,5 +166,5 @@ function loadPylock(path: string, cwd: string): LoadedInputs {
       requested: tool.requested !== false,
     });
   }
-  return { inputs, constraints: [], warnings: [], fileOptions: { extraIndexUrls: [], noIndex: false, findLinks: [], pre: false } };
+  return { inputs, constraints: [], warnings: [], fileOptions: requirementsLayer([]) };
 }

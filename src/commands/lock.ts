@@ -12,12 +12,12 @@ import type { Plan } from "../plan/types.js";
 import { TOOL_NAME, TOOL_VERSION } from "../version.js";
 import { tempName, untrackTemp } from "../store/temp-files.js";
 import { noSpaceError } from "./no-space.js";
-import { resolveRunOptions } from "./options.js";
-import { runPlan } from "./run-plan.js";
+import { readSettings, runPlan } from "./run-plan.js";
+import type { LockFlags } from "./flags.js";
 import { WbErrorList } from "../errors.js";
 
-export async function lockCommand(args: unknown[], flags: Record<string, unknown>, ctx: Context): Promise<number> {
-  const opts = await resolveRunOptions(args[0] as string | undefined, flags, ctx, { out: "pylock.toml" });
+export async function lockCommand(args: unknown[], flags: LockFlags, ctx: Context): Promise<number> {
+  const opts = await readSettings("lock", args[0], flags, ctx);
   const name = basename(opts.out);
   if (!opts.quiet && name !== "pylock.toml" && !/^pylock\.[^.]+\.toml$/.test(name)) {
     ctx.stderr.write(`warning: ${opts.out}: pip and packaging only read lock files named pylock.toml or pylock.<name>.toml (PEP 751)\n`);

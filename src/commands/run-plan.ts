@@ -2,6 +2,7 @@
  * The part `lock` and `bundle` share: inputs -> targets -> sources -> per-target plan.
  * All problems of all targets are raised together as one WbErrorList.
  */
+import { resolve } from "node:path";
 import type { Context } from "../context.js";
 import { WbError, WbErrorList } from "../errors.js";
 import { parseTargets } from "../targets/parse-target.js";
@@ -9,14 +10,21 @@ import { planTargets, MemoSource } from "../plan/plan-targets.js";
 import type { Plan } from "../plan/types.js";
 import { loadInputs } from "./load-inputs.js";
 import { noSpaceError } from "./no-space.js";
-import type { RunOptions } from "./options.js";
+import { readSpecFile } from "../spec/spec-file.js";
+import { resolveSettings, withRequirementsOptions, type RunFlags, type Settings } from "./settings.js";
 import { openSession, type Session } from "./session.js";
+
+/** Reads the spec file (if one is named) and resolves the settings of its layers (settings.ts). */
+export async function readSettings(command: "bundle" | "lock", specArg: unknown, flags: RunFlags, ctx: Context): Promise<Settings> {
+  const spec = typeof specArg === "string" && specArg !== "" ? await readSpecFile(resolve(ctx.cwd, specArg)) : undefined;
+  return resolveSettings({ command, cwd: ctx.cwd, flags, spec, env: ctx.env, platform: process.platform });
+}
 
 /**
  * With `opts.keepGoing` (lock only) and several targets, the targets that planned are returned
  * in `plan` and the others' errors in `failures`; otherwise any error is thrown.
  */
-export async function runPlan(opts: RunOptions, ctx: Context): Promise<{ plan: Plan; session: Session; failures: WbError[] }> {
+export async function runPlan(opts: Settings, ctx: Context): Promise<{ plan: Plan; session: Session; failures: WbError[] }> {
   if (opts.targets.length === 0) {
     throw new WbError("E_USAGE", "no target given", {
       hint: ["name at least one: --target manylinux_2_28_x86_64@3.11 (or linux-x86_64@3.12, win_amd64@3.11, macos-arm64@3.12)", "`wheelbarrow targets` lists the aliases"],
@@ -24,12 +32,13 @@ export async function runPlan(opts: RunOptions, ctx: Context): Promise<{ plan: P
   }
   const targets = parseTargets(opts.targets);
   const loaded = loadInputs(opts, ctx.env);
-  const session = await openSession(opts, loaded.fileOptions, ctx);
+  const settings = withRequirementsOptions(opts, loaded.fileOptions);
+  const session = await openSession(settings, ctx);
   try {
     if (!opts.quiet) for (const w of loaded.warnings) session.reporter.warn(w);
     const source = new MemoSource(session.planSource);
     const { plan, errors, failed } = await planTargets(loaded.inputs, targets, source, {
-      pre: opts.pre || loaded.fileOptions.pre,
+      pre: settings.pre,
       resolve: !opts.pinsOnly,
       excludeNewer: opts.excludeNewer,
       maxSteps: opts.maxSteps,

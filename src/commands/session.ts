@@ -7,10 +7,9 @@ import type { Context } from "../context.js";
 import { silentReporter, type Reporter } from "../download/reporter.js";
 import { createNet, type Net } from "../net/dispatcher.js";
 import { Sources } from "../index/sources.js";
-import { Cache, defaultCacheDir } from "../store/cache.js";
+import { Cache } from "../store/cache.js";
 import type { PlanSource } from "../plan/types.js";
-import type { LoadedInputs } from "./load-inputs.js";
-import { decideIndexes, type RunOptions } from "./options.js";
+import type { RunSettings } from "./settings.js";
 
 export interface Session {
   net: Net;
@@ -25,29 +24,29 @@ function warningsOnly(ctx: Context, quiet: boolean): Reporter {
   return { ...silentReporter, warn: (m) => void (quiet ? undefined : ctx.stderr.write(`warning: ${m}\n`)) };
 }
 
-export async function openSession(opts: RunOptions, fileOptions: LoadedInputs["fileOptions"], ctx: Context): Promise<Session> {
+/** `opts` has every settings layer applied (settings.ts); nothing here ranks them again. */
+export async function openSession(opts: RunSettings, ctx: Context): Promise<Session> {
   const reporter = ctx.makeReporter ? ctx.makeReporter({ progress: opts.progress && !opts.json, quiet: opts.quiet, verbose: opts.verbose }) : warningsOnly(ctx, opts.quiet);
-  // Flags > spec file > requirements-file options (options.ts decideIndexes).
-  const chosen = decideIndexes([opts.indexLayers.flags, opts.indexLayers.spec, fileOptions]);
-  const indexUrl = chosen.indexUrl;
+  const chosen = opts.indexes;
+  const fileOptions = opts.requirementsOptions;
   const net = createNet({
-    proxy: opts.proxy,
+    proxies: opts.proxies,
     env: ctx.env,
     cert: opts.cert,
     clientCert: opts.clientCert,
     offline: opts.offline,
     // The environment's credentials are for the index the user named, not one a requirements file chose.
-    primaryIndexUrl: opts.indexUrl ?? (fileOptions.indexUrl ? null : undefined),
+    primaryIndexUrl: opts.namedIndexUrl ?? (fileOptions.indexUrl ? null : undefined),
     log: opts.verbose ? (m) => reporter.debug(m) : undefined,
   });
-  if (!opts.indexUrl && fileOptions.indexUrl && (ctx.env["WHEELBARROW_INDEX_USERNAME"] || ctx.env["WHEELBARROW_INDEX_PASSWORD"])) {
+  if (!opts.namedIndexUrl && fileOptions.indexUrl && (ctx.env["WHEELBARROW_INDEX_USERNAME"] || ctx.env["WHEELBARROW_INDEX_PASSWORD"])) {
     reporter.warn(`WHEELBARROW_INDEX_USERNAME/_PASSWORD are not sent to ${net.displayUrl(fileOptions.indexUrl)}, the index a requirements file chose; pass it with --index-url to use them there`);
   }
-  const cache = new Cache(opts.cacheDir ?? defaultCacheDir(ctx.env, process.platform));
+  const cache = new Cache(opts.cacheDir);
   cache.sweepStaleTemps();
   const sources = new Sources(
     {
-      indexUrl,
+      indexUrl: chosen.indexUrl,
       extraIndexUrls: chosen.extraIndexUrls,
       findLinks: chosen.findLinks,
       noIndex: chosen.noIndex,

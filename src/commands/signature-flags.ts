@@ -1,20 +1,19 @@
 /** `--allowed-signers FILE [--identity ID]` of verify and inspect, parsed once into CheckOptions. */
 import { resolve } from "node:path";
 import type { Context } from "../context.js";
-import { WbError, usageError } from "../errors.js";
+import { WbError } from "../errors.js";
+import type { SignatureFlags } from "./flags.js";
 import type { InspectReport } from "../bundle/inspect.js";
 import type { OpenedBundle } from "../bundle/read-bundle.js";
 import { checkBundleSignature } from "../sign/bundle-signature.js";
 import { loadAllowedSigners, type CheckOptions, type SignatureInfo } from "../sign/check-signature.js";
 
-export async function signatureFlags(flags: Record<string, unknown>, ctx: Context): Promise<CheckOptions> {
-  const file = flags["allowedSigners"];
-  const identity = flags["identity"];
+/** The CLI has checked the flags (src/cli/flags.ts: --identity needs --allowed-signers and a principal). */
+export async function signatureFlags(flags: SignatureFlags, ctx: Context): Promise<CheckOptions> {
+  const file = flags.allowedSigners;
   const now = Math.floor(ctx.now().getTime() / 1000);
-  if (identity !== undefined && file === undefined) throw usageError("--identity needs --allowed-signers FILE (the keys the identity may sign with)");
-  if (typeof identity === "string" && identity === "") throw usageError("--identity needs a principal, e.g. --identity release@example.org");
-  if (typeof file !== "string") return { now };
-  return { allowed: await loadAllowedSigners(resolve(ctx.cwd, file)), allowedFile: file, identity: typeof identity === "string" ? identity : undefined, now };
+  if (file === undefined) return { now };
+  return { allowed: await loadAllowedSigners(resolve(ctx.cwd, file)), allowedFile: file, identity: flags.identity, now };
 }
 
 /** One human line: who signed, and whether an allowed_signers line vouches for the key. */

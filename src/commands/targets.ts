@@ -9,6 +9,7 @@
  * list. Data goes to stdout; a bad target is an E_USAGE error (thrown, printed by the CLI).
  */
 import type { Context } from "../context.js";
+import type { TargetsFlags } from "./flags.js";
 import { TARGET_ALIASES } from "../targets/aliases.js";
 import { parseTarget, parseTargets, TARGET_FORM_HINTS } from "../targets/parse-target.js";
 import { describeTarget, type Target } from "../targets/target.js";
@@ -111,8 +112,8 @@ function targetArgs(args: unknown[]): string[] {
   return args.flat(2).filter((a): a is string => typeof a === "string" && a.trim() !== "");
 }
 
-export async function targetsCommand(args: unknown[], opts: Record<string, unknown>, ctx: Context): Promise<number> {
-  const json = opts["json"] === true;
+export async function targetsCommand(args: unknown[], opts: TargetsFlags, ctx: Context): Promise<number> {
+  const json = opts.json;
   const inputs = targetArgs(args);
   if (inputs.length === 0) {
     listAliases(ctx, json);

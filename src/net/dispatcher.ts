@@ -16,7 +16,7 @@ import { Agent, ProxyAgent, buildConnector, type Dispatcher } from "undici";
 import { WbError } from "../errors.js";
 import { CredentialStore } from "./credentials.js";
 import { HttpClient, type DownloadOptions, type DownloadResult, type GetOptions, type HttpResponse, type HttpSettings, type Route } from "./http.js";
-import { proxyConfig, proxyFor } from "./proxy.js";
+import { proxyConfig, proxyFor, type ProxyConfig } from "./proxy.js";
 import { Redactor } from "./redact.js";
 
 export type { HttpResponse, GetOptions, DownloadOptions, DownloadResult } from "./http.js";
@@ -24,6 +24,8 @@ export type { HttpResponse, GetOptions, DownloadOptions, DownloadResult } from "
 export interface NetOptions {
   /** --proxy; otherwise HTTPS_PROXY / HTTP_PROXY / ALL_PROXY / NO_PROXY from env. */
   proxy?: string;
+  /** The proxies already decided (commands/settings.ts); proxy and env's proxy variables are then not read. */
+  proxies?: ProxyConfig;
   env: Record<string, string | undefined>;
   /** --cert: PEM bundle of extra CAs. */
   cert?: string;
@@ -149,7 +151,7 @@ export function createNet(o: NetOptions): Net {
   const tls = tlsOptions(o);
   // An https proxy is verified with the same CAs, but is not shown the index's client certificate.
   const proxyTlsOpts = o.clientCert ? tlsOptions({ ...o, clientCert: undefined }) : tls;
-  const proxies = proxyConfig(o.proxy, o.env);
+  const proxies = o.proxies ?? proxyConfig(o.proxy, o.env);
   for (const p of [proxies.http, proxies.https]) {
     if (!p) continue;
     try {

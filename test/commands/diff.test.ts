@@ -21,7 +21,7 @@ afterAll(removeTempDirs);
 describe("diff command", () => {
   it("human output names the upgrade", async () => {
     const { ctx, out, err } = fakeContext(root);
-    expect(await diffCommand([join("old", `${a.stem}.tar.gz`), join("new", b.stem)], {}, ctx)).toBe(0);
+    expect(await diffCommand([join("old", `${a.stem}.tar.gz`), join("new", b.stem)], { json: false }, ctx)).toBe(0);
     expect(out()).toContain("packages: 0 added, 0 removed, 1 upgraded, 0 downgraded, 0 rebuilt, 2 unchanged\n  upgraded  helper  0.3 -> 0.4\n");
     expect(err()).toBe("");
   });
@@ -37,6 +37,6 @@ describe("diff command", () => {
 
   it("needs two bundles", async () => {
     const { ctx } = fakeContext(root);
-    await expect(diffCommand([a.path], {}, ctx)).rejects.toMatchObject({ code: "E_USAGE", message: "diff needs two bundles: OLD NEW" });
+    await expect(diffCommand([a.path], { json: false }, ctx)).rejects.toMatchObject({ code: "E_USAGE", message: "diff needs two bundles: OLD NEW" });
   });
 });

@@ -17,7 +17,7 @@ afterAll(removeTempDirs);
 describe("inspect command", () => {
   it("prints the summary and the package table", async () => {
     const { ctx, out, err } = fakeContext(join(root, "dist"));
-    expect(await inspectCommand([`${bundle.stem}.zip`], {}, ctx)).toBe(0);
+    expect(await inspectCommand([`${bundle.stem}.zip`], { json: false }, ctx)).toBe(0);
     const lines = out().split("\n");
     expect(lines[0]).toMatch(new RegExp(`^bundle {5}${bundle.stem}\\.zip \\(zip, \\d+\\.\\d kB\\)$`));
     expect(lines[2]).toBe("target     win_amd64@3.12: cpython 3.12, windows amd64, 4 tags");
@@ -37,6 +37,6 @@ describe("inspect command", () => {
 
   it("a file that is not a bundle is E_BUNDLE", async () => {
     const { ctx } = fakeContext(root);
-    await expect(inspectCommand([join(root, "cache", "tinyweb-1.0-py3-none-any.whl")], {}, ctx)).rejects.toMatchObject({ code: "E_BUNDLE" });
+    await expect(inspectCommand([join(root, "cache", "tinyweb-1.0-py3-none-any.whl")], { json: false }, ctx)).rejects.toMatchObject({ code: "E_BUNDLE" });
   });
 });

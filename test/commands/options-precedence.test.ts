@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { decideIndexes, type IndexChoice, type IndexLayer } from "../../src/commands/options.js";
+import { decideIndexes, type IndexChoice, type IndexLayer } from "../../src/commands/settings.js";
 import { serveStatic, writeStaticIndex, type StaticServer } from "../../scripts/lib/static-index.js";
 import { buildWheel } from "../helpers/wheel-builder.js";
 import { runCli } from "../helpers/run-cli.js";

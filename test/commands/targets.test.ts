@@ -22,7 +22,7 @@ function fakeContext(): { ctx: Context; out: () => string; err: () => string } {
 describe("targets (no arguments)", () => {
   it("prints every alias with its platform, markers and tag count", async () => {
     const { ctx, out, err } = fakeContext();
-    expect(await targetsCommand([[]], {}, ctx)).toBe(0);
+    expect(await targetsCommand([[]], { json: false }, ctx)).toBe(0);
     const text = out();
     expect(err()).toBe("");
     expect(text).toContain("wheelbarrow aliases:");
@@ -59,7 +59,7 @@ describe("targets (no arguments)", () => {
 describe("targets TARGET...", () => {
   it("explains a target: platform, python tag, markers and the first tags", async () => {
     const { ctx, out } = fakeContext();
-    expect(await targetsCommand([["linux-x86_64@3.12"]], {}, ctx)).toBe(0);
+    expect(await targetsCommand([["linux-x86_64@3.12"]], { json: false }, ctx)).toBe(0);
     const text = out();
     const t = parseTarget("manylinux_2_17_x86_64@3.12");
     expect(text.split("\n")[0]).toBe("manylinux_2_17_x86_64@3.12");
@@ -90,7 +90,7 @@ describe("targets TARGET...", () => {
 
   it("a bad target is E_USAGE with the valid forms", async () => {
     const { ctx, out } = fakeContext();
-    await expect(targetsCommand([["win_amd64@2.7"]], {}, ctx)).rejects.toMatchObject({
+    await expect(targetsCommand([["win_amd64@2.7"]], { json: false }, ctx)).rejects.toMatchObject({
       code: "E_USAGE",
       message: "invalid target 'win_amd64@2.7': unknown Python version '2.7'",
     });

@@ -21,7 +21,7 @@ describe("verify command", () => {
   it("prints one OK line for an intact bundle, resolving the path against ctx.cwd", async () => {
     const { ctx, out, err } = fakeContext(root);
     const rel = join("dist", `${bundle.stem}.tar.gz`);
-    expect(await verifyCommand([rel], {}, ctx)).toBe(0);
+    expect(await verifyCommand([rel], { json: false }, ctx)).toBe(0);
     expect(out()).toBe(`OK ${rel}: shop 2.3.0 for manylinux_2_28_x86_64@3.11, 3 packages, 12 files verified\n`);
     expect(err()).toBe("");
   });
@@ -55,8 +55,8 @@ describe("verify command", () => {
 
   it("without --json nothing reaches stdout on failure; a missing argument is E_USAGE", async () => {
     const { ctx, out } = fakeContext(root);
-    await expect(verifyCommand(["nope"], {}, ctx)).rejects.toThrow("no such bundle: nope");
-    await expect(verifyCommand([undefined], {}, ctx)).rejects.toMatchObject({ code: "E_USAGE", message: "verify needs the bundle to check" });
+    await expect(verifyCommand(["nope"], { json: false }, ctx)).rejects.toThrow("no such bundle: nope");
+    await expect(verifyCommand([undefined], { json: false }, ctx)).rejects.toMatchObject({ code: "E_USAGE", message: "verify needs the bundle to check" });
     expect(out()).toBe("");
   });
 });

@@ -7,14 +7,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadInputs } from "../../src/commands/load-inputs.js";
-import type { RunOptions } from "../../src/commands/options.js";
+import type { Settings } from "../../src/commands/settings.js";
 import { errorOf } from "../helpers/error-of.js";
 
 const dir = mkdtempSync(join(tmpdir(), "wb-with-pip-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function opts(over: Partial<RunOptions>): RunOptions {
-  return { cwd: dir, requirements: [], constraints: [], withPip: false, ...over } as unknown as RunOptions;
+function opts(over: Partial<Settings>): Settings {
+  return { cwd: dir, requirements: [], constraints: [], withPip: false, ...over } as unknown as Settings;
 }
 
 describe("--with-pip", () => {

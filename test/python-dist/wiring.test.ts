@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { writeBundle } from "../../src/bundle/write-bundle.js";
 import { verifyBundle } from "../../src/bundle/verify.js";
 import { buildManifest, parseManifest, serializeManifest, type Manifest } from "../../src/bundle/manifest.js";
-import { splitDistFlag } from "../../src/commands/options.js";
+import { splitDistFlag } from "../../src/cli/flags.js";
 import { distSources } from "../../src/python-dist/dist-sources.js";
 import { mirrorBase, parseDistRef } from "../../src/python-dist/fetch-dist.js";
 import { parseSpecText } from "../../src/spec/spec-file.js";
