@@ -12,7 +12,7 @@
 import { Option, type Command } from "commander";
 import { usageError } from "../errors.js";
 import { STATE_PATH_RE } from "../spec/spec-file.js";
-import type { BundleFlags, CommandFlags, DiffFlags, InspectFlags, LockFlags, PythonDistFlag, ResolveFlags, TargetsFlags, VerifyFlags } from "../commands/flags.js";
+import type { BundleFlags, DiffFlags, InspectFlags, LockFlags, PythonDistFlag, ResolveFlags, TargetsFlags, VerifyFlags } from "../commands/flags.js";
 
 export interface FlagDef<T> {
   /** commander's spelling: `-r, --requirement <file>`, `--no-index`. */
@@ -173,12 +173,13 @@ export const INSPECT: FlagSet<InspectFlags> = {
   },
 };
 
-const JSON_ONLY = { flags: { json: toggle("--json", "machine-readable result") } };
-export const DIFF: FlagSet<DiffFlags> = JSON_ONLY;
-export const TARGETS: FlagSet<TargetsFlags> = JSON_ONLY;
+export const DIFF: FlagSet<DiffFlags> = {
+  flags: { json: toggle("--json", "machine-readable result") },
+};
 
-/** Each command's flag set, by command name. */
-export const FLAG_SETS: { readonly [N in keyof CommandFlags]: FlagSet<CommandFlags[N]> } = { bundle: BUNDLE, lock: LOCK, verify: VERIFY, inspect: INSPECT, diff: DIFF, targets: TARGETS };
+export const TARGETS: FlagSet<TargetsFlags> = {
+  flags: { json: toggle("--json", "machine-readable result") },
+};
 
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];

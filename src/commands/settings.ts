@@ -124,9 +124,9 @@ export interface RunSettings extends Settings {
   namedIndexUrl?: string;
 }
 
-export const DEFAULT_JOBS = 8;
-export const DEFAULT_MAX_RESOLUTION_STEPS = 100_000;
-export const DEFAULT_OUT = { bundle: "dist", lock: "pylock.toml" } as const;
+const DEFAULT_JOBS = 8;
+const DEFAULT_MAX_RESOLUTION_STEPS = 100_000;
+const DEFAULT_OUT = { bundle: "dist", lock: "pylock.toml" } as const;
 
 /**
  * Merge index layers, highest precedence first. The primary index comes from the first layer
