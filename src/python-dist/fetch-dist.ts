@@ -101,10 +101,16 @@ export function checkDistName(name: PbsFilename | null, filename: string, t: Dis
     });
   }
   if (!versionFits(t.pythonVersion, name) && !(t.pythonVersion.split(".").length === 2 && `${name.major}.${name.minor}` === t.pythonVersion)) {
-    throw new WbError("E_PYTHON_DIST", `${filename} is CPython ${name.version}, target ${t.spec} needs Python ${t.pythonVersion}`, { details: { file: filename, target: t.spec, expected: t.pythonVersion, found: name.version } });
+    throw new WbError("E_PYTHON_DIST", `${filename} is CPython ${name.version}, target ${t.spec} needs Python ${t.pythonVersion}`, {
+      hint: `name an archive of CPython ${t.pythonVersion}, or target the Python this archive is (@${name.major}.${name.minor})`,
+      details: { file: filename, target: t.spec, expected: t.pythonVersion, found: name.version },
+    });
   }
   if (name.freeThreaded !== t.freeThreaded) {
-    throw new WbError("E_PYTHON_DIST", `${filename} is ${name.freeThreaded ? "" : "not "}a free-threaded build, target ${t.spec} is ${t.freeThreaded ? "" : "not "}free-threaded`, { details: { file: filename, target: t.spec } });
+    throw new WbError("E_PYTHON_DIST", `${filename} is ${name.freeThreaded ? "" : "not "}a free-threaded build, target ${t.spec} is ${t.freeThreaded ? "" : "not "}free-threaded`, {
+      hint: t.freeThreaded ? "name a free-threaded archive (cpython-X.Y.Z+BUILD-TRIPLE-freethreaded+...-install_only.tar.gz)" : "name a default (GIL) build, or target the free-threaded Python (e.g. @3.13t)",
+      details: { file: filename, target: t.spec },
+    });
   }
   return name;
 }
@@ -125,7 +131,12 @@ async function mirrorRef(mirror: string, t: DistTarget, o: FetchDistOptions): Pr
     throw e;
   }
   const sums = parseSha256Sums(text.replace(/\r\n/g, "\n"));
-  if (sums.entries.length === 0) throw new WbError("E_PYTHON_DIST", `${shown}SHA256SUMS lists no files`, { hint: sums.problems.slice(0, 3) });
+  if (sums.entries.length === 0) {
+    throw new WbError("E_PYTHON_DIST", `${shown}SHA256SUMS lists no files`, {
+      hint: ["it must be the release's SHA256SUMS: one '<sha256>  <archive name>' line per archive", ...sums.problems.slice(0, 3)],
+      details: { url: o.net.displayUrl(sumsUrl) },
+    });
+  }
   const picked = selectDist(sums.entries, t, shown);
   return { url: new URL(encodeURIComponent(picked.name.filename).replace(/%2B/gi, "+"), base).href, sha256: picked.sha256, filename: picked.name.filename };
 }
@@ -155,7 +166,10 @@ export async function fetchDist(src: DistSource, t: FloorTarget, o: FetchDistOpt
     });
   }
   if (scan.libVersion && scan.libVersion !== `${name.major}.${name.minor}`) {
-    throw new WbError("E_PYTHON_DIST", `${ref.filename} is named CPython ${name.version} but holds python/lib/python${scan.libVersion}`, { details: { file: ref.filename } });
+    throw new WbError("E_PYTHON_DIST", `${ref.filename} is named CPython ${name.version} but holds python/lib/python${scan.libVersion}`, {
+      hint: "the archive is mislabelled (renamed, or repacked from another build); use the one python-build-standalone published under that name",
+      details: { file: ref.filename, expected: `${name.major}.${name.minor}`, found: scan.libVersion },
+    });
   }
   const wantArch = name.os === "macos" ? (name.arch === "aarch64" ? "arm64" : name.arch) : name.arch;
   if (scan.machines.length && !scan.machines.includes(wantArch)) {
