@@ -18,6 +18,7 @@ import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildWheel } from "../helpers/wheel-builder.js";
 import { runCli } from "../helpers/run-cli.js";
+import { serveStatic } from "../../scripts/lib/static-index.js";
 
 const BUILD = "20990101";
 const LINUX_PBS = `cpython-3.12.7+${BUILD}-x86_64-unknown-linux-gnu-install_only.tar.gz`;
@@ -169,6 +170,31 @@ describe.skipIf(why !== null)(`embedding through the CLI${why ? ` (skipped: ${wh
     const flag = await runCli([f.args[0]!, spec, ...f.args.slice(1)], { env });
     expect(flag.code).toBe(1);
     expect(flag.stderr).toMatch(/^error\[E_PYTHON_DIST\]: file:\/\/.*\/elsewhere\/ has no SHA256SUMS/m);
+  });
+
+  it("--offline rebuilds the same bundle from the cache alone, from an http mirror (no request) and a file:// one", async () => {
+    const server = await serveStatic(join(dir, "mirror"));
+    try {
+      const cache = join(dir, "cache-offline");
+      const online = bundle(linuxTarget, "--embed-python", "--python-mirror", `${server.url}/pbs`, "--cache-dir", cache);
+      expect((await runCli(online.args)).stderr).toBe("");
+      server.requests.length = 0;
+      const offline = bundle(linuxTarget, "--embed-python", "--python-mirror", `${server.url}/pbs`, "--cache-dir", cache, "--offline");
+      const r = await runCli(offline.args);
+      expect(r.stderr).toBe("");
+      expect(server.requests).toEqual([]);
+      expect(readFileSync(archiveOf(offline.out, linuxTarget)).equals(readFileSync(archiveOf(online.out, linuxTarget)))).toBe(true);
+      const local = bundle(linuxTarget, "--embed-python", "--python-mirror", pathToFileURL(mirror).href, "--cache-dir", cache, "--offline");
+      expect((await runCli(local.args)).stderr).toBe("");
+      // An archive that is not in the cache is named, with what to do.
+      const cold = bundle(linuxTarget, "--embed-python", "--python-mirror", `${server.url}/pbs`, "--cache-dir", join(dir, "cache-cold"), "--offline");
+      const c = await runCli(cold.args);
+      expect(c.code).toBe(1);
+      expect(c.stderr).toMatch(/^error\[E_NETWORK\]: --offline: /m);
+      expect(c.stderr).toContain("hint: run the same command once without --offline (with the same --cache-dir) to fill the cache\n");
+    } finally {
+      await server.close();
+    }
   });
 
   it("a target below the interpreter's glibc floor is refused with both numbers, and nothing is written", async () => {
