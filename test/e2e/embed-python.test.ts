@@ -197,6 +197,22 @@ describe.skipIf(why !== null)(`embedding through the CLI${why ? ` (skipped: ${wh
     }
   });
 
+  it("an http mirror with credentials in its URL: the manifest records the source without them, and no byte of the bundle holds the password", async () => {
+    const server = await serveStatic(join(dir, "mirror"));
+    try {
+      const withCreds = server.url.replace("http://", "http://deploy:s3cr3t-pw@");
+      const { out, args } = bundle(linuxTarget, "--embed-python", "--python-mirror", `${withCreds}/pbs/`);
+      const r = await runCli(args);
+      expect(r.stderr).toBe("");
+      expect(manifestOf(out, linuxTarget).python.source).toBe(`${server.url}/pbs/${LINUX_PBS}`);
+      const unpacked = execFileSync("gzip", ["-dc", archiveOf(out, linuxTarget)], { maxBuffer: 64 * 1024 * 1024 });
+      expect(unpacked.includes("s3cr3t-pw")).toBe(false);
+      expect(server.requests.some((q) => q.includes("SHA256SUMS"))).toBe(true);
+    } finally {
+      await server.close();
+    }
+  });
+
   it("a target below the interpreter's glibc floor is refused with both numbers, and nothing is written", async () => {
     const { out, args } = bundle("manylinux_2_17_x86_64@3.12", "--embed-python", "--python-mirror", pathToFileURL(mirror).href);
     const r = await runCli(args);
