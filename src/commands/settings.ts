@@ -1,8 +1,7 @@
 /**
  * Every setting of `bundle` and `lock`, decided here and only here, in one order (the README's
  * "Where options come from" has the table): flags > spec file > requirements-file options >
- * environment > defaults. One exception, kept from earlier releases: WHEELBARROW_PYTHON_MIRROR
- * ranks above the spec file's `python-mirror`.
+ * environment > defaults.
  *
  * Two phases, both pure functions of their layers (the spec file and the requirements files are
  * read by the callers, the I/O edge):
@@ -223,7 +222,7 @@ export function resolveSettings(l: SettingsLayers): Settings {
     out: first(abs(flags.out), spec?.out ? resolve(dirname(spec.file), spec.out) : undefined) ?? resolve(cwd, DEFAULT_OUT[l.command]),
     format: first<FormatFlag>(flags.format, spec?.format as FormatFlag | undefined),
     embedPython: flags.embedPython === true || spec?.embedPython === true || pythonDists.length > 0,
-    pythonMirror: first(flags.pythonMirror, env["WHEELBARROW_PYTHON_MIRROR"] || undefined, spec?.pythonMirror),
+    pythonMirror: first(flags.pythonMirror, spec?.pythonMirror, env["WHEELBARROW_PYTHON_MIRROR"] || undefined),
     pythonDists,
   };
 }
