@@ -14,7 +14,7 @@
  */
 import cliProgress from "cli-progress";
 import type { Output } from "../context.js";
-import type { Reporter } from "../download/reporter.js";
+import type { Reporter } from "../model/reporter.js";
 import { formatBytes as formatSize } from "../util/format-bytes.js";
 
 /** IEC units for transfers: 3.5 KiB, 183 MiB. */

@@ -4,7 +4,8 @@
  * first source that has a project wins) and the reporter. Closed when the command ends.
  */
 import type { Context } from "../context.js";
-import { silentReporter, type Reporter } from "../download/reporter.js";
+import type { Reporter } from "../model/reporter.js";
+import { silentReporter } from "../download/reporter.js";
 import { createNet, type Net } from "../net/dispatcher.js";
 import { Sources } from "../index/sources.js";
 import { Cache, defaultCacheDir } from "../store/cache.js";

@@ -23,7 +23,8 @@ import { WbError } from "../errors.js";
 import type { Net } from "../net/dispatcher.js";
 import type { Cache } from "../store/cache.js";
 import { digestFile, digestProblem, INDEX_HASH_ALGS, isIndexHashAlg } from "./digests.js";
-import { silentReporter, type Reporter } from "./reporter.js";
+import type { Reporter } from "../model/reporter.js";
+import { silentReporter } from "./reporter.js";
 
 export interface DownloadRequest {
   /** May carry credentials; never shown. */

@@ -1,24 +1,8 @@
 /**
- * What the core tells the user while it works, as events. The core never writes to a terminal;
- * the CLI draws these (src/cli/progress.ts: bars on a TTY, plain lines otherwise), tests record
- * them. Messages passed here are already redacted.
+ * Reporters that need no terminal: the silent one, and one that records every event (tests).
+ * The interface is src/model/reporter.ts; the CLI's drawing one is src/cli/progress.ts.
  */
-
-export interface Reporter {
-  /** A batch of downloads begins: how many files, and their total size when every size is known. */
-  start(info: { files: number; bytes?: number }): void;
-  fileStart(id: string, info: { filename: string; size?: number }): void;
-  /** Bytes of this file received so far (absolute, not a delta). */
-  fileProgress(id: string, bytes: number): void;
-  /** `cached`: served from the cache without a download. */
-  fileDone(id: string, info: { filename: string; bytes: number; cached: boolean }): void;
-  /** The batch is over (success or failure). */
-  finish(): void;
-  log(message: string): void;
-  warn(message: string): void;
-  /** Detail shown with --verbose (retries, redirects, resumes). */
-  debug(message: string): void;
-}
+import type { Reporter } from "../model/reporter.js";
 
 export const silentReporter: Reporter = {
   start: () => undefined,

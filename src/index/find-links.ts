@@ -13,7 +13,8 @@ import { directoryFiles } from "./file-index.js";
 import { fileBelongsTo, htmlPageFiles } from "./links.js";
 import { parseHtmlPage } from "./parse-html.js";
 import { fetchPage, type IndexDeps } from "./simple-api.js";
-import type { IndexFile, ProjectListing, SourceInfo } from "./types.js";
+import type { IndexFile, ProjectListing } from "../model/index-file.js";
+import type { SourceInfo } from "../model/source-info.js";
 
 const HTML_ACCEPT = "text/html, application/vnd.pypi.simple.v1+html;q=0.9, */*;q=0.1";
 

@@ -9,13 +9,14 @@
  */
 import { WbError } from "../errors.js";
 import type { Net } from "../net/dispatcher.js";
-import type { Reporter } from "../download/reporter.js";
+import type { Reporter } from "../model/reporter.js";
 import type { Cache, CachedPage } from "../store/cache.js";
 import { stripCredentials } from "../net/redact.js";
 import { htmlPageFiles, fileBelongsTo, makeIndexFile, resolveOptional } from "./links.js";
 import { parseHtmlPage } from "./parse-html.js";
 import { JsonPageError, parseJsonPage } from "./parse-json.js";
-import type { IndexFile, ProjectListing, SourceInfo } from "./types.js";
+import type { IndexFile, ProjectListing } from "../model/index-file.js";
+import type { SourceInfo } from "../model/source-info.js";
 
 export const ACCEPT = "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.1, text/html;q=0.01";
 /** Highest minor version of API 1.x this client knows (PEP 792 project status is 1.4). */

@@ -13,16 +13,18 @@
 import { WbError } from "../errors.js";
 import type { Net } from "../net/dispatcher.js";
 import { stripCredentials } from "../net/redact.js";
-import type { Reporter } from "../download/reporter.js";
+import type { Reporter } from "../model/reporter.js";
 import { canonicalizeName } from "../pypa/names.js";
 import type { Cache } from "../store/cache.js";
 import { FileIndex } from "./file-index.js";
 import { FindLinks, findLinksUrl } from "./find-links.js";
 import { fetchProjectPage, parseProjectPage, type IndexDeps } from "./simple-api.js";
-import type { IndexFile, ProjectListing, SourceInfo } from "./types.js";
+import type { IndexFile, ProjectListing } from "../model/index-file.js";
+import type { SourceInfo } from "../model/source-info.js";
 import { fetchWheelMetadata } from "./wheel-metadata.js";
 
-export type { IndexFile, ProjectListing, SourceInfo } from "./types.js";
+export type { IndexFile, ProjectListing } from "../model/index-file.js";
+export type { SourceInfo } from "../model/source-info.js";
 
 export const DEFAULT_INDEX_URL = "https://pypi.org/simple/";
 

@@ -21,7 +21,7 @@ import { fetchToCache } from "../download/downloader.js";
 import { digestBytes, digestMismatches, digestProblem, isIndexHashAlg } from "../download/digests.js";
 import { MAX_METADATA, metadataFromZip, MIN_FETCH, RangeReader, zipFromFile, zipFromReader } from "./zip-metadata.js";
 import type { IndexDeps } from "./simple-api.js";
-import type { IndexFile } from "./types.js";
+import type { IndexFile } from "../model/index-file.js";
 
 /** The sidecar hashes the page gives, known algorithms only; a malformed one is E_INTEGRITY. */
 function sidecarHashes(file: IndexFile): Record<string, string> {

@@ -9,7 +9,7 @@ import { isAbsolute, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { WbError } from "../errors.js";
 import { fetchToCache } from "../download/downloader.js";
-import type { Reporter } from "../download/reporter.js";
+import type { Reporter } from "../model/reporter.js";
 import type { Net } from "../net/dispatcher.js";
 import type { Cache } from "../store/cache.js";
 import { parseSha256Sums } from "../bundle/sha256sums.js";

@@ -11,7 +11,7 @@ import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Cache } from "../../src/store/cache.js";
 import { Sources } from "../../src/index/sources.js";
-import type { IndexFile } from "../../src/index/types.js";
+import type { IndexFile } from "../../src/model/index-file.js";
 import { buildWheel, type BuiltWheel } from "../helpers/wheel-builder.js";
 import { startIndexServer, type IndexServer, type IndexServerOptions } from "../helpers/index-server.js";
 import { wrongBody } from "../helpers/http-faults.js";
