@@ -58,7 +58,7 @@ export async function openSession(opts: RunOptions, fileOptions: LoadedInputs["f
     },
     net,
     cache,
-    { offline: opts.offline, cwd: opts.cwd, reporter },
+    { cwd: opts.cwd, reporter },
   );
   return {
     net,

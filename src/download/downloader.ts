@@ -13,7 +13,8 @@
  *   cache so --offline can find the file again; DownloadRequest.sha256 is then undefined.
  * - Bytes go to a temp file beside their final place and are renamed in only when verified; on
  *   any failure the temp file is removed, so the cache never holds a partial or corrupt file.
- * - --offline: the cache alone; a missing file is E_NETWORK naming the file.
+ * - --offline: the cache alone; the offline Net (src/net/offline.ts) refuses a missing file's
+ *   download with E_NETWORK naming the file.
  * - On the first failure no new download starts; those in flight finish or clean up, then the
  *   first error is thrown.
  */
@@ -56,7 +57,6 @@ export interface DownloadAllOptions {
   cache: Cache;
   /** Concurrent downloads (--jobs, default 8). */
   jobs: number;
-  offline: boolean;
   /**
    * Re-hash a cached wheel before using it (--verify-cache). Otherwise a cache entry is trusted:
    * it was verified when it was written, and the archive writer checks every wheel's sha256 as
@@ -159,19 +159,13 @@ export async function fetchToCache(req: DownloadRequest, o: Omit<DownloadAllOpti
     // The index's own hash matched these bytes, so a new download would bring the same ones.
     if (req.sha256) throw integrityError(req, bad.expected, bad.found, 1);
   }
-  if (o.offline && !req.url.startsWith("file:")) {
-    throw new WbError("E_NETWORK", `--offline: ${req.filename} is not in the cache (${o.cache.root})`, {
-      hint: ["run the same command once without --offline (with the same --cache-dir) to fill the cache"],
-      details: { file: req.filename, url: req.displayUrl, cache: o.cache.root },
-    });
-  }
   reporter.fileStart(id, { filename: req.filename, size: req.size });
   let lastFound = "";
   let expected: string[] = [];
   for (let attempt = 1; attempt <= 2; attempt++) {
     const tmp = o.cache.downloadTempPath();
     try {
-      const r = await o.net.download(req.url, tmp, { maxBytes: req.size, onProgress: (b) => reporter.fileProgress(id, b) });
+      const r = await o.net.download(req.url, tmp, { maxBytes: req.size, onProgress: (b) => reporter.fileProgress(id, b), missing: { what: req.filename, cache: o.cache.root, details: { file: req.filename } } });
       const bad = await mismatchAll([req, ...others], tmp, r.sha256, r.size);
       if (bad) {
         lastFound = bad.found;

@@ -25,7 +25,6 @@ export const SUPPORTED_MINOR = 4;
 export interface IndexDeps {
   net: Net;
   cache: Cache;
-  offline: boolean;
   reporter?: Reporter;
 }
 
@@ -111,21 +110,15 @@ export const MAX_PAGE_BYTES = 64 * 1024 * 1024;
 export async function fetchPage(url: string, deps: IndexDeps, accept: string, what: string): Promise<CachedPage | null> {
   const key = stripCredentials(url);
   const cached = deps.cache.readPage(key);
-  if (deps.offline) {
-    if (!cached) {
-      throw new WbError("E_NETWORK", `--offline: ${what} from ${deps.net.displayUrl(url)} is not in the cache (${deps.cache.root})`, {
-        hint: "run the same command once without --offline (with the same --cache-dir) to fill the cache",
-        details: { url: deps.net.displayUrl(url), cache: deps.cache.root },
-      });
-    }
-    return cached.status === 200 ? cached : null;
-  }
+  // Offline, a cached page is used as it is; a page not in the cache is the Net's refusal.
+  if (cached && deps.net.offline) return cached.status === 200 ? cached : null;
   const headers: Record<string, string> = { accept, "cache-control": "max-age=0" };
   if (cached?.status === 200) {
     if (cached.etag) headers["if-none-match"] = cached.etag;
     if (cached.lastModified) headers["if-modified-since"] = cached.lastModified;
   }
-  const res = await deps.net.get(url, { headers, allowStatus: [304, 404, 410], maxBytes: MAX_PAGE_BYTES, what });
+  const missing = { what: `${what} from ${deps.net.displayUrl(url)}`, cache: deps.cache.root };
+  const res = await deps.net.get(url, { headers, allowStatus: [304, 404, 410], maxBytes: MAX_PAGE_BYTES, what, missing });
   if (res.status === 304) {
     if (cached) return cached;
     throw new WbError("E_NETWORK", `${deps.net.displayUrl(res.url)} answered 304 Not Modified to a request that was not conditional`, { details: { url: deps.net.displayUrl(res.url) } });

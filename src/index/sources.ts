@@ -58,9 +58,9 @@ export class Sources {
     private readonly o: SourcesOptions,
     private readonly net: Net,
     private readonly cache: Cache,
-    opts: { offline: boolean; cwd: string; reporter?: Reporter },
+    opts: { cwd: string; reporter?: Reporter },
   ) {
-    this.deps = { net, cache, offline: opts.offline, reporter: opts.reporter };
+    this.deps = { net, cache, reporter: opts.reporter };
     const named = o.namedIndexes ?? [];
     const nameOf = (url: string) => named.find((n) => sameUrl(n.url, url))?.name;
     const indexes: { url: string; name: string }[] = [];

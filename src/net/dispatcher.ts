@@ -16,6 +16,7 @@ import { Agent, ProxyAgent, buildConnector, type Dispatcher } from "undici";
 import { WbError } from "../errors.js";
 import { CredentialStore } from "./credentials.js";
 import { HttpClient, type DownloadOptions, type DownloadResult, type GetOptions, type HttpResponse, type HttpSettings, type Route } from "./http.js";
+import { refuseNetwork } from "./offline.js";
 import { proxyConfig, proxyFor } from "./proxy.js";
 import { Redactor } from "./redact.js";
 
@@ -39,7 +40,7 @@ export interface NetOptions {
   maxBackoffMs?: number;
   /** Longest Retry-After wait honoured. */
   maxRetryAfterMs?: number;
-  /** Refuse every http(s) request (file:// still works). */
+  /** Refuse every http(s) request (file:// still works): the Net is wrapped by offline.ts. */
   offline?: boolean;
   /**
    * The primary index URL: WHEELBARROW_INDEX_USERNAME/_PASSWORD are sent to its origin only.
@@ -140,7 +141,6 @@ export function createNet(o: NetOptions): Net {
     backoffMs: o.backoffMs ?? 500,
     maxBackoffMs: o.maxBackoffMs ?? 30_000,
     maxRetryAfterMs: o.maxRetryAfterMs ?? 120_000,
-    offline: o.offline ?? false,
   };
   const redactor = new Redactor();
   const creds = new CredentialStore({ env: o.env, netrcPath: o.netrcPath, redactor });
@@ -203,7 +203,7 @@ export function createNet(o: NetOptions): Net {
     };
   };
   const client = new HttpClient({ route, creds, redactor, settings, log: o.log });
-  return {
+  const net: Net = {
     get: (url, opts) => client.get(url, opts),
     download: (url, dest, opts) => client.download(url, dest, opts),
     addCredentialsFromUrl: (url) => creds.addFromUrl(url),
@@ -213,9 +213,11 @@ export function createNet(o: NetOptions): Net {
     },
     displayUrl: (url) => redactor.url(url),
     redact: (text) => redactor.text(text),
-    offline: settings.offline,
+    offline: false,
     async close() {
       await Promise.all([direct.close(), ...[...proxyAgents.values()].map((a) => a.close())]);
     },
   };
+  // --offline is this one wrapper: no caller checks the flag to refuse a request (offline.ts).
+  return o.offline ? refuseNetwork(net) : net;
 }

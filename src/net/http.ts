@@ -18,6 +18,7 @@ import { WbError, isWbError } from "../errors.js";
 import { TOOL_VERSION } from "../version.js";
 import { classifyError } from "./classify.js";
 import type { CredentialStore } from "./credentials.js";
+import type { CacheMiss } from "./offline.js";
 import { stripCredentials, type Redactor } from "./redact.js";
 
 export interface HttpResponse {
@@ -41,6 +42,8 @@ export interface GetOptions {
   maxBytes?: number;
   /** What the response is, for the size error ("a project page"). */
   what?: string;
+  /** What the request fetches that the cache lacks, for the --offline refusal (offline.ts). */
+  missing?: CacheMiss;
 }
 
 export interface DownloadOptions {
@@ -48,6 +51,8 @@ export interface DownloadOptions {
   maxBytes?: number;
   /** Called with the number of bytes written so far. */
   onProgress?: (bytes: number) => void;
+  /** What the download fetches that the cache lacks, for the --offline refusal (offline.ts). */
+  missing?: CacheMiss;
 }
 
 export interface DownloadResult {
@@ -67,7 +72,6 @@ export interface HttpSettings {
   backoffMs: number;
   maxBackoffMs: number;
   maxRetryAfterMs: number;
-  offline: boolean;
 }
 
 export interface Route {
@@ -282,9 +286,6 @@ export class HttpClient {
       const u = new URL(current);
       if (u.protocol !== "http:" && u.protocol !== "https:") {
         throw this.fail("E_NETWORK", `cannot fetch ${this.display(current)}: only http, https and file URLs are supported`, current);
-      }
-      if (s.offline) {
-        throw this.fail("E_NETWORK", `--offline: not fetching ${this.display(current)}`, current, ["run without --offline once to fill the cache"]);
       }
       const route = this.d.route(u);
       const h: Record<string, string> = { "user-agent": `wheelbarrow/${TOOL_VERSION}`, ...headers };

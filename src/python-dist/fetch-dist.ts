@@ -49,7 +49,6 @@ export interface EmbeddedPython {
 export interface FetchDistOptions {
   net: Net;
   cache: Cache;
-  offline: boolean;
   cwd: string;
   reporter?: Reporter;
 }
@@ -146,7 +145,7 @@ export async function fetchDist(src: DistSource, t: FloorTarget, o: FetchDistOpt
   else throw new Error("internal: fetchDist needs a mirror or a dist");
   const name = checkDistName(parsePbsFilename(ref.filename), ref.filename, t);
   const displayUrl = o.net.displayUrl(ref.url);
-  const got = await fetchToCache({ url: ref.url, displayUrl, filename: ref.filename, sha256: ref.sha256 }, { net: o.net, cache: o.cache, offline: o.offline, reporter: o.reporter });
+  const got = await fetchToCache({ url: ref.url, displayUrl, filename: ref.filename, sha256: ref.sha256 }, { net: o.net, cache: o.cache, reporter: o.reporter });
   const scan = await scanDist(got.path);
   if (scan.problems.length) {
     throw new WbError("E_PYTHON_DIST", `${ref.filename} is not shaped like a python-build-standalone install_only archive: ${scan.problems.slice(0, 5).join("; ")}`, {

@@ -35,8 +35,8 @@ describe.skipIf(!mirror)("the machine's local mirror", () => {
     expect(projects.length).toBeGreaterThan(0);
     const httpIndex = `${server.origin}/${mirror!.path.split("/").at(-1)}/`;
     const net = testNet({ readTimeoutMs: 10_000 });
-    const viaFile = new Sources({ indexUrl: mirror!.url, extraIndexUrls: [], findLinks: [], noIndex: false }, net, new Cache(tempDir()), { offline: false, cwd: "/" });
-    const viaHttp = new Sources({ indexUrl: httpIndex, extraIndexUrls: [], findLinks: [], noIndex: false }, net, new Cache(tempDir()), { offline: false, cwd: "/" });
+    const viaFile = new Sources({ indexUrl: mirror!.url, extraIndexUrls: [], findLinks: [], noIndex: false }, net, new Cache(tempDir()), { cwd: "/" });
+    const viaHttp = new Sources({ indexUrl: httpIndex, extraIndexUrls: [], findLinks: [], noIndex: false }, net, new Cache(tempDir()), { cwd: "/" });
     for (const p of projects) {
       const a = (await viaFile.getProject(p))!;
       const b = (await viaHttp.getProject(p))!;
@@ -50,7 +50,7 @@ describe.skipIf(!mirror)("the machine's local mirror", () => {
   it("METADATA by HTTP range requests equals Python zipfile's reading", async () => {
     const httpIndex = `${server.origin}/${mirror!.path.split("/").at(-1)}/`;
     const net = testNet({ readTimeoutMs: 10_000 });
-    const s = new Sources({ indexUrl: httpIndex, extraIndexUrls: [], findLinks: [], noIndex: false }, net, new Cache(tempDir()), { offline: false, cwd: "/" });
+    const s = new Sources({ indexUrl: httpIndex, extraIndexUrls: [], findLinks: [], noIndex: false }, net, new Cache(tempDir()), { cwd: "/" });
     for (const p of projects) {
       const wheel = (await s.getProject(p))!.files.find((f) => f.filename.endsWith(".whl"));
       if (!wheel) continue;

@@ -46,7 +46,7 @@ async function serve(o: Partial<IndexServerOptions> = {}): Promise<IndexServer> 
 function sources(indexUrl: string, o: { offline?: boolean; cache?: Cache; reporter?: RecordingReporter } = {}) {
   const net = testNet({ offline: o.offline });
   const cache = o.cache ?? new Cache(tempDir("wb-cache-"));
-  return { s: new Sources({ indexUrl, extraIndexUrls: [], findLinks: [], noIndex: false }, net, cache, { offline: o.offline ?? false, cwd: "/", reporter: o.reporter }), net, cache };
+  return { s: new Sources({ indexUrl, extraIndexUrls: [], findLinks: [], noIndex: false }, net, cache, { cwd: "/", reporter: o.reporter }), net, cache };
 }
 
 /** The fields both formats carry (JSON adds size and upload-time). */
@@ -176,7 +176,7 @@ describe("page cache", () => {
     const srv = await serve();
     const cache = new Cache(tempDir("wb-cache-"));
     const net = testNet();
-    const deps = { net, cache, offline: false };
+    const deps = { net, cache };
     const first = await fetchProjectPage(srv.indexUrl, "demo", deps);
     const second = await fetchProjectPage(srv.indexUrl, "demo", deps);
     expect(second).toEqual(first);
