@@ -15,6 +15,7 @@ import { createSecureContext, rootCertificates, type SecureContext } from "node:
 import { Agent, ProxyAgent, buildConnector, type Dispatcher } from "undici";
 import { WbError } from "../errors.js";
 import { CredentialStore } from "./credentials.js";
+import { downloadFileUrl, getFileUrl, isFileUrl } from "./file-url.js";
 import { HttpClient, type DownloadOptions, type DownloadResult, type GetOptions, type HttpResponse, type HttpSettings, type Route } from "./http.js";
 import { refuseNetwork } from "./offline.js";
 import { proxyConfig, proxyFor } from "./proxy.js";
@@ -203,9 +204,10 @@ export function createNet(o: NetOptions): Net {
     };
   };
   const client = new HttpClient({ route, creds, redactor, settings, log: o.log });
+  const display = (url: string): string => redactor.url(url);
   const net: Net = {
-    get: (url, opts) => client.get(url, opts),
-    download: (url, dest, opts) => client.download(url, dest, opts),
+    get: (url, opts) => (isFileUrl(url) ? getFileUrl(url, opts ?? {}, display) : client.get(url, opts)),
+    download: (url, dest, opts) => (isFileUrl(url) ? downloadFileUrl(url, dest, opts ?? {}, display) : client.download(url, dest, opts)),
     addCredentialsFromUrl: (url) => creds.addFromUrl(url),
     usePrimaryIndex: (url) => {
       creds.addFromUrl(url);

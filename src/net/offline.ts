@@ -9,6 +9,7 @@
  * revalidation).
  */
 import { WbError } from "../errors.js";
+import { isFileUrl } from "./file-url.js";
 import type { DownloadOptions, DownloadResult, GetOptions, HttpResponse } from "./http.js";
 
 /** What a request would have fetched, for the --offline refusal. */
@@ -39,10 +40,6 @@ interface Fetcher {
   get(url: string, opts?: GetOptions): Promise<HttpResponse>;
   download(url: string, dest: string, opts?: DownloadOptions): Promise<DownloadResult>;
   displayUrl(url: string): string;
-}
-
-function isFileUrl(url: string): boolean {
-  return /^file:/i.test(url);
 }
 
 /** `net` with its http(s) requests refused: file:// URLs pass through. */
