@@ -37,8 +37,6 @@ export async function openSession(opts: RunOptions, fileOptions: LoadedInputs["f
     cert: opts.cert,
     clientCert: opts.clientCert,
     offline: opts.offline,
-    // The environment's credentials are for the index the user named, not one a requirements file chose.
-    primaryIndexUrl: opts.indexUrl ?? (fileOptions.indexUrl ? null : undefined),
     log: opts.verbose ? (m) => reporter.debug(m) : undefined,
   });
   if (!opts.indexUrl && fileOptions.indexUrl && (ctx.env["WHEELBARROW_INDEX_USERNAME"] || ctx.env["WHEELBARROW_INDEX_PASSWORD"])) {
@@ -55,6 +53,8 @@ export async function openSession(opts: RunOptions, fileOptions: LoadedInputs["f
       pinned: opts.pinnedProjects,
       namedIndexes: opts.namedIndexes,
       indexStrategy: opts.indexStrategy,
+      // The environment's credentials are for the index the user named, not one a requirements file chose.
+      envCredentialsToPrimary: opts.indexUrl !== undefined || fileOptions.indexUrl === undefined,
     },
     net,
     cache,

@@ -14,7 +14,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { createSecureContext, rootCertificates, type SecureContext } from "node:tls";
 import { Agent, ProxyAgent, buildConnector, type Dispatcher } from "undici";
 import { WbError } from "../errors.js";
-import { CredentialStore } from "./credentials.js";
+import { CredentialStore, type CredentialSources } from "./credentials.js";
 import { downloadFileUrl, getFileUrl, isFileUrl } from "./file-url.js";
 import { HttpClient, type DownloadOptions, type DownloadResult, type GetOptions, type HttpResponse, type HttpSettings, type Route } from "./http.js";
 import { refuseNetwork } from "./offline.js";
@@ -43,12 +43,6 @@ export interface NetOptions {
   maxRetryAfterMs?: number;
   /** Refuse every http(s) request (file:// still works): the Net is wrapped by offline.ts. */
   offline?: boolean;
-  /**
-   * The primary index URL: WHEELBARROW_INDEX_USERNAME/_PASSWORD are sent to its origin only.
-   * null: to no index (the primary index came from a requirements file). Undefined: Sources
-   * decides (its primary index).
-   */
-  primaryIndexUrl?: string | null;
   /** Debug lines (retries, redirects, resumes), already redacted. */
   log?: (message: string) => void;
 }
@@ -57,10 +51,12 @@ export interface Net {
   get(url: string, opts?: GetOptions): Promise<HttpResponse>;
   /** Stream url into the file `dest` (created or truncated) with sha256; resumes interrupted bodies. */
   download(url: string, dest: string, opts?: DownloadOptions): Promise<DownloadResult>;
-  /** Remember credentials written in a configured URL (index, find-links) for its host. */
-  addCredentialsFromUrl(url: string): void;
-  /** The primary index: WHEELBARROW_INDEX_USERNAME/_PASSWORD go to its origin only (Sources calls this). */
-  usePrimaryIndex(url: string): void;
+  /**
+   * Register the run's configured URLs (credentials written in one go to its host only) and the
+   * primary index (WHEELBARROW_INDEX_USERNAME/_PASSWORD go to its origin only; null: nowhere).
+   * Once per Net: Sources does it when it is built; a second call throws.
+   */
+  registerCredentials(c: CredentialSources): void;
   /** The URL as it may be shown or written (credentials and secret query values masked). */
   displayUrl(url: string): string;
   /** Remove every known secret from a text. */
@@ -145,8 +141,6 @@ export function createNet(o: NetOptions): Net {
   };
   const redactor = new Redactor();
   const creds = new CredentialStore({ env: o.env, netrcPath: o.netrcPath, redactor });
-  if (o.primaryIndexUrl) creds.addFromUrl(o.primaryIndexUrl);
-  creds.bindEnvToPrimary(o.primaryIndexUrl);
   const tls = tlsOptions(o);
   // An https proxy is verified with the same CAs, but is not shown the index's client certificate.
   const proxyTlsOpts = o.clientCert ? tlsOptions({ ...o, clientCert: undefined }) : tls;
@@ -208,11 +202,7 @@ export function createNet(o: NetOptions): Net {
   const net: Net = {
     get: (url, opts) => (isFileUrl(url) ? getFileUrl(url, opts ?? {}, display) : client.get(url, opts)),
     download: (url, dest, opts) => (isFileUrl(url) ? downloadFileUrl(url, dest, opts ?? {}, display) : client.download(url, dest, opts)),
-    addCredentialsFromUrl: (url) => creds.addFromUrl(url),
-    usePrimaryIndex: (url) => {
-      creds.addFromUrl(url);
-      creds.bindEnvToPrimary(url);
-    },
+    registerCredentials: (c) => creds.register(c),
     displayUrl: (url) => redactor.url(url),
     redact: (text) => redactor.text(text),
     offline: false,

@@ -35,7 +35,8 @@ describe.skipIf(!mirror)("the machine's local mirror", () => {
     expect(projects.length).toBeGreaterThan(0);
     const httpIndex = `${server.origin}/${mirror!.path.split("/").at(-1)}/`;
     const net = testNet({ readTimeoutMs: 10_000 });
-    const viaFile = new Sources({ indexUrl: mirror!.url, extraIndexUrls: [], findLinks: [], noIndex: false }, net, new Cache(tempDir()), { cwd: "/" });
+    const fileNet = testNet();
+    const viaFile = new Sources({ indexUrl: mirror!.url, extraIndexUrls: [], findLinks: [], noIndex: false }, fileNet, new Cache(tempDir()), { cwd: "/" });
     const viaHttp = new Sources({ indexUrl: httpIndex, extraIndexUrls: [], findLinks: [], noIndex: false }, net, new Cache(tempDir()), { cwd: "/" });
     for (const p of projects) {
       const a = (await viaFile.getProject(p))!;
@@ -44,7 +45,7 @@ describe.skipIf(!mirror)("the machine's local mirror", () => {
       expect(b.files.map((f) => [f.filename, f.hashes])).toEqual(a.files.map((f) => [f.filename, f.hashes]));
       for (const f of a.files) expect(existsSync(fileURLToPath(f.url))).toBe(true);
     }
-    await net.close();
+    await Promise.all([net.close(), fileNet.close()]);
   });
 
   it("METADATA by HTTP range requests equals Python zipfile's reading", async () => {
