@@ -26,7 +26,7 @@ export async function runPlan(opts: RunOptions, ctx: Context): Promise<{ plan: P
   const loaded = loadInputs(opts, ctx.env);
   const session = await openSession(opts, loaded.fileOptions, ctx);
   try {
-    if (!opts.quiet) for (const w of loaded.warnings) session.reporter.warn(w);
+    if (!opts.quiet) for (const w of loaded.warnings) session.reporter.log.warn(w);
     const source = new MemoSource(session.planSource);
     const { plan, errors, failed } = await planTargets(loaded.inputs, targets, source, {
       pre: opts.pre || loaded.fileOptions.pre,
@@ -37,7 +37,7 @@ export async function runPlan(opts: RunOptions, ctx: Context): Promise<{ plan: P
     const planned = plan.targets.filter((_, i) => !failed[i]);
     if (errors.length && !(opts.keepGoing && targets.length > 1 && planned.length > 0)) throw errors.length === 1 ? errors[0]! : new WbErrorList(errors);
     const kept: Plan = { targets: planned };
-    if (!opts.quiet) for (const w of new Set(kept.targets.flatMap((t) => t.warnings))) session.reporter.warn(w);
+    if (!opts.quiet) for (const w of new Set(kept.targets.flatMap((t) => t.warnings))) session.reporter.log.warn(w);
     return { plan: kept, session, failures: errors };
   } catch (e) {
     await session.close();

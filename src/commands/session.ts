@@ -5,10 +5,11 @@
  */
 import type { Context } from "../context.js";
 import type { Reporter } from "../model/reporter.js";
-import { silentReporter } from "../download/reporter.js";
+import { silentLogger, silentProgress } from "../download/reporter.js";
 import { createNet, type Net } from "../net/dispatcher.js";
 import { Sources } from "../index/sources.js";
 import { Cache, defaultCacheDir } from "../store/cache.js";
+import { terminalSafeText } from "../text/terminal-safe.js";
 import type { PlanSource } from "../plan/types.js";
 import type { LoadedInputs } from "./load-inputs.js";
 import { decideIndexes, type RunOptions } from "./options.js";
@@ -23,7 +24,7 @@ export interface Session {
 }
 
 function warningsOnly(ctx: Context, quiet: boolean): Reporter {
-  return { ...silentReporter, warn: (m) => void (quiet ? undefined : ctx.stderr.write(`warning: ${m}\n`)) };
+  return { progress: silentProgress, log: { ...silentLogger, warn: (m) => void (quiet ? undefined : ctx.stderr.write(`warning: ${terminalSafeText(m)}\n`)) } };
 }
 
 export async function openSession(opts: RunOptions, fileOptions: LoadedInputs["fileOptions"], ctx: Context): Promise<Session> {
@@ -37,10 +38,10 @@ export async function openSession(opts: RunOptions, fileOptions: LoadedInputs["f
     cert: opts.cert,
     clientCert: opts.clientCert,
     offline: opts.offline,
-    log: opts.verbose ? (m) => reporter.debug(m) : undefined,
+    log: opts.verbose ? (m) => reporter.log.verbose(m) : undefined,
   });
   if (!opts.indexUrl && fileOptions.indexUrl && (ctx.env["WHEELBARROW_INDEX_USERNAME"] || ctx.env["WHEELBARROW_INDEX_PASSWORD"])) {
-    reporter.warn(`WHEELBARROW_INDEX_USERNAME/_PASSWORD are not sent to ${net.displayUrl(fileOptions.indexUrl)}, the index a requirements file chose; pass it with --index-url to use them there`);
+    reporter.log.warn(`WHEELBARROW_INDEX_USERNAME/_PASSWORD are not sent to ${net.displayUrl(fileOptions.indexUrl)}, the index a requirements file chose; pass it with --index-url to use them there`);
   }
   const cache = new Cache(opts.cacheDir ?? defaultCacheDir(ctx.env, process.platform));
   cache.sweepStaleTemps();

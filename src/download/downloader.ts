@@ -153,30 +153,30 @@ export async function fetchToCache(req: DownloadRequest, o: Omit<DownloadAllOpti
     const size = o.cache.wheelSize(known) ?? 0;
     const bad = await mismatchAll([{ ...req, sha256: known }, ...others], path, known, size);
     if (!bad) {
-      reporter.fileDone(id, { filename: req.filename, bytes: size, cached: true });
+      reporter.progress.fileDone(id, { filename: req.filename, bytes: size, cached: true });
       return { path, sha256: known, size, filename: req.filename, url: req.url, cached: true };
     }
     // The index's own hash matched these bytes, so a new download would bring the same ones.
     if (req.sha256) throw integrityError(req, bad.expected, bad.found, 1);
   }
-  reporter.fileStart(id, { filename: req.filename, size: req.size });
+  reporter.progress.fileStart(id, { filename: req.filename, size: req.size });
   let lastFound = "";
   let expected: string[] = [];
   for (let attempt = 1; attempt <= 2; attempt++) {
     const tmp = o.cache.downloadTempPath();
     try {
-      const r = await o.net.download(req.url, tmp, { maxBytes: req.size, onProgress: (b) => reporter.fileProgress(id, b), missing: { what: req.filename, cache: o.cache.root, details: { file: req.filename } } });
+      const r = await o.net.download(req.url, tmp, { maxBytes: req.size, onProgress: (b) => reporter.progress.fileProgress(id, b), missing: { what: req.filename, cache: o.cache.root, details: { file: req.filename } } });
       const bad = await mismatchAll([req, ...others], tmp, r.sha256, r.size);
       if (bad) {
         lastFound = bad.found;
         expected = bad.expected;
         rmSync(tmp, { force: true });
-        if (attempt === 1) reporter.debug(`${req.filename}: hash mismatch, downloading it again`);
+        if (attempt === 1) reporter.log.verbose(`${req.filename}: hash mismatch, downloading it again`);
         continue;
       }
       const path = o.cache.commitWheel(tmp, r.sha256);
       if (!req.sha256) o.cache.recordUrlSha(req.url, r.sha256);
-      reporter.fileDone(id, { filename: req.filename, bytes: r.size, cached: false });
+      reporter.progress.fileDone(id, { filename: req.filename, bytes: r.size, cached: false });
       return { path, sha256: r.sha256, size: r.size, filename: req.filename, url: req.url, cached: false };
     } catch (e) {
       rmSync(tmp, { force: true });
@@ -202,10 +202,10 @@ export async function downloadAll(reqs: DownloadRequest[], o: DownloadAllOptions
   const groups = [...unique.values()];
   for (const g of groups) {
     const r = g[0]!;
-    if (/^https?:/i.test(r.url) && !g.some(hasAnyHash)) reporter.warn(`${r.filename} from ${r.displayUrl} comes with no hash from the index or the requirements: nothing but the connection vouches for its bytes`);
+    if (/^https?:/i.test(r.url) && !g.some(hasAnyHash)) reporter.log.warn(`${r.filename} from ${r.displayUrl} comes with no hash from the index or the requirements: nothing but the connection vouches for its bytes`);
   }
   const sizes = groups.map((g) => g[0]!.size);
-  reporter.start({ files: groups.length, bytes: sizes.every((s) => s !== undefined) ? sizes.reduce<number>((a, b) => a + (b ?? 0), 0) : undefined });
+  reporter.progress.start({ files: groups.length, bytes: sizes.every((s) => s !== undefined) ? sizes.reduce<number>((a, b) => a + (b ?? 0), 0) : undefined });
   const limit = pLimit(Math.max(1, o.jobs));
   const out = new Map<string, DownloadedFile>();
   let failed: unknown = null;
@@ -227,7 +227,7 @@ export async function downloadAll(reqs: DownloadRequest[], o: DownloadAllOptions
       ),
     );
   } finally {
-    reporter.finish();
+    reporter.progress.finish();
   }
   if (failed) throw failed;
   return out;

@@ -49,7 +49,7 @@ export class FindLinks {
     if (!this.url.startsWith("file:")) {
       const page = await fetchPage(this.url, this.deps, HTML_ACCEPT, "the find-links page");
       if (!page) throw new WbError("E_NETWORK", `the find-links page ${this.display(this.url)} was not found (HTTP 404)`, { details: { url: this.display(this.url) } });
-      return htmlPageFiles(parseHtmlPage(page.body), page.finalUrl, this.source, this.display, (m) => this.deps.reporter?.warn(m));
+      return htmlPageFiles(parseHtmlPage(page.body), page.finalUrl, this.source, this.display, (m) => this.deps.reporter?.log.warn(m));
     }
     const path = fileURLToPath(this.url);
     let st;

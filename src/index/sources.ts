@@ -101,7 +101,7 @@ export class Sources {
   private warn = (m: string) => {
     if (this.warned.has(m)) return;
     this.warned.add(m);
-    this.deps.reporter?.warn(m);
+    this.deps.reporter?.log.warn(m);
   };
 
   private indexSource(url: string, name: string): Source {
@@ -168,7 +168,7 @@ export class Sources {
     for (const s of pinned ? [pinned] : this.ordered) {
       const listing = await s.getProject(project);
       if (listing) {
-        this.deps.reporter?.debug(`${project}: ${listing.files.length} file(s) from ${s.info.name} (${s.info.url})`);
+        this.deps.reporter?.log.verbose(`${project}: ${listing.files.length} file(s) from ${s.info.name} (${s.info.url})`);
         return listing;
       }
     }

@@ -130,7 +130,7 @@ async function fromRanges(file: IndexFile, deps: IndexDeps, missing: CacheMiss):
   if (ignored) known.add(origin);
   settle(); // the waiting probes see the answer (or, after a failure, try for themselves)
   if (ignored || !m) {
-    deps.reporter?.debug(`${originOf(file.displayUrl)} does not answer Range requests; wheels from it are downloaded whole for their METADATA`);
+    deps.reporter?.log.verbose(`${originOf(file.displayUrl)} does not answer Range requests; wheels from it are downloaded whole for their METADATA`);
     return null;
   }
   const size = Number(m[3]);
@@ -190,7 +190,7 @@ export async function fetchWheelMetadata(file: IndexFile, deps: IndexDeps): Prom
     deps.cache.writeUnverifiedMetadata(file.url, sha, ranged);
     return ranged;
   }
-  deps.reporter?.debug(`${file.displayUrl}: no metadata sidecar and no Range support; downloading the wheel`);
+  deps.reporter?.log.verbose(`${file.displayUrl}: no metadata sidecar and no Range support; downloading the wheel`);
   const got = await fetchToCache({ url: file.url, displayUrl: file.displayUrl, filename: file.filename, sha256: sha, size: file.size, indexHashes: file.hashes }, { net: deps.net, cache: deps.cache, reporter: deps.reporter });
   const text = await fromLocalZip(got.path, file);
   deps.cache.writeMetadata(got.sha256, text);
