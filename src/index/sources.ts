@@ -73,7 +73,7 @@ export class Sources {
     const primaryIndex = o.indexUrl ?? (o.noIndex ? null : DEFAULT_INDEX_URL);
     // Every URL this run may ask, registered with the Net once (credentials.ts).
     net.registerCredentials({
-      urls: [...(primaryIndex ? [primaryIndex] : []), ...o.extraIndexUrls, ...findLinks, ...named.map((n) => n.url), ...Object.values(o.pinned ?? {}).filter(isUrl)],
+      urls: [...new Set([...(primaryIndex ? [primaryIndex] : []), ...o.extraIndexUrls, ...findLinks, ...named.map((n) => n.url), ...Object.values(o.pinned ?? {}).filter(isUrl)])],
       primaryIndex: o.envCredentialsToPrimary === false ? null : primaryIndex,
     });
     if (!o.noIndex) {

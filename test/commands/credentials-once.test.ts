@@ -8,7 +8,9 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { Sources } from "../../src/index/sources.js";
 import { CredentialStore } from "../../src/net/credentials.js";
+import { Cache } from "../../src/store/cache.js";
 import { startIndexServer, type IndexServer } from "../helpers/index-server.js";
 import { runCli } from "../helpers/run-cli.js";
 import { buildWheel, type BuiltWheel } from "../helpers/wheel-builder.js";
@@ -58,6 +60,16 @@ describe("credentials are registered once per run", () => {
     expect(register).toHaveBeenCalledTimes(1);
     expect(bind.mock.calls).toEqual([[locked.indexUrl]]);
     expect(locked.requests.slice(before).every((q) => q.headers["authorization"] === `Basic ${Buffer.from("u:pw-once").toString("base64")}`)).toBe(true);
+  });
+
+  it("a spec-named primary index and a project pinned to a URL: one registration, each URL once", async () => {
+    const register = vi.spyOn(CredentialStore.prototype, "register");
+    const net = testNet();
+    const primary = locked.indexUrl.replace("http://", "http://u:pw-once@");
+    const pinnedUrl = `${open.indexUrl.replace("http://", "http://v:other@")}`;
+    new Sources({ indexUrl: primary, extraIndexUrls: [], findLinks: [], noIndex: false, namedIndexes: [{ name: "internal", url: primary }], pinned: { beta: pinnedUrl } }, net, new Cache(join(dir, "cache-unit")), { cwd: dir });
+    expect(register.mock.calls).toEqual([[{ urls: [primary, pinnedUrl], primaryIndex: primary }]]);
+    await net.close();
   });
 
   it("a second registration on the same Net is refused as a bug", async () => {
