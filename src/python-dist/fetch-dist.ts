@@ -126,7 +126,7 @@ async function mirrorSums(base: string, o: FetchDistOptions): Promise<string> {
   const missing = (status?: number) =>
     new WbError("E_PYTHON_DIST", `${shown} has no SHA256SUMS${status ? ` (HTTP ${status})` : ""}`, { hint: "the mirror directory must hold the release's SHA256SUMS beside its archives", details: { url: o.net.displayUrl(sumsUrl) } });
   if (/^https?:/i.test(sumsUrl)) {
-    const page = await fetchPage(sumsUrl, { net: o.net, cache: o.cache, offline: o.offline, reporter: o.reporter }, "text/plain, */*", `the SHA256SUMS of ${shown}`);
+    const page = await fetchPage(sumsUrl, { net: o.net, cache: o.cache, reporter: o.reporter }, "text/plain, */*", `the SHA256SUMS of ${shown}`);
     if (!page) throw missing(404);
     return page.body;
   }
