@@ -2,7 +2,7 @@
  * What a command may touch of the outside world, passed in explicitly (docs/architecture.md):
  * nothing below the CLI reads process.env, process.cwd() or writes to process.stdout itself.
  */
-import type { Reporter } from "./download/reporter.js";
+import type { Reporter } from "./model/reporter.js";
 
 export interface Output {
   write(text: string): void;

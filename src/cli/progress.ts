@@ -1,11 +1,16 @@
 /**
- * Draws Reporter events on stderr (never stdout: stdout carries only `--json` data).
+ * Draws download progress and log messages (src/model/reporter.ts) on stderr (never stdout:
+ * stdout carries only `--json` data). One drawer serves both halves, so a message written while
+ * bars are on screen goes above them instead of through them.
  *
  * - On a TTY (and without --no-progress / --quiet): cli-progress bars, one total bar (bytes,
  *   rate, ETA) and one bar per file in flight, removed when the file is done. No colours are
  *   used at all, so NO_COLOR holds by construction.
  * - Otherwise: plain lines (one per downloaded file and a summary), which CI logs keep readable.
  * - --quiet: warnings only. --verbose: debug lines and cached files too.
+ * - File names, URLs and messages come from indexes: every control character is escaped
+ *   (src/text/terminal-safe.ts) before it reaches the terminal, so a hostile index cannot move
+ *   the cursor, clear the screen or plant a hyperlink.
  *
  * Downloads can also happen outside a batch: while planning, a wheel whose METADATA the index
  * offers neither as a sidecar nor by Range is downloaded whole into the cache. Those show like any
@@ -14,7 +19,8 @@
  */
 import cliProgress from "cli-progress";
 import type { Output } from "../context.js";
-import type { Reporter } from "../download/reporter.js";
+import type { DownloadProgress, Logger, Reporter } from "../model/reporter.js";
+import { terminalSafe, terminalSafeText } from "../text/terminal-safe.js";
 import { formatBytes as formatSize } from "../util/format-bytes.js";
 
 /** IEC units for transfers: 3.5 KiB, 183 MiB. */
@@ -44,11 +50,11 @@ function bar(progress: number, width: number): string {
 }
 
 export function createReporter(o: ProgressOptions): Reporter {
-  if (o.stderr.isTTY && o.progress && !o.quiet) return new BarReporter(o);
-  return new LineReporter(o);
+  const r = o.stderr.isTTY && o.progress && !o.quiet ? new BarReporter(o) : new LineReporter(o);
+  return { progress: r, log: r };
 }
 
-abstract class BaseReporter implements Reporter {
+abstract class BaseReporter implements DownloadProgress, Logger {
   protected files = 0;
   protected totalBytes?: number;
   protected doneBytes = 0;
@@ -106,14 +112,14 @@ abstract class BaseReporter implements Reporter {
   abstract fileProgress(id: string, bytes: number): void;
   abstract fileDone(id: string, info: { filename: string; bytes: number; cached: boolean }): void;
   abstract finish(): void;
-  log(message: string): void {
-    if (!this.o.quiet) this.line(message);
+  info(message: string): void {
+    if (!this.o.quiet) this.line(terminalSafeText(message));
   }
   warn(message: string): void {
-    this.line(`warning: ${message}`);
+    this.line(`warning: ${terminalSafeText(message)}`);
   }
-  debug(message: string): void {
-    if (this.o.verbose && !this.o.quiet) this.line(`debug: ${message}`);
+  verbose(message: string): void {
+    if (this.o.verbose && !this.o.quiet) this.line(`debug: ${terminalSafeText(message)}`);
   }
   protected summary(): string | null {
     if (this.files === 0) return null;
@@ -137,9 +143,9 @@ class LineReporter extends BaseReporter {
   fileDone(id: string, info: { filename: string; bytes: number; cached: boolean }): void {
     const kind = this.count(id, info);
     if (kind === "cached") {
-      if (this.o.verbose && !this.o.quiet) this.line(`cached ${info.filename}`);
+      if (this.o.verbose && !this.o.quiet) this.line(`cached ${terminalSafe(info.filename)}`);
     } else if (kind === "downloaded" && !this.o.quiet) {
-      this.line(`downloaded ${info.filename} (${formatBytes(info.bytes)})`);
+      this.line(`downloaded ${terminalSafe(info.filename)} (${formatBytes(info.bytes)})`);
     }
   }
   finish(): void {
@@ -222,7 +228,8 @@ class BarReporter extends BaseReporter {
     this.noteStart();
     if (!this.multi && !this.inBatch) this.openBars(1);
     if (!this.multi) return;
-    const label = info.filename.length > 28 ? info.filename.slice(0, 27) + "…" : info.filename.padEnd(28);
+    const name = terminalSafe(info.filename);
+    const label = name.length > 28 ? name.slice(0, 27) + "…" : name.padEnd(28);
     const b = this.multi.create(info.size ?? 1, 0, { label, text: "" });
     this.bars.set(id, { bar: b, bytes: 0 });
     this.inFlight++;
@@ -267,17 +274,17 @@ class BarReporter extends BaseReporter {
     if (s) this.line(s);
   }
 
-  override log(message: string): void {
-    if (this.multi) this.multi.log(message + "\n");
-    else super.log(message);
+  override info(message: string): void {
+    if (this.multi) this.multi.log(terminalSafeText(message) + "\n");
+    else super.info(message);
   }
   override warn(message: string): void {
-    if (this.multi) this.multi.log(`warning: ${message}\n`);
+    if (this.multi) this.multi.log(`warning: ${terminalSafeText(message)}\n`);
     else super.warn(message);
   }
-  override debug(message: string): void {
+  override verbose(message: string): void {
     if (!this.o.verbose) return;
-    if (this.multi) this.multi.log(`debug: ${message}\n`);
-    else super.debug(message);
+    if (this.multi) this.multi.log(`debug: ${terminalSafeText(message)}\n`);
+    else super.verbose(message);
   }
 }

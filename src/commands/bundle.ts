@@ -110,18 +110,18 @@ export async function bundleCommand(args: unknown[], flags: BundleFlags, ctx: Co
     for (const tp of plan.targets) {
       const src = sources.get(tp.target.spec);
       if (!src) continue;
-      const got = await fetchDist(src, tp.target, { net: session.net, cache: session.cache, offline: opts.offline, cwd: opts.cwd, reporter: session.reporter });
+      const got = await fetchDist(src, tp.target, { net: session.net, cache: session.cache, cwd: opts.cwd, reporter: session.reporter });
       pythons.set(tp.target.spec, bundlePython(got));
-      if (opts.verbose) session.reporter.debug(`${tp.target.spec}: embedding ${got.filename} (glibc floor ${got.floor.glibc ?? "none"}, macOS floor ${got.floor.macos ?? "none"})`);
+      if (opts.verbose) session.reporter.log.verbose(`${tp.target.spec}: embedding ${got.filename} (glibc floor ${got.floor.glibc ?? "none"}, macOS floor ${got.floor.macos ?? "none"})`);
     }
     const toFetch = [...requests.values()].filter((r) => !(r.sha256 && session.cache.hasWheel(r.sha256)));
     const known = toFetch.reduce((n, r) => n + (r.size ?? 0), 0);
     const downloads = { path: session.cache.root, what: "the downloads", needed: known || undefined, atLeast: toFetch.some((r) => r.size === undefined) };
     if (!opts.offline) checkSpace(downloads);
-    const paths = await withSpace(downloads, () => downloadAll([...requests.values()], { net: session.net, cache: session.cache, jobs: opts.jobs, offline: opts.offline, verifyCache: opts.verifyCache, reporter: session.reporter }));
+    const paths = await withSpace(downloads, () => downloadAll([...requests.values()], { net: session.net, cache: session.cache, jobs: opts.jobs, verifyCache: opts.verifyCache, reporter: session.reporter }));
     const provenance = await fetchProvenance(
       plan.targets.flatMap((tp) => tp.packages.flatMap((p) => (p.file.provenance && paths.get(p.file.url) ? [{ filename: p.file.filename, sha256: paths.get(p.file.url)!.sha256, url: p.file.provenance }] : []))),
-      { net: session.net, cache: session.cache, offline: opts.offline, warn: (m) => session.reporter.warn(m) },
+      { net: session.net, cache: session.cache, warn: (m) => session.reporter.log.warn(m) },
     );
     const ownMetadata = await checkPlannedMetadata(plan.targets.flatMap((t) => t.packages), paths, session.cache);
     // The app tree and the installer files, once for every target.

@@ -35,7 +35,7 @@ export async function runPlan(opts: Settings, ctx: Context): Promise<{ plan: Pla
   const settings = withRequirementsOptions(opts, loaded.fileOptions);
   const session = await openSession(settings, ctx);
   try {
-    if (!opts.quiet) for (const w of loaded.warnings) session.reporter.warn(w);
+    if (!opts.quiet) for (const w of loaded.warnings) session.reporter.log.warn(w);
     const source = new MemoSource(session.planSource);
     const { plan, errors, failed } = await planTargets(loaded.inputs, targets, source, {
       pre: settings.pre,
@@ -46,7 +46,7 @@ export async function runPlan(opts: Settings, ctx: Context): Promise<{ plan: Pla
     const planned = plan.targets.filter((_, i) => !failed[i]);
     if (errors.length && !(opts.keepGoing && targets.length > 1 && planned.length > 0)) throw errors.length === 1 ? errors[0]! : new WbErrorList(errors);
     const kept: Plan = { targets: planned };
-    if (!opts.quiet) for (const w of new Set(kept.targets.flatMap((t) => t.warnings))) session.reporter.warn(w);
+    if (!opts.quiet) for (const w of new Set(kept.targets.flatMap((t) => t.warnings))) session.reporter.log.warn(w);
     return { plan: kept, session, failures: errors };
   } catch (e) {
     await session.close();

@@ -4,10 +4,12 @@
  * first source that has a project wins) and the reporter. Closed when the command ends.
  */
 import type { Context } from "../context.js";
-import { silentReporter, type Reporter } from "../download/reporter.js";
+import type { Reporter } from "../model/reporter.js";
+import { silentLogger, silentProgress } from "../download/reporter.js";
 import { createNet, type Net } from "../net/dispatcher.js";
 import { Sources } from "../index/sources.js";
 import { Cache } from "../store/cache.js";
+import { terminalSafeText } from "../text/terminal-safe.js";
 import type { PlanSource } from "../plan/types.js";
 import type { RunSettings } from "./settings.js";
 
@@ -21,7 +23,7 @@ export interface Session {
 }
 
 function warningsOnly(ctx: Context, quiet: boolean): Reporter {
-  return { ...silentReporter, warn: (m) => void (quiet ? undefined : ctx.stderr.write(`warning: ${m}\n`)) };
+  return { progress: silentProgress, log: { ...silentLogger, warn: (m) => void (quiet ? undefined : ctx.stderr.write(`warning: ${terminalSafeText(m)}\n`)) } };
 }
 
 /** `opts` has every settings layer applied (settings.ts); nothing here ranks them again. */
@@ -35,12 +37,10 @@ export async function openSession(opts: RunSettings, ctx: Context): Promise<Sess
     cert: opts.cert,
     clientCert: opts.clientCert,
     offline: opts.offline,
-    // The environment's credentials are for the index the user named, not one a requirements file chose.
-    primaryIndexUrl: opts.namedIndexUrl ?? (fileOptions.indexUrl ? null : undefined),
-    log: opts.verbose ? (m) => reporter.debug(m) : undefined,
+    log: opts.verbose ? (m) => reporter.log.verbose(m) : undefined,
   });
   if (!opts.namedIndexUrl && fileOptions.indexUrl && (ctx.env["WHEELBARROW_INDEX_USERNAME"] || ctx.env["WHEELBARROW_INDEX_PASSWORD"])) {
-    reporter.warn(`WHEELBARROW_INDEX_USERNAME/_PASSWORD are not sent to ${net.displayUrl(fileOptions.indexUrl)}, the index a requirements file chose; pass it with --index-url to use them there`);
+    reporter.log.warn(`WHEELBARROW_INDEX_USERNAME/_PASSWORD are not sent to ${net.displayUrl(fileOptions.indexUrl)}, the index a requirements file chose; pass it with --index-url to use them there`);
   }
   const cache = new Cache(opts.cacheDir);
   cache.sweepStaleTemps();
@@ -53,10 +53,12 @@ export async function openSession(opts: RunSettings, ctx: Context): Promise<Sess
       pinned: opts.pinnedProjects,
       namedIndexes: opts.namedIndexes,
       indexStrategy: opts.indexStrategy,
+      // The environment's credentials are for the index the user named, not one a requirements file chose.
+      envCredentialsToPrimary: opts.namedIndexUrl !== undefined || fileOptions.indexUrl === undefined,
     },
     net,
     cache,
-    { offline: opts.offline, cwd: opts.cwd, reporter },
+    { cwd: opts.cwd, reporter },
   );
   return {
     net,

@@ -13,7 +13,8 @@
  *   cache so --offline can find the file again; DownloadRequest.sha256 is then undefined.
  * - Bytes go to a temp file beside their final place and are renamed in only when verified; on
  *   any failure the temp file is removed, so the cache never holds a partial or corrupt file.
- * - --offline: the cache alone; a missing file is E_NETWORK naming the file.
+ * - --offline: the cache alone; the offline Net (src/net/offline.ts) refuses a missing file's
+ *   download with E_NETWORK naming the file.
  * - On the first failure no new download starts; those in flight finish or clean up, then the
  *   first error is thrown.
  */
@@ -23,7 +24,8 @@ import { WbError } from "../errors.js";
 import type { Net } from "../net/dispatcher.js";
 import type { Cache } from "../store/cache.js";
 import { digestFile, digestProblem, INDEX_HASH_ALGS, isIndexHashAlg } from "./digests.js";
-import { silentReporter, type Reporter } from "./reporter.js";
+import type { Reporter } from "../model/reporter.js";
+import { silentReporter } from "./reporter.js";
 
 export interface DownloadRequest {
   /** May carry credentials; never shown. */
@@ -55,7 +57,6 @@ export interface DownloadAllOptions {
   cache: Cache;
   /** Concurrent downloads (--jobs, default 8). */
   jobs: number;
-  offline: boolean;
   /**
    * Re-hash a cached wheel before using it (--verify-cache). Otherwise a cache entry is trusted:
    * it was verified when it was written, and the archive writer checks every wheel's sha256 as
@@ -152,36 +153,30 @@ export async function fetchToCache(req: DownloadRequest, o: Omit<DownloadAllOpti
     const size = o.cache.wheelSize(known) ?? 0;
     const bad = await mismatchAll([{ ...req, sha256: known }, ...others], path, known, size);
     if (!bad) {
-      reporter.fileDone(id, { filename: req.filename, bytes: size, cached: true });
+      reporter.progress.fileDone(id, { filename: req.filename, bytes: size, cached: true });
       return { path, sha256: known, size, filename: req.filename, url: req.url, cached: true };
     }
     // The index's own hash matched these bytes, so a new download would bring the same ones.
     if (req.sha256) throw integrityError(req, bad.expected, bad.found, 1);
   }
-  if (o.offline && !req.url.startsWith("file:")) {
-    throw new WbError("E_NETWORK", `--offline: ${req.filename} is not in the cache (${o.cache.root})`, {
-      hint: ["run the same command once without --offline (with the same --cache-dir) to fill the cache"],
-      details: { file: req.filename, url: req.displayUrl, cache: o.cache.root },
-    });
-  }
-  reporter.fileStart(id, { filename: req.filename, size: req.size });
+  reporter.progress.fileStart(id, { filename: req.filename, size: req.size });
   let lastFound = "";
   let expected: string[] = [];
   for (let attempt = 1; attempt <= 2; attempt++) {
     const tmp = o.cache.downloadTempPath();
     try {
-      const r = await o.net.download(req.url, tmp, { maxBytes: req.size, onProgress: (b) => reporter.fileProgress(id, b) });
+      const r = await o.net.download(req.url, tmp, { maxBytes: req.size, onProgress: (b) => reporter.progress.fileProgress(id, b), missing: { what: req.filename, cache: o.cache.root, details: { file: req.filename } } });
       const bad = await mismatchAll([req, ...others], tmp, r.sha256, r.size);
       if (bad) {
         lastFound = bad.found;
         expected = bad.expected;
         rmSync(tmp, { force: true });
-        if (attempt === 1) reporter.debug(`${req.filename}: hash mismatch, downloading it again`);
+        if (attempt === 1) reporter.log.verbose(`${req.filename}: hash mismatch, downloading it again`);
         continue;
       }
       const path = o.cache.commitWheel(tmp, r.sha256);
       if (!req.sha256) o.cache.recordUrlSha(req.url, r.sha256);
-      reporter.fileDone(id, { filename: req.filename, bytes: r.size, cached: false });
+      reporter.progress.fileDone(id, { filename: req.filename, bytes: r.size, cached: false });
       return { path, sha256: r.sha256, size: r.size, filename: req.filename, url: req.url, cached: false };
     } catch (e) {
       rmSync(tmp, { force: true });
@@ -207,10 +202,10 @@ export async function downloadAll(reqs: DownloadRequest[], o: DownloadAllOptions
   const groups = [...unique.values()];
   for (const g of groups) {
     const r = g[0]!;
-    if (/^https?:/i.test(r.url) && !g.some(hasAnyHash)) reporter.warn(`${r.filename} from ${r.displayUrl} comes with no hash from the index or the requirements: nothing but the connection vouches for its bytes`);
+    if (/^https?:/i.test(r.url) && !g.some(hasAnyHash)) reporter.log.warn(`${r.filename} from ${r.displayUrl} comes with no hash from the index or the requirements: nothing but the connection vouches for its bytes`);
   }
   const sizes = groups.map((g) => g[0]!.size);
-  reporter.start({ files: groups.length, bytes: sizes.every((s) => s !== undefined) ? sizes.reduce<number>((a, b) => a + (b ?? 0), 0) : undefined });
+  reporter.progress.start({ files: groups.length, bytes: sizes.every((s) => s !== undefined) ? sizes.reduce<number>((a, b) => a + (b ?? 0), 0) : undefined });
   const limit = pLimit(Math.max(1, o.jobs));
   const out = new Map<string, DownloadedFile>();
   let failed: unknown = null;
@@ -232,7 +227,7 @@ export async function downloadAll(reqs: DownloadRequest[], o: DownloadAllOptions
       ),
     );
   } finally {
-    reporter.finish();
+    reporter.progress.finish();
   }
   if (failed) throw failed;
   return out;

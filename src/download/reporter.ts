@@ -1,35 +1,24 @@
 /**
- * What the core tells the user while it works, as events. The core never writes to a terminal;
- * the CLI draws these (src/cli/progress.ts: bars on a TTY, plain lines otherwise), tests record
- * them. Messages passed here are already redacted.
+ * Reporters that need no terminal: the silent one, and one that records every event (tests).
+ * The interfaces are src/model/reporter.ts; the CLI's drawing one is src/cli/progress.ts.
  */
+import type { DownloadProgress, Logger, Reporter } from "../model/reporter.js";
 
-export interface Reporter {
-  /** A batch of downloads begins: how many files, and their total size when every size is known. */
-  start(info: { files: number; bytes?: number }): void;
-  fileStart(id: string, info: { filename: string; size?: number }): void;
-  /** Bytes of this file received so far (absolute, not a delta). */
-  fileProgress(id: string, bytes: number): void;
-  /** `cached`: served from the cache without a download. */
-  fileDone(id: string, info: { filename: string; bytes: number; cached: boolean }): void;
-  /** The batch is over (success or failure). */
-  finish(): void;
-  log(message: string): void;
-  warn(message: string): void;
-  /** Detail shown with --verbose (retries, redirects, resumes). */
-  debug(message: string): void;
-}
-
-export const silentReporter: Reporter = {
+export const silentProgress: DownloadProgress = {
   start: () => undefined,
   fileStart: () => undefined,
   fileProgress: () => undefined,
   fileDone: () => undefined,
   finish: () => undefined,
-  log: () => undefined,
-  warn: () => undefined,
-  debug: () => undefined,
 };
+
+export const silentLogger: Logger = {
+  info: () => undefined,
+  warn: () => undefined,
+  verbose: () => undefined,
+};
+
+export const silentReporter: Reporter = { progress: silentProgress, log: silentLogger };
 
 export type ReporterEvent =
   | { type: "start"; files: number; bytes?: number }
@@ -37,36 +26,24 @@ export type ReporterEvent =
   | { type: "file-progress"; id: string; bytes: number }
   | { type: "file-done"; id: string; filename: string; bytes: number; cached: boolean }
   | { type: "finish" }
-  | { type: "log" | "warn" | "debug"; message: string };
+  | { type: "info" | "warn" | "verbose"; message: string };
 
-/** Records every event (tests, and `--json` runs that want a log). */
+/** Records every progress event and message, in order, in one list (tests). */
 export class RecordingReporter implements Reporter {
   readonly events: ReporterEvent[] = [];
-  start(info: { files: number; bytes?: number }): void {
-    this.events.push({ type: "start", ...info });
-  }
-  fileStart(id: string, info: { filename: string; size?: number }): void {
-    this.events.push({ type: "file-start", id, ...info });
-  }
-  fileProgress(id: string, bytes: number): void {
-    this.events.push({ type: "file-progress", id, bytes });
-  }
-  fileDone(id: string, info: { filename: string; bytes: number; cached: boolean }): void {
-    this.events.push({ type: "file-done", id, ...info });
-  }
-  finish(): void {
-    this.events.push({ type: "finish" });
-  }
-  log(message: string): void {
-    this.events.push({ type: "log", message });
-  }
-  warn(message: string): void {
-    this.events.push({ type: "warn", message });
-  }
-  debug(message: string): void {
-    this.events.push({ type: "debug", message });
-  }
-  messages(type: "log" | "warn" | "debug"): string[] {
+  readonly progress: DownloadProgress = {
+    start: (info) => void this.events.push({ type: "start", ...info }),
+    fileStart: (id, info) => void this.events.push({ type: "file-start", id, ...info }),
+    fileProgress: (id, bytes) => void this.events.push({ type: "file-progress", id, bytes }),
+    fileDone: (id, info) => void this.events.push({ type: "file-done", id, ...info }),
+    finish: () => void this.events.push({ type: "finish" }),
+  };
+  readonly log: Logger = {
+    info: (message) => void this.events.push({ type: "info", message }),
+    warn: (message) => void this.events.push({ type: "warn", message }),
+    verbose: (message) => void this.events.push({ type: "verbose", message }),
+  };
+  messages(type: "info" | "warn" | "verbose"): string[] {
     return this.events.flatMap((e) => (e.type === type ? [e.message] : []));
   }
 }

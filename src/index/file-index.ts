@@ -13,7 +13,8 @@ import { canonicalizeName } from "../pypa/names.js";
 import { fileBelongsTo, htmlPageFiles, makeIndexFile } from "./links.js";
 import { parseHtmlPage } from "./parse-html.js";
 import { checkApiVersion } from "./simple-api.js";
-import type { IndexFile, ProjectListing, SourceInfo } from "./types.js";
+import type { IndexFile, ProjectListing } from "../model/index-file.js";
+import type { SourceInfo } from "../model/source-info.js";
 
 function isDir(p: string): boolean {
   try {

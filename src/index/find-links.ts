@@ -13,7 +13,8 @@ import { directoryFiles } from "./file-index.js";
 import { fileBelongsTo, htmlPageFiles } from "./links.js";
 import { parseHtmlPage } from "./parse-html.js";
 import { fetchPage, type IndexDeps } from "./simple-api.js";
-import type { IndexFile, ProjectListing, SourceInfo } from "./types.js";
+import type { IndexFile, ProjectListing } from "../model/index-file.js";
+import type { SourceInfo } from "../model/source-info.js";
 
 const HTML_ACCEPT = "text/html, application/vnd.pypi.simple.v1+html;q=0.9, */*;q=0.1";
 
@@ -48,7 +49,7 @@ export class FindLinks {
     if (!this.url.startsWith("file:")) {
       const page = await fetchPage(this.url, this.deps, HTML_ACCEPT, "the find-links page");
       if (!page) throw new WbError("E_NETWORK", `the find-links page ${this.display(this.url)} was not found (HTTP 404)`, { details: { url: this.display(this.url) } });
-      return htmlPageFiles(parseHtmlPage(page.body), page.finalUrl, this.source, this.display, (m) => this.deps.reporter?.warn(m));
+      return htmlPageFiles(parseHtmlPage(page.body), page.finalUrl, this.source, this.display, (m) => this.deps.reporter?.log.warn(m));
     }
     const path = fileURLToPath(this.url);
     let st;

@@ -7,7 +7,8 @@
 import { filenameFromUrl, isSdistFilename, isWheelFilename, parseDistFilename } from "../pypa/dist-filename.js";
 import { digestProblem, isIndexHashAlg } from "../download/digests.js";
 import type { HtmlPage } from "./parse-html.js";
-import type { IndexFile, SourceInfo } from "./types.js";
+import type { IndexFile } from "../model/index-file.js";
+import type { SourceInfo } from "../model/source-info.js";
 
 /**
  * The URL without fragment, the well-formed hashes its fragment names (`#<alg>=<hex>`, any of

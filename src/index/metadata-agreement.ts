@@ -12,7 +12,7 @@ import { canonicalizeName } from "../pypa/names.js";
 import { parseRequirement, requirementToString } from "../pypa/requirement.js";
 import { versionsEqual } from "../pypa/versions.js";
 import type { Cache } from "../store/cache.js";
-import type { IndexFile } from "./types.js";
+import type { IndexFile } from "../model/index-file.js";
 import { metadataFromZip, zipFromFile } from "./zip-metadata.js";
 
 export interface PlannedWheel {

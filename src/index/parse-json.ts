@@ -4,7 +4,7 @@
  * entries out. Unknown keys are ignored; a malformed page or file entry is an error naming the
  * page, because a silently dropped file could change which wheel is picked.
  */
-import type { IndexFile } from "./types.js";
+import type { IndexFile } from "../model/index-file.js";
 
 /** A file entry as the page states it: an IndexFile before its `url` (which may be relative) is resolved and attributed to a source. */
 export type JsonFileEntry = Omit<IndexFile, "displayUrl" | "source">;

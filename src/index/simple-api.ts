@@ -9,13 +9,14 @@
  */
 import { WbError } from "../errors.js";
 import type { Net } from "../net/dispatcher.js";
-import type { Reporter } from "../download/reporter.js";
+import type { Reporter } from "../model/reporter.js";
 import type { Cache, CachedPage } from "../store/cache.js";
 import { stripCredentials } from "../net/redact.js";
 import { htmlPageFiles, fileBelongsTo, makeIndexFile, resolveOptional } from "./links.js";
 import { parseHtmlPage } from "./parse-html.js";
 import { JsonPageError, parseJsonPage } from "./parse-json.js";
-import type { IndexFile, ProjectListing, SourceInfo } from "./types.js";
+import type { IndexFile, ProjectListing } from "../model/index-file.js";
+import type { SourceInfo } from "../model/source-info.js";
 
 export const ACCEPT = "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.1, text/html;q=0.01";
 /** Highest minor version of API 1.x this client knows (PEP 792 project status is 1.4). */
@@ -24,7 +25,6 @@ export const SUPPORTED_MINOR = 4;
 export interface IndexDeps {
   net: Net;
   cache: Cache;
-  offline: boolean;
   reporter?: Reporter;
 }
 
@@ -110,21 +110,15 @@ export const MAX_PAGE_BYTES = 64 * 1024 * 1024;
 export async function fetchPage(url: string, deps: IndexDeps, accept: string, what: string): Promise<CachedPage | null> {
   const key = stripCredentials(url);
   const cached = deps.cache.readPage(key);
-  if (deps.offline) {
-    if (!cached) {
-      throw new WbError("E_NETWORK", `--offline: ${what} from ${deps.net.displayUrl(url)} is not in the cache (${deps.cache.root})`, {
-        hint: "run the same command once without --offline (with the same --cache-dir) to fill the cache",
-        details: { url: deps.net.displayUrl(url), cache: deps.cache.root },
-      });
-    }
-    return cached.status === 200 ? cached : null;
-  }
+  // Offline, a cached page is used as it is; a page not in the cache is the Net's refusal.
+  if (cached && deps.net.offline) return cached.status === 200 ? cached : null;
   const headers: Record<string, string> = { accept, "cache-control": "max-age=0" };
   if (cached?.status === 200) {
     if (cached.etag) headers["if-none-match"] = cached.etag;
     if (cached.lastModified) headers["if-modified-since"] = cached.lastModified;
   }
-  const res = await deps.net.get(url, { headers, allowStatus: [304, 404, 410], maxBytes: MAX_PAGE_BYTES, what });
+  const missing = { what: `${what} from ${deps.net.displayUrl(url)}`, cache: deps.cache.root };
+  const res = await deps.net.get(url, { headers, allowStatus: [304, 404, 410], maxBytes: MAX_PAGE_BYTES, what, missing });
   if (res.status === 304) {
     if (cached) return cached;
     throw new WbError("E_NETWORK", `${deps.net.displayUrl(res.url)} answered 304 Not Modified to a request that was not conditional`, { details: { url: deps.net.displayUrl(res.url) } });

@@ -13,16 +13,18 @@
 import { WbError } from "../errors.js";
 import type { Net } from "../net/dispatcher.js";
 import { stripCredentials } from "../net/redact.js";
-import type { Reporter } from "../download/reporter.js";
+import type { Reporter } from "../model/reporter.js";
 import { canonicalizeName } from "../pypa/names.js";
 import type { Cache } from "../store/cache.js";
 import { FileIndex } from "./file-index.js";
 import { FindLinks, findLinksUrl } from "./find-links.js";
 import { fetchProjectPage, parseProjectPage, type IndexDeps } from "./simple-api.js";
-import type { IndexFile, ProjectListing, SourceInfo } from "./types.js";
+import type { IndexFile, ProjectListing } from "../model/index-file.js";
+import type { SourceInfo } from "../model/source-info.js";
 import { fetchWheelMetadata } from "./wheel-metadata.js";
 
-export type { IndexFile, ProjectListing, SourceInfo } from "./types.js";
+export type { IndexFile, ProjectListing } from "../model/index-file.js";
+export type { SourceInfo } from "../model/source-info.js";
 
 export const DEFAULT_INDEX_URL = "https://pypi.org/simple/";
 
@@ -36,6 +38,11 @@ export interface SourcesOptions {
   namedIndexes?: { name: string; url: string }[];
   /** "first-index" (default): the first source that has a project is the only one used. */
   indexStrategy?: "first-index" | "unsafe-best-match";
+  /**
+   * False when a requirements file chose the primary index: WHEELBARROW_INDEX_USERNAME/_PASSWORD
+   * then go to no index (they are for the index the user named). Default true.
+   */
+  envCredentialsToPrimary?: boolean;
 }
 
 interface Source {
@@ -56,22 +63,26 @@ export class Sources {
     private readonly o: SourcesOptions,
     private readonly net: Net,
     private readonly cache: Cache,
-    opts: { offline: boolean; cwd: string; reporter?: Reporter },
+    opts: { cwd: string; reporter?: Reporter },
   ) {
-    this.deps = { net, cache, offline: opts.offline, reporter: opts.reporter };
+    this.deps = { net, cache, reporter: opts.reporter };
     const named = o.namedIndexes ?? [];
     const nameOf = (url: string) => named.find((n) => sameUrl(n.url, url))?.name;
     const indexes: { url: string; name: string }[] = [];
+    const findLinks = o.findLinks.map((loc) => findLinksUrl(loc, opts.cwd));
+    const primaryIndex = o.indexUrl ?? (o.noIndex ? null : DEFAULT_INDEX_URL);
+    // Every URL this run may ask, registered with the Net once (credentials.ts).
+    net.registerCredentials({
+      urls: [...new Set([...(primaryIndex ? [primaryIndex] : []), ...o.extraIndexUrls, ...findLinks, ...named.map((n) => n.url), ...Object.values(o.pinned ?? {}).filter(isUrl)])],
+      primaryIndex: o.envCredentialsToPrimary === false ? null : primaryIndex,
+    });
     if (!o.noIndex) {
       const primary = o.indexUrl ?? DEFAULT_INDEX_URL;
-      net.usePrimaryIndex(primary);
       indexes.push({ url: primary, name: nameOf(primary) ?? (o.indexUrl ? "index-url" : "pypi") });
       o.extraIndexUrls.forEach((u, i) => indexes.push({ url: u, name: nameOf(u) ?? (o.extraIndexUrls.length > 1 ? `extra-index-url #${i + 1}` : "extra-index-url") }));
     }
     this.ordered = indexes.map((ix) => this.indexSource(ix.url, ix.name));
-    o.findLinks.forEach((loc, i) => {
-      const url = findLinksUrl(loc, opts.cwd);
-      net.addCredentialsFromUrl(url);
+    findLinks.forEach((url, i) => {
       const clean = stripCredentials(url);
       const info: SourceInfo = { name: o.findLinks.length > 1 ? `find-links #${i + 1}` : "find-links", url: net.displayUrl(clean), kind: "find-links" };
       const fl = new FindLinks(clean, info, this.deps);
@@ -90,11 +101,10 @@ export class Sources {
   private warn = (m: string) => {
     if (this.warned.has(m)) return;
     this.warned.add(m);
-    this.deps.reporter?.warn(m);
+    this.deps.reporter?.log.warn(m);
   };
 
   private indexSource(url: string, name: string): Source {
-    this.net.addCredentialsFromUrl(url);
     const clean = stripCredentials(url);
     const info: SourceInfo = { name, url: this.net.displayUrl(clean), kind: "index" };
     if (/^file:/i.test(clean)) {
@@ -126,7 +136,7 @@ export class Sources {
     if (target === undefined) return null;
     const byName = this.byName.get(target);
     if (byName) return byName;
-    if (/^(https?|file):/i.test(target)) {
+    if (isUrl(target)) {
       const found = this.ordered.find((s) => sameUrl(s.url, stripCredentials(target)));
       return found ?? this.indexSource(target, this.net.displayUrl(stripCredentials(target)));
     }
@@ -158,7 +168,7 @@ export class Sources {
     for (const s of pinned ? [pinned] : this.ordered) {
       const listing = await s.getProject(project);
       if (listing) {
-        this.deps.reporter?.debug(`${project}: ${listing.files.length} file(s) from ${s.info.name} (${s.info.url})`);
+        this.deps.reporter?.log.verbose(`${project}: ${listing.files.length} file(s) from ${s.info.name} (${s.info.url})`);
         return listing;
       }
     }
@@ -169,6 +179,10 @@ export class Sources {
   fetchMetadata(file: IndexFile): Promise<string> {
     return fetchWheelMetadata(file, this.deps);
   }
+}
+
+function isUrl(s: string): boolean {
+  return /^(https?|file):/i.test(s);
 }
 
 function sameUrl(a: string, b: string): boolean {

@@ -16,12 +16,13 @@
  * METADATA is compared with it before the wheel is bundled (metadata-agreement.ts).
  */
 import { fileURLToPath } from "node:url";
+import type { CacheMiss } from "../net/offline.js";
 import { WbError, isWbError } from "../errors.js";
 import { fetchToCache } from "../download/downloader.js";
 import { digestBytes, digestMismatches, digestProblem, isIndexHashAlg } from "../download/digests.js";
 import { MAX_METADATA, metadataFromZip, MIN_FETCH, RangeReader, zipFromFile, zipFromReader } from "./zip-metadata.js";
 import type { IndexDeps } from "./simple-api.js";
-import type { IndexFile } from "./types.js";
+import type { IndexFile } from "../model/index-file.js";
 
 /** The sidecar hashes the page gives, known algorithms only; a malformed one is E_INTEGRITY. */
 function sidecarHashes(file: IndexFile): Record<string, string> {
@@ -66,10 +67,10 @@ async function fromLocalZip(path: string, file: IndexFile): Promise<string> {
 }
 
 /** The sidecar's bytes, verified against every hash the page gives for it. */
-async function fromSidecar(file: IndexFile, deps: IndexDeps, expected: Record<string, string>): Promise<Buffer> {
+async function fromSidecar(file: IndexFile, deps: IndexDeps, expected: Record<string, string>, missing: CacheMiss): Promise<Buffer> {
   const url = `${file.url}.metadata`;
   const shown = `${file.displayUrl}.metadata`;
-  const res = await deps.net.get(url, { allowStatus: [404, 410], maxBytes: MAX_METADATA, what: `the core metadata of ${file.filename}` });
+  const res = await deps.net.get(url, { allowStatus: [404, 410], maxBytes: MAX_METADATA, what: `the core metadata of ${file.filename}`, missing });
   if (res.status === 404 || res.status === 410) {
     throw new WbError("E_NETWORK", `the index advertises core metadata for ${file.filename}, but ${shown} answered HTTP ${res.status}`, {
       hint: "the index is inconsistent (PEP 658); report it to the index's owner",
@@ -102,7 +103,7 @@ function originOf(url: string): string {
 }
 
 /** METADATA by range requests, or null when the server does not honour Range. */
-async function fromRanges(file: IndexFile, deps: IndexDeps): Promise<string | null> {
+async function fromRanges(file: IndexFile, deps: IndexDeps, missing: CacheMiss): Promise<string | null> {
   const origin = originOf(file.url);
   let known = noRanges.get(deps.net);
   if (!known) noRanges.set(deps.net, (known = new Set()));
@@ -117,7 +118,7 @@ async function fromRanges(file: IndexFile, deps: IndexDeps): Promise<string | nu
   if (!pending) probes.set(origin, new Promise<void>((res) => (settle = res)));
   let tail;
   try {
-    tail = await deps.net.get(file.url, { range: { suffix: MIN_FETCH }, maxBytes: MIN_FETCH, what: `the end of ${file.filename}` });
+    tail = await deps.net.get(file.url, { range: { suffix: MIN_FETCH }, maxBytes: MIN_FETCH, what: `the end of ${file.filename}`, missing });
   } catch (e) {
     settle();
     throw e;
@@ -129,14 +130,14 @@ async function fromRanges(file: IndexFile, deps: IndexDeps): Promise<string | nu
   if (ignored) known.add(origin);
   settle(); // the waiting probes see the answer (or, after a failure, try for themselves)
   if (ignored || !m) {
-    deps.reporter?.debug(`${originOf(file.displayUrl)} does not answer Range requests; wheels from it are downloaded whole for their METADATA`);
+    deps.reporter?.log.verbose(`${originOf(file.displayUrl)} does not answer Range requests; wheels from it are downloaded whole for their METADATA`);
     return null;
   }
   const size = Number(m[3]);
   const reader = new RangeReader(
     size,
     async (start, end) => {
-      const r = await deps.net.get(file.url, { range: [start, end], maxBytes: end - start + 1, what: `a byte range of ${file.filename}` });
+      const r = await deps.net.get(file.url, { range: [start, end], maxBytes: end - start + 1, what: `a byte range of ${file.filename}`, missing });
       if (r.status !== 206) throw new Error(`the server stopped honouring Range (HTTP ${r.status})`);
       return r.body;
     },
@@ -175,26 +176,22 @@ export async function fetchWheelMetadata(file: IndexFile, deps: IndexDeps): Prom
   // Unverified, for this very URL and claimed hash only (never found from another index's page).
   const unverified = deps.cache.readUnverifiedMetadata(file.url, sha);
   if (unverified !== null) return unverified;
-  if (deps.offline) {
-    throw new WbError("E_NETWORK", `--offline: the METADATA of ${file.filename} is not in the cache (${deps.cache.root})`, {
-      hint: "run the same command once without --offline (with the same --cache-dir) to fill the cache",
-      details: { file: file.filename, url: file.displayUrl, cache: deps.cache.root },
-    });
-  }
+  // From here on the network: offline, the Net refuses the first request naming the METADATA.
+  const missing: CacheMiss = { what: `the METADATA of ${file.filename}`, cache: deps.cache.root, details: { file: file.filename } };
   if (file.coreMetadata !== false) {
-    const data = await fromSidecar(file, deps, sidecar);
+    const data = await fromSidecar(file, deps, sidecar, missing);
     const text = data.toString("utf8");
     if (sidecarSha) deps.cache.writeSidecar(data);
     else deps.cache.writeUnverifiedMetadata(file.url, sha, text);
     return text;
   }
-  const ranged = await fromRanges(file, deps);
+  const ranged = await fromRanges(file, deps, missing);
   if (ranged !== null) {
     deps.cache.writeUnverifiedMetadata(file.url, sha, ranged);
     return ranged;
   }
-  deps.reporter?.debug(`${file.displayUrl}: no metadata sidecar and no Range support; downloading the wheel`);
-  const got = await fetchToCache({ url: file.url, displayUrl: file.displayUrl, filename: file.filename, sha256: sha, size: file.size, indexHashes: file.hashes }, { net: deps.net, cache: deps.cache, offline: deps.offline, reporter: deps.reporter });
+  deps.reporter?.log.verbose(`${file.displayUrl}: no metadata sidecar and no Range support; downloading the wheel`);
+  const got = await fetchToCache({ url: file.url, displayUrl: file.displayUrl, filename: file.filename, sha256: sha, size: file.size, indexHashes: file.hashes }, { net: deps.net, cache: deps.cache, reporter: deps.reporter });
   const text = await fromLocalZip(got.path, file);
   deps.cache.writeMetadata(got.sha256, text);
   return text;

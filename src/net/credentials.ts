@@ -10,6 +10,9 @@
  *   password to a public mirror. They are bound once: the first decision (an origin, or "none"
  *   when the primary index was chosen by a requirements file) is final, so a later caller cannot
  *   move them to another host.
+ * - A run's configured URLs are registered once (`register`, called by the Sources that the
+ *   session builds); a second registration is a bug and throws, so no layer quietly adds or
+ *   rebinds credentials behind the one that owns the configuration.
  * - Credentials from URLs and the environment are keyed by origin (scheme, host, port), so an
  *   https index's password never follows a redirect to plain http; netrc entries by host name
  *   (netrc semantics), with the `default` entry for any host, as curl and pip do.
@@ -71,8 +74,17 @@ export interface CredentialStoreOptions {
   redactor: Redactor;
 }
 
+/** A run's configured index and find-links URLs, and where the environment's credentials go. */
+export interface CredentialSources {
+  /** Every configured URL; the credentials written in one belong to its origin. */
+  urls: string[];
+  /** The primary index, which WHEELBARROW_INDEX_USERNAME/_PASSWORD go to; null: to no index. */
+  primaryIndex: string | null;
+}
+
 export class CredentialStore {
   private readonly byHost = new Map<string, Credentials>();
+  private registered = false;
   private readonly netrc: NetrcEntry[];
   private envCreds: Credentials | null;
   private envBound = false;
@@ -95,6 +107,14 @@ export class CredentialStore {
     const pass = o.env["WHEELBARROW_INDEX_PASSWORD"];
     this.envCreds = user || pass ? { username: user ?? "", password: pass ?? "" } : null;
     if (this.envCreds) this.redactor.addPair(this.envCreds.username, this.envCreds.password);
+  }
+
+  /** Register the run's configured URLs and its primary index, once per store. */
+  register(c: CredentialSources): void {
+    if (this.registered) throw new Error("internal: the credentials of a run were registered twice");
+    this.registered = true;
+    for (const url of c.urls) this.addFromUrl(url);
+    this.bindEnvToPrimary(c.primaryIndex);
   }
 
   /**

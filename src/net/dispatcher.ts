@@ -14,8 +14,10 @@ import { existsSync, readFileSync } from "node:fs";
 import { createSecureContext, rootCertificates, type SecureContext } from "node:tls";
 import { Agent, ProxyAgent, buildConnector, type Dispatcher } from "undici";
 import { WbError } from "../errors.js";
-import { CredentialStore } from "./credentials.js";
+import { CredentialStore, type CredentialSources } from "./credentials.js";
+import { downloadFileUrl, getFileUrl, isFileUrl } from "./file-url.js";
 import { HttpClient, type DownloadOptions, type DownloadResult, type GetOptions, type HttpResponse, type HttpSettings, type Route } from "./http.js";
+import { refuseNetwork } from "./offline.js";
 import { proxyConfig, proxyFor, type ProxyConfig } from "./proxy.js";
 import { Redactor } from "./redact.js";
 
@@ -41,14 +43,8 @@ export interface NetOptions {
   maxBackoffMs?: number;
   /** Longest Retry-After wait honoured. */
   maxRetryAfterMs?: number;
-  /** Refuse every http(s) request (file:// still works). */
+  /** Refuse every http(s) request (file:// still works): the Net is wrapped by offline.ts. */
   offline?: boolean;
-  /**
-   * The primary index URL: WHEELBARROW_INDEX_USERNAME/_PASSWORD are sent to its origin only.
-   * null: to no index (the primary index came from a requirements file). Undefined: Sources
-   * decides (its primary index).
-   */
-  primaryIndexUrl?: string | null;
   /** Debug lines (retries, redirects, resumes), already redacted. */
   log?: (message: string) => void;
 }
@@ -57,10 +53,12 @@ export interface Net {
   get(url: string, opts?: GetOptions): Promise<HttpResponse>;
   /** Stream url into the file `dest` (created or truncated) with sha256; resumes interrupted bodies. */
   download(url: string, dest: string, opts?: DownloadOptions): Promise<DownloadResult>;
-  /** Remember credentials written in a configured URL (index, find-links) for its host. */
-  addCredentialsFromUrl(url: string): void;
-  /** The primary index: WHEELBARROW_INDEX_USERNAME/_PASSWORD go to its origin only (Sources calls this). */
-  usePrimaryIndex(url: string): void;
+  /**
+   * Register the run's configured URLs (credentials written in one go to its host only) and the
+   * primary index (WHEELBARROW_INDEX_USERNAME/_PASSWORD go to its origin only; null: nowhere).
+   * Once per Net: Sources does it when it is built; a second call throws.
+   */
+  registerCredentials(c: CredentialSources): void;
   /** The URL as it may be shown or written (credentials and secret query values masked). */
   displayUrl(url: string): string;
   /** Remove every known secret from a text. */
@@ -142,12 +140,9 @@ export function createNet(o: NetOptions): Net {
     backoffMs: o.backoffMs ?? 500,
     maxBackoffMs: o.maxBackoffMs ?? 30_000,
     maxRetryAfterMs: o.maxRetryAfterMs ?? 120_000,
-    offline: o.offline ?? false,
   };
   const redactor = new Redactor();
   const creds = new CredentialStore({ env: o.env, netrcPath: o.netrcPath, redactor });
-  if (o.primaryIndexUrl) creds.addFromUrl(o.primaryIndexUrl);
-  creds.bindEnvToPrimary(o.primaryIndexUrl);
   const tls = tlsOptions(o);
   // An https proxy is verified with the same CAs, but is not shown the index's client certificate.
   const proxyTlsOpts = o.clientCert ? tlsOptions({ ...o, clientCert: undefined }) : tls;
@@ -205,19 +200,18 @@ export function createNet(o: NetOptions): Net {
     };
   };
   const client = new HttpClient({ route, creds, redactor, settings, log: o.log });
-  return {
-    get: (url, opts) => client.get(url, opts),
-    download: (url, dest, opts) => client.download(url, dest, opts),
-    addCredentialsFromUrl: (url) => creds.addFromUrl(url),
-    usePrimaryIndex: (url) => {
-      creds.addFromUrl(url);
-      creds.bindEnvToPrimary(url);
-    },
+  const display = (url: string): string => redactor.url(url);
+  const net: Net = {
+    get: (url, opts) => (isFileUrl(url) ? getFileUrl(url, opts ?? {}, display) : client.get(url, opts)),
+    download: (url, dest, opts) => (isFileUrl(url) ? downloadFileUrl(url, dest, opts ?? {}, display) : client.download(url, dest, opts)),
+    registerCredentials: (c) => creds.register(c),
     displayUrl: (url) => redactor.url(url),
     redact: (text) => redactor.text(text),
-    offline: settings.offline,
+    offline: false,
     async close() {
       await Promise.all([direct.close(), ...[...proxyAgents.values()].map((a) => a.close())]);
     },
   };
+  // --offline is this one wrapper: no caller checks the flag to refuse a request (offline.ts).
+  return o.offline ? refuseNetwork(net) : net;
 }

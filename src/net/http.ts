@@ -2,22 +2,24 @@
  * GET over undici with what package downloads need: redirects (limit, credentials per host),
  * retries with exponential backoff on 5xx/429 (Retry-After honoured) and socket errors, explicit
  * connect/read timeouts, resume of an interrupted body with a Range request, and classification
- * of every failure into E_NETWORK / E_PROXY / E_TLS / E_AUTH with the redacted URL.
+ * of every failure into E_NETWORK / E_PROXY / E_TLS / E_AUTH with the redacted URL. http and
+ * https only: the Net (dispatcher.ts) reads `file://` URLs with file-url.ts behind the same
+ * interface.
  *
  * Decision: redirects and retries are done here rather than with undici's interceptors, because
  * each hop needs the credentials of its own host (and none of the previous host's), a resume must
  * be checked against the bytes already written, and every failure needs a precise error.
- * `file://` URLs are read from disk through the same interface.
  */
 import { createHash } from "node:crypto";
-import { createReadStream, ftruncateSync, writeSync } from "node:fs";
-import { open, readFile, stat } from "node:fs/promises";
-import { fileURLToPath } from "node:url";
+import { ftruncateSync, writeSync } from "node:fs";
+import { open } from "node:fs/promises";
 import type { Dispatcher } from "undici";
 import { WbError, isWbError } from "../errors.js";
 import { TOOL_VERSION } from "../version.js";
 import { classifyError } from "./classify.js";
 import type { CredentialStore } from "./credentials.js";
+import { DEFAULT_MAX_DOWNLOAD, DEFAULT_MAX_GET, formatMiB, tooLargeError } from "./limits.js";
+import type { CacheMiss } from "./offline.js";
 import { stripCredentials, type Redactor } from "./redact.js";
 
 export interface HttpResponse {
@@ -41,6 +43,8 @@ export interface GetOptions {
   maxBytes?: number;
   /** What the response is, for the size error ("a project page"). */
   what?: string;
+  /** What the request fetches that the cache lacks, for the --offline refusal (offline.ts). */
+  missing?: CacheMiss;
 }
 
 export interface DownloadOptions {
@@ -48,6 +52,8 @@ export interface DownloadOptions {
   maxBytes?: number;
   /** Called with the number of bytes written so far. */
   onProgress?: (bytes: number) => void;
+  /** What the download fetches that the cache lacks, for the --offline refusal (offline.ts). */
+  missing?: CacheMiss;
 }
 
 export interface DownloadResult {
@@ -67,7 +73,6 @@ export interface HttpSettings {
   backoffMs: number;
   maxBackoffMs: number;
   maxRetryAfterMs: number;
-  offline: boolean;
 }
 
 export interface Route {
@@ -123,11 +128,6 @@ class LocalWriteError extends Error {
   }
 }
 
-function formatMiB(n: number): string {
-  if (n >= 1024 ** 3 && n % 1024 ** 3 === 0) return `${n / 1024 ** 3} GiB`;
-  return n >= 1024 ** 2 && n % 1024 ** 2 === 0 ? `${n / 1024 ** 2} MiB` : `${n} bytes`;
-}
-
 /** Thrown by a sink to stop reading a body we do not want (a redirect's, a range-ignoring 200). */
 class Cut extends Error {}
 const CUT = new Cut("body not wanted");
@@ -161,10 +161,7 @@ function rangeHeader(r: GetOptions["range"]): string | undefined {
 
 /** Bodies of redirects and refused requests are read and dropped up to this size, then cut. */
 const DISCARD_LIMIT = 1024 * 1024;
-/** The default cap of a get() body (pages and sidecars pass their own). */
-export const DEFAULT_MAX_GET = 64 * 1024 * 1024;
-/** The cap of a download whose size the index did not declare. */
-export const DEFAULT_MAX_DOWNLOAD = 4 * 1024 * 1024 * 1024;
+export { DEFAULT_MAX_DOWNLOAD, DEFAULT_MAX_GET } from "./limits.js";
 
 function discardSink(): BodySink {
   let n = 0;
@@ -282,9 +279,6 @@ export class HttpClient {
       const u = new URL(current);
       if (u.protocol !== "http:" && u.protocol !== "https:") {
         throw this.fail("E_NETWORK", `cannot fetch ${this.display(current)}: only http, https and file URLs are supported`, current);
-      }
-      if (s.offline) {
-        throw this.fail("E_NETWORK", `--offline: not fetching ${this.display(current)}`, current, ["run without --offline once to fill the cache"]);
       }
       const route = this.d.route(u);
       const h: Record<string, string> = { "user-agent": `wheelbarrow/${TOOL_VERSION}`, ...headers };
@@ -413,7 +407,6 @@ export class HttpClient {
   }
 
   async get(url: string, opts: GetOptions = {}): Promise<HttpResponse> {
-    if (url.startsWith("file:")) return this.getFile(url, opts);
     const headers = { ...(opts.headers ?? {}) };
     const range = rangeHeader(opts.range);
     if (range) headers["range"] = range;
@@ -448,35 +441,7 @@ export class HttpClient {
   }
 
   private tooLarge(url: string, max: number, what = "the response", declared?: number): WbError {
-    const shown = this.display(url);
-    return this.fail("E_NETWORK", `${shown} is larger than the ${formatMiB(max)} allowed for ${what}${declared !== undefined ? ` (it ${url.startsWith("file:") ? "has" : "announces"} ${declared} bytes)` : ""}`, url, ["the server sent far more than such a response ever holds; check the URL, or report it to the index's owner"], { limit: max });
-  }
-
-  private async getFile(url: string, opts: GetOptions): Promise<HttpResponse> {
-    const path = fileURLToPath(url);
-    const max = opts.maxBytes ?? DEFAULT_MAX_GET;
-    let tooBig: number | undefined;
-    try {
-      const st = await stat(path);
-      if (!opts.range && st.isFile() && st.size > max) tooBig = st.size;
-    } catch {
-      // reported by the read below
-    }
-    if (tooBig !== undefined) throw this.tooLarge(url, max, opts.what, tooBig);
-    try {
-      let body = await readFile(path);
-      if (opts.range) {
-        const size = body.length;
-        const [a, b] = Array.isArray(opts.range) ? opts.range : [Math.max(0, size - opts.range.suffix), size - 1];
-        body = body.subarray(a, Math.min(b, size - 1) + 1);
-        return { status: 206, url, headers: { "content-range": `bytes ${a}-${a + body.length - 1}/${size}` }, body };
-      }
-      return { status: 200, url, headers: {}, body };
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if ((code === "ENOENT" || code === "ENOTDIR") && opts.allowStatus?.includes(404)) return { status: 404, url, headers: {}, body: Buffer.alloc(0) };
-      throw this.fail("E_NETWORK", `cannot read ${this.display(url)}: ${code === "ENOENT" ? "no such file" : (code ?? String(e))}`, url);
-    }
+    return tooLargeError(this.display(url), max, what, declared);
   }
 
   /**
@@ -485,7 +450,6 @@ export class HttpClient {
    * validator); a server that answers 200 instead restarts the file from zero.
    */
   async download(url: string, dest: string, opts: DownloadOptions = {}): Promise<DownloadResult> {
-    if (url.startsWith("file:")) return this.copyFile(url, dest, opts);
     const limit = opts.maxBytes ?? DEFAULT_MAX_DOWNLOAD;
     const fh = await open(dest, "w");
     const fd = fh.fd;
@@ -558,29 +522,5 @@ export class HttpClient {
     const shown = this.display(url);
     const what = declaredByIndex ? `the ${limit} bytes the index declares for it` : `the ${formatMiB(limit)} download limit`;
     return this.fail("E_INTEGRITY", `${shown} sent more than ${what}${announced !== undefined ? ` (it announces ${announced})` : ""}; the download was stopped and nothing was kept`, url, ["the index's listing and the file disagree, or the server sends an endless body; report it to the index's owner"], { limit });
-  }
-
-  private async copyFile(url: string, dest: string, opts: DownloadOptions): Promise<DownloadResult> {
-    const path = fileURLToPath(url);
-    try {
-      await stat(path);
-    } catch {
-      throw this.fail("E_NETWORK", `cannot read ${this.display(url)}: no such file`, url);
-    }
-    const fh = await open(dest, "w");
-    const hash = createHash("sha256");
-    let written = 0;
-    try {
-      for await (const chunk of createReadStream(path)) {
-        const b = chunk as Buffer;
-        await fh.write(b, 0, b.length, written);
-        hash.update(b);
-        written += b.length;
-        opts.onProgress?.(written);
-      }
-    } finally {
-      await fh.close();
-    }
-    return { size: written, sha256: hash.digest("hex"), url, resumed: 0 };
   }
 }

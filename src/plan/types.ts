@@ -5,7 +5,8 @@
  */
 import type { Requirement } from "../pypa/requirement.js";
 import type { Target } from "../targets/target.js";
-import type { IndexFile, SourceInfo } from "../index/types.js";
+import type { IndexFile } from "../model/index-file.js";
+import type { SourceInfo } from "../model/source-info.js";
 
 /** One file of a project as an index, a find-links source, a lock or a direct reference lists it. */
 export type CandidateFile = IndexFile;

@@ -29,7 +29,6 @@ export interface FetchedProvenance {
 export interface ProvenanceDeps {
   net: Pick<Net, "get" | "displayUrl">;
   cache: Pick<Cache, "root" | "writeAtomic">;
-  offline: boolean;
   warn: (message: string) => void;
 }
 
@@ -54,13 +53,7 @@ async function fetchOne(r: ProvenanceRequest, d: ProvenanceDeps): Promise<Fetche
   let data = readCached(path);
   const fromCache = data !== null;
   if (data === null) {
-    if (d.offline) {
-      throw new WbError("E_NETWORK", `--offline: the provenance of ${r.filename} (${shown}) is not in the cache`, {
-        hint: "run the same bundle once online to fill the cache",
-        details: { url: shown, file: r.filename },
-      });
-    }
-    const res = await d.net.get(r.url, { allowStatus: [404, 410], maxBytes: MAX_BYTES, headers: { accept: "application/vnd.pypi.integrity.v1+json, application/json;q=0.9" } });
+    const res = await d.net.get(r.url, { allowStatus: [404, 410], maxBytes: MAX_BYTES, headers: { accept: "application/vnd.pypi.integrity.v1+json, application/json;q=0.9" }, missing: { what: `the provenance of ${r.filename} (${shown})`, cache: d.cache.root, details: { file: r.filename } } });
     if (res.status === 404 || res.status === 410) {
       d.warn(`the index lists a provenance for ${r.filename}, but ${shown} answers ${res.status}; the bundle ships without it`);
       return null;

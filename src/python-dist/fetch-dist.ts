@@ -9,7 +9,7 @@ import { isAbsolute, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { WbError } from "../errors.js";
 import { fetchToCache } from "../download/downloader.js";
-import type { Reporter } from "../download/reporter.js";
+import type { Reporter } from "../model/reporter.js";
 import type { Net } from "../net/dispatcher.js";
 import type { Cache } from "../store/cache.js";
 import { parseSha256Sums } from "../bundle/sha256sums.js";
@@ -50,7 +50,6 @@ export interface EmbeddedPython {
 export interface FetchDistOptions {
   net: Net;
   cache: Cache;
-  offline: boolean;
   cwd: string;
   reporter?: Reporter;
 }
@@ -127,7 +126,7 @@ async function mirrorSums(base: string, o: FetchDistOptions): Promise<string> {
   const missing = (status?: number) =>
     new WbError("E_PYTHON_DIST", `${shown} has no SHA256SUMS${status ? ` (HTTP ${status})` : ""}`, { hint: "the mirror directory must hold the release's SHA256SUMS beside its archives", details: { url: o.net.displayUrl(sumsUrl) } });
   if (/^https?:/i.test(sumsUrl)) {
-    const page = await fetchPage(sumsUrl, { net: o.net, cache: o.cache, offline: o.offline, reporter: o.reporter }, "text/plain, */*", `the SHA256SUMS of ${shown}`);
+    const page = await fetchPage(sumsUrl, { net: o.net, cache: o.cache, reporter: o.reporter }, "text/plain, */*", `the SHA256SUMS of ${shown}`);
     if (!page) throw missing(404);
     return page.body;
   }
@@ -173,7 +172,7 @@ export async function fetchDist(src: DistSource, t: FloorTarget, o: FetchDistOpt
   else throw new Error("internal: fetchDist needs a mirror or a dist");
   const name = checkDistName(parsePbsFilename(ref.filename), ref.filename, t);
   const displayUrl = o.net.displayUrl(ref.url);
-  const got = await fetchToCache({ url: ref.url, displayUrl, filename: ref.filename, sha256: ref.sha256 }, { net: o.net, cache: o.cache, offline: o.offline, reporter: o.reporter });
+  const got = await fetchToCache({ url: ref.url, displayUrl, filename: ref.filename, sha256: ref.sha256 }, { net: o.net, cache: o.cache, reporter: o.reporter });
   const scan = await scanDist(got.path);
   if (scan.problems.length) {
     throw new WbError("E_PYTHON_DIST", `${ref.filename} is not shaped like a python-build-standalone install_only archive: ${scan.problems.slice(0, 5).join("; ")}`, {

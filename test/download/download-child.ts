@@ -10,7 +10,7 @@ import { downloadAll, type DownloadRequest } from "../../src/download/downloader
 const [root, reqsFile] = process.argv.slice(2) as [string, string];
 const reqs = JSON.parse(readFileSync(reqsFile, "utf8")) as DownloadRequest[];
 const net = createNet({ env: {}, netrcPath: "/nonexistent/.netrc", retries: 2, backoffMs: 5 });
-const got = await downloadAll(reqs, { net, cache: new Cache(root), jobs: 3, offline: false });
+const got = await downloadAll(reqs, { net, cache: new Cache(root), jobs: 3 });
 await net.close();
 const out: Record<string, string> = {};
 for (const r of reqs) out[r.sha256!] = got.get(r.sha256!)!.path;

@@ -69,7 +69,7 @@ describe("downloadAll", () => {
     const net = testNet();
     const reporter = new RecordingReporter();
     const reqs = [req(s, wheels[0]!), req(s, wheels[0]!), req(s, wheels[1]!), { ...req(s, wheels[1]!), url: `${s.origin}/packages/${wheels[1]!.filename}?mirror=2` }];
-    const got = await downloadAll(reqs, { net, cache, jobs: 8, offline: false, reporter });
+    const got = await downloadAll(reqs, { net, cache, jobs: 8, reporter });
     expect(s.requests.map((r) => r.url).sort()).toEqual([`/packages/${wheels[0]!.filename}`, `/packages/${wheels[1]!.filename}`]);
     expect(got.get(reqs[0]!.url)!.path).toBe(cache.wheelPath(wheels[0]!.sha256));
     expect(got.get(wheels[1]!.sha256)!.size).toBe(wheels[1]!.size);
@@ -82,7 +82,7 @@ describe("downloadAll", () => {
     // A second run is served from the cache: no request.
     const before = s.requests.length;
     const again = new RecordingReporter();
-    await downloadAll(reqs, { net, cache, jobs: 8, offline: false, reporter: again });
+    await downloadAll(reqs, { net, cache, jobs: 8, reporter: again });
     expect(s.requests.length).toBe(before);
     expect(again.events.filter((e) => e.type === "file-done").every((e) => (e as { cached: boolean }).cached)).toBe(true);
     await net.close();
@@ -100,7 +100,7 @@ describe("downloadAll", () => {
     const s = await serve({ faults: [track, delay(/^\/packages\//, 80)] });
     const cache = new Cache(tempDir("wb-cache-"));
     const net = testNet();
-    await downloadAll(wheels.map((w) => req(s, w)), { net, cache, jobs: 2, offline: false });
+    await downloadAll(wheels.map((w) => req(s, w)), { net, cache, jobs: 2 });
     expect(s.requests).toHaveLength(6);
     expect(peak).toBe(2);
     await net.close();
@@ -113,7 +113,7 @@ describe("downloadAll", () => {
     const net = testNet();
     const url = `${s.origin.replace("http://", `http://u:${SECRET}@`)}/packages/${wheels[2]!.filename}`;
     const r = { ...req(s, wheels[2]!), url, displayUrl: net.displayUrl(url) };
-    const e = await rejection(downloadAll([r], { net, cache, jobs: 2, offline: false }));
+    const e = await rejection(downloadAll([r], { net, cache, jobs: 2 }));
     expect(e.code).toBe("E_INTEGRITY");
     const found = "sha256:" + (await import("node:crypto")).createHash("sha256").update("not the wheel you are looking for").digest("hex");
     expect(e.message).toBe(`${wheels[2]!.filename} from http://***@127.0.0.1:${new URL(s.origin).port}/packages/${wheels[2]!.filename} does not match its expected hash (2 attempts): expected sha256:${wheels[2]!.sha256}, found ${found}`);
@@ -129,7 +129,7 @@ describe("downloadAll", () => {
     const s = await serve({ faults: [bad] });
     const cache = new Cache(tempDir("wb-cache-"));
     const net = testNet();
-    const got = await downloadAll([req(s, wheels[2]!)], { net, cache, jobs: 2, offline: false });
+    const got = await downloadAll([req(s, wheels[2]!)], { net, cache, jobs: 2 });
     expect(got.get(wheels[2]!.sha256)!.sha256).toBe(wheels[2]!.sha256);
     expect(bad.hits).toBe(1);
     await net.close();
@@ -140,7 +140,7 @@ describe("downloadAll", () => {
     const s = await serve({ faults: [cut] });
     const cache = new Cache(tempDir("wb-cache-"));
     const net = testNet();
-    const got = await downloadAll([req(s, wheels[3]!)], { net, cache, jobs: 2, offline: false });
+    const got = await downloadAll([req(s, wheels[3]!)], { net, cache, jobs: 2 });
     expect(got.get(wheels[3]!.sha256)!.cached).toBe(false);
     expect(s.requests.map((r) => r.headers["range"] ?? "full")).toEqual(["full", "bytes=40000-"]);
     expect(cacheFiles(cache.root)).toEqual([`wheels-v1/sha256/${wheels[3]!.sha256.slice(0, 2)}/${wheels[3]!.sha256}`]);
@@ -150,10 +150,10 @@ describe("downloadAll", () => {
   it("--hash values from the requirements: any one must match", async () => {
     const s = await serve();
     const net = testNet();
-    const ok = await downloadAll([req(s, wheels[4]!, { extraHashes: [`sha256:${"f".repeat(64)}`, `sha256:${wheels[4]!.sha256}`] })], { net, cache: new Cache(tempDir()), jobs: 1, offline: false });
+    const ok = await downloadAll([req(s, wheels[4]!, { extraHashes: [`sha256:${"f".repeat(64)}`, `sha256:${wheels[4]!.sha256}`] })], { net, cache: new Cache(tempDir()), jobs: 1 });
     expect(ok.size).toBe(2);
     const cache = new Cache(tempDir());
-    const e = await rejection(downloadAll([req(s, wheels[4]!, { extraHashes: [`sha512:${"a".repeat(128)}`] })], { net, cache, jobs: 1, offline: false }));
+    const e = await rejection(downloadAll([req(s, wheels[4]!, { extraHashes: [`sha512:${"a".repeat(128)}`] })], { net, cache, jobs: 1 }));
     expect(e.code).toBe("E_INTEGRITY");
     expect(e.message).toContain(`expected sha512:${"a".repeat(128)}, found sha512:${createHash("sha512").update(readFileSync(wheels[4]!.path)).digest("hex")}`);
     expect(cacheFiles(cache.root)).toEqual([]);
@@ -165,12 +165,12 @@ describe("downloadAll", () => {
     const cache = new Cache(tempDir("wb-cache-"));
     const net = testNet();
     const r = req(s, wheels[5]!, { sha256: undefined });
-    const got = await downloadAll([r], { net, cache, jobs: 1, offline: false });
+    const got = await downloadAll([r], { net, cache, jobs: 1 });
     expect(got.get(r.url)!.sha256).toBe(wheels[5]!.sha256);
     expect(cache.shaForUrl(r.url)).toBe(wheels[5]!.sha256);
     await net.close();
     const offlineNet = testNet({ offline: true });
-    const again = await downloadAll([r], { net: offlineNet, cache, jobs: 1, offline: true });
+    const again = await downloadAll([r], { net: offlineNet, cache, jobs: 1 });
     expect(again.get(r.url)!.cached).toBe(true);
     await offlineNet.close();
   });
@@ -179,7 +179,7 @@ describe("downloadAll", () => {
     const s = await serve();
     const cache = new Cache(tempDir("wb-cache-"));
     const net = testNet({ offline: true });
-    const e = await rejection(downloadAll([req(s, wheels[0]!)], { net, cache, jobs: 1, offline: true }));
+    const e = await rejection(downloadAll([req(s, wheels[0]!)], { net, cache, jobs: 1 }));
     expect(e.code).toBe("E_NETWORK");
     expect(e.message).toBe(`--offline: ${wheels[0]!.filename} is not in the cache (${cache.root})`);
     expect(e.hints).toEqual(["run the same command once without --offline (with the same --cache-dir) to fill the cache"]);
@@ -191,10 +191,10 @@ describe("downloadAll", () => {
     const s = await serve();
     const cache = new Cache(tempDir("wb-cache-"));
     const net = testNet();
-    await downloadAll([req(s, wheels[1]!)], { net, cache, jobs: 1, offline: false });
+    await downloadAll([req(s, wheels[1]!)], { net, cache, jobs: 1 });
     // a different size than the index's is noticed without --verify-cache
     writeFileSync(cache.wheelPath(wheels[1]!.sha256), "bit rot");
-    const got = await downloadAll([req(s, wheels[1]!)], { net, cache, jobs: 1, offline: false });
+    const got = await downloadAll([req(s, wheels[1]!)], { net, cache, jobs: 1 });
     expect(got.get(wheels[1]!.sha256)!.cached).toBe(false);
     expect(s.requests).toHaveLength(2);
     // same size, other bytes: trusted (the archive writer's check catches it) unless verifyCache
@@ -202,9 +202,9 @@ describe("downloadAll", () => {
     const bytes = readFileSync(p);
     bytes[0] = bytes[0]! ^ 0xff;
     writeFileSync(p, bytes);
-    expect((await downloadAll([req(s, wheels[1]!)], { net, cache, jobs: 1, offline: false })).get(wheels[1]!.sha256)!.cached).toBe(true);
+    expect((await downloadAll([req(s, wheels[1]!)], { net, cache, jobs: 1 })).get(wheels[1]!.sha256)!.cached).toBe(true);
     expect(s.requests).toHaveLength(2);
-    const again = await downloadAll([req(s, wheels[1]!)], { net, cache, jobs: 1, offline: false, verifyCache: true });
+    const again = await downloadAll([req(s, wheels[1]!)], { net, cache, jobs: 1, verifyCache: true });
     expect(again.get(wheels[1]!.sha256)!.cached).toBe(false);
     expect(s.requests).toHaveLength(3);
     await net.close();
@@ -225,7 +225,7 @@ describe("faults leave nothing in the cache", () => {
     const net = testNet({ retries: 2, readTimeoutMs: 250 });
     const url = `${s.origin.replace("http://", `http://u:${SECRET}@`)}/packages/${w().filename}`;
     const reporter = new RecordingReporter();
-    const e = await rejection(downloadAll([{ ...req(s, w()), url, displayUrl: net.displayUrl(url) }], { net, cache: new Cache(root), jobs: 1, offline: false, reporter }));
+    const e = await rejection(downloadAll([{ ...req(s, w()), url, displayUrl: net.displayUrl(url) }], { net, cache: new Cache(root), jobs: 1, reporter }));
     expect(e.code).toBe(code);
     expect(e.message).toBe(message(new URL(s.origin).port));
     expect(cacheFiles(root)).toEqual([]);
@@ -241,7 +241,7 @@ describe("two downloaders on one cache directory", () => {
     const run = async () => {
       const net = testNet();
       try {
-        return await downloadAll(wheels.map((w) => req(s, w)), { net, cache: new Cache(root), jobs: 3, offline: false });
+        return await downloadAll(wheels.map((w) => req(s, w)), { net, cache: new Cache(root), jobs: 3 });
       } finally {
         await net.close();
       }
@@ -266,7 +266,7 @@ describe("two downloaders on one cache directory", () => {
       );
     });
     const net = testNet();
-    const mine = await downloadAll(wheels.map((w) => req(s, w)), { net, cache: new Cache(root), jobs: 3, offline: false });
+    const mine = await downloadAll(wheels.map((w) => req(s, w)), { net, cache: new Cache(root), jobs: 3 });
     await net.close();
     const theirs = JSON.parse(await child) as Record<string, string>;
     for (const w of wheels) expect(theirs[w.sha256]).toBe(mine.get(w.sha256)!.path);

@@ -60,10 +60,10 @@ describe("digests", () => {
 describe("index hashes on download", () => {
   it.skipIf(!hasPython).each(["md5", "sha1", "sha224", "sha384", "sha512", "blake2b"])("%s alone: the right digest passes, a wrong one is E_INTEGRITY", async (alg) => {
     const net = testNet();
-    const ok = await downloadAll([req({ indexHashes: { [alg]: pyDigests[alg]!.toUpperCase() } })], { net, cache: new Cache(tempDir()), jobs: 1, offline: false });
+    const ok = await downloadAll([req({ indexHashes: { [alg]: pyDigests[alg]!.toUpperCase() } })], { net, cache: new Cache(tempDir()), jobs: 1 });
     expect(ok.get(pyDigests["sha256"]!)?.sha256).toBe(pyDigests["sha256"]);
     const wrong = pyDigests[alg]!.replace(/^./, (c) => (c === "0" ? "1" : "0"));
-    const e = await rejection(downloadAll([req({ indexHashes: { [alg]: wrong } })], { net, cache: new Cache(tempDir()), jobs: 1, offline: false }));
+    const e = await rejection(downloadAll([req({ indexHashes: { [alg]: wrong } })], { net, cache: new Cache(tempDir()), jobs: 1 }));
     expect(e.code).toBe("E_INTEGRITY");
     expect(e.message).toContain(`expected ${alg}:${wrong}, found ${alg}:${pyDigests[alg]}`);
     await net.close();
@@ -71,7 +71,7 @@ describe("index hashes on download", () => {
 
   it.skipIf(!hasPython)("every hash the index gives must match, not just one: a right sha256 with a wrong md5 fails", async () => {
     const net = testNet();
-    const e = await rejection(downloadAll([req({ sha256: pyDigests["sha256"], indexHashes: { sha256: pyDigests["sha256"]!, md5: "0".repeat(32) } })], { net, cache: new Cache(tempDir()), jobs: 1, offline: false }));
+    const e = await rejection(downloadAll([req({ sha256: pyDigests["sha256"], indexHashes: { sha256: pyDigests["sha256"]!, md5: "0".repeat(32) } })], { net, cache: new Cache(tempDir()), jobs: 1 }));
     expect(e.code).toBe("E_INTEGRITY");
     expect(e.message).toContain(`expected md5:${"0".repeat(32)}, found md5:${pyDigests["md5"]}`);
     await net.close();
@@ -81,7 +81,7 @@ describe("index hashes on download", () => {
     const net = testNet();
     for (const bad of ["abcd", "g".repeat(64)]) {
       server.requests.length = 0;
-      const e = await rejection(downloadAll([req({ indexHashes: { sha256: bad } })], { net, cache: new Cache(tempDir()), jobs: 1, offline: false }));
+      const e = await rejection(downloadAll([req({ indexHashes: { sha256: bad } })], { net, cache: new Cache(tempDir()), jobs: 1 }));
       expect(e.code).toBe("E_INTEGRITY");
       expect(e.message).toMatch(new RegExp(`^the index gives a malformed hash for ${wheel.filename.replace(/\./g, "\\.")} \\(${server.origin}/packages/${wheel.filename.replace(/\./g, "\\.")}\\): the sha256 digest '${bad}'`));
       expect(server.requests).toEqual([]);
@@ -92,12 +92,12 @@ describe("index hashes on download", () => {
   it("a remote file with no hash from anywhere is downloaded with a warning", async () => {
     const net = testNet();
     const reporter = new RecordingReporter();
-    await downloadAll([req({})], { net, cache: new Cache(tempDir()), jobs: 1, offline: false, reporter });
+    await downloadAll([req({})], { net, cache: new Cache(tempDir()), jobs: 1, reporter });
     expect(reporter.events.filter((e) => e.type === "warn")).toEqual([
       { type: "warn", message: `${wheel.filename} from ${server.origin}/packages/${wheel.filename} comes with no hash from the index or the requirements: nothing but the connection vouches for its bytes` },
     ]);
     const quiet = new RecordingReporter();
-    await downloadAll([req({ sha256: wheel.sha256 })], { net, cache: new Cache(tempDir()), jobs: 1, offline: false, reporter: quiet });
+    await downloadAll([req({ sha256: wheel.sha256 })], { net, cache: new Cache(tempDir()), jobs: 1, reporter: quiet });
     expect(quiet.events.filter((e) => e.type === "warn")).toEqual([]);
     await net.close();
   });
@@ -107,7 +107,7 @@ describe("index pages with malformed digests", () => {
   it.each(["html", "json"] as const)("%s page: using the file is E_INTEGRITY with the URL, not an internal error", async (format) => {
     const bad = await startIndexServer({ files: [{ filename: wheel.filename, path: wheel.path, sha256: "abcd", metadata: wheel.metadata }], format });
     const net = testNet();
-    const s = new Sources({ indexUrl: bad.indexUrl, extraIndexUrls: [], findLinks: [], noIndex: false }, net, new Cache(tempDir()), { offline: false, cwd: "/" });
+    const s = new Sources({ indexUrl: bad.indexUrl, extraIndexUrls: [], findLinks: [], noIndex: false }, net, new Cache(tempDir()), { cwd: "/" });
     const file = (await s.getProject("hashed"))!.files[0]!;
     expect(file.hashes).toEqual({});
     const e = await rejection(s.fetchMetadata(file));

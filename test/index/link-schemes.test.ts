@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { htmlPageFiles } from "../../src/index/links.js";
 import { parseHtmlPage } from "../../src/index/parse-html.js";
 import { parseProjectPage } from "../../src/index/simple-api.js";
-import type { SourceInfo } from "../../src/index/types.js";
+import type { SourceInfo } from "../../src/model/source-info.js";
 
 const SRC: SourceInfo = { name: "t", url: "https://idx.example/simple/", kind: "index" };
 const id = (u: string) => u;

@@ -35,8 +35,9 @@ describe.skipIf(!mirror)("the machine's local mirror", () => {
     expect(projects.length).toBeGreaterThan(0);
     const httpIndex = `${server.origin}/${mirror!.path.split("/").at(-1)}/`;
     const net = testNet({ readTimeoutMs: 10_000 });
-    const viaFile = new Sources({ indexUrl: mirror!.url, extraIndexUrls: [], findLinks: [], noIndex: false }, net, new Cache(tempDir()), { offline: false, cwd: "/" });
-    const viaHttp = new Sources({ indexUrl: httpIndex, extraIndexUrls: [], findLinks: [], noIndex: false }, net, new Cache(tempDir()), { offline: false, cwd: "/" });
+    const fileNet = testNet();
+    const viaFile = new Sources({ indexUrl: mirror!.url, extraIndexUrls: [], findLinks: [], noIndex: false }, fileNet, new Cache(tempDir()), { cwd: "/" });
+    const viaHttp = new Sources({ indexUrl: httpIndex, extraIndexUrls: [], findLinks: [], noIndex: false }, net, new Cache(tempDir()), { cwd: "/" });
     for (const p of projects) {
       const a = (await viaFile.getProject(p))!;
       const b = (await viaHttp.getProject(p))!;
@@ -44,13 +45,13 @@ describe.skipIf(!mirror)("the machine's local mirror", () => {
       expect(b.files.map((f) => [f.filename, f.hashes])).toEqual(a.files.map((f) => [f.filename, f.hashes]));
       for (const f of a.files) expect(existsSync(fileURLToPath(f.url))).toBe(true);
     }
-    await net.close();
+    await Promise.all([net.close(), fileNet.close()]);
   });
 
   it("METADATA by HTTP range requests equals Python zipfile's reading", async () => {
     const httpIndex = `${server.origin}/${mirror!.path.split("/").at(-1)}/`;
     const net = testNet({ readTimeoutMs: 10_000 });
-    const s = new Sources({ indexUrl: httpIndex, extraIndexUrls: [], findLinks: [], noIndex: false }, net, new Cache(tempDir()), { offline: false, cwd: "/" });
+    const s = new Sources({ indexUrl: httpIndex, extraIndexUrls: [], findLinks: [], noIndex: false }, net, new Cache(tempDir()), { cwd: "/" });
     for (const p of projects) {
       const wheel = (await s.getProject(p))!.files.find((f) => f.filename.endsWith(".whl"));
       if (!wheel) continue;

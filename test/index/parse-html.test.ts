@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { decodeEntities, parseHtmlPage } from "../../src/index/parse-html.js";
 import { htmlPageFiles, splitHashFragment, fileBelongsTo } from "../../src/index/links.js";
-import type { SourceInfo } from "../../src/index/types.js";
+import type { SourceInfo } from "../../src/model/source-info.js";
 
 const SRC: SourceInfo = { name: "t", url: "https://idx.example/simple/", kind: "index" };
 const id = (u: string) => u;

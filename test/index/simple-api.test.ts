@@ -9,7 +9,8 @@ import { Cache } from "../../src/store/cache.js";
 import { ACCEPT, fetchProjectPage, parseProjectPage } from "../../src/index/simple-api.js";
 import { Sources } from "../../src/index/sources.js";
 import { RecordingReporter } from "../../src/download/reporter.js";
-import type { IndexFile, SourceInfo } from "../../src/index/types.js";
+import type { IndexFile } from "../../src/model/index-file.js";
+import type { SourceInfo } from "../../src/model/source-info.js";
 import { buildWheel, type BuiltWheel } from "../helpers/wheel-builder.js";
 import { startIndexServer, type IndexServer, type IndexServerOptions } from "../helpers/index-server.js";
 import { redirect } from "../helpers/http-faults.js";
@@ -45,7 +46,7 @@ async function serve(o: Partial<IndexServerOptions> = {}): Promise<IndexServer> 
 function sources(indexUrl: string, o: { offline?: boolean; cache?: Cache; reporter?: RecordingReporter } = {}) {
   const net = testNet({ offline: o.offline });
   const cache = o.cache ?? new Cache(tempDir("wb-cache-"));
-  return { s: new Sources({ indexUrl, extraIndexUrls: [], findLinks: [], noIndex: false }, net, cache, { offline: o.offline ?? false, cwd: "/", reporter: o.reporter }), net, cache };
+  return { s: new Sources({ indexUrl, extraIndexUrls: [], findLinks: [], noIndex: false }, net, cache, { cwd: "/", reporter: o.reporter }), net, cache };
 }
 
 /** The fields both formats carry (JSON adds size and upload-time). */
@@ -175,7 +176,7 @@ describe("page cache", () => {
     const srv = await serve();
     const cache = new Cache(tempDir("wb-cache-"));
     const net = testNet();
-    const deps = { net, cache, offline: false };
+    const deps = { net, cache };
     const first = await fetchProjectPage(srv.indexUrl, "demo", deps);
     const second = await fetchProjectPage(srv.indexUrl, "demo", deps);
     expect(second).toEqual(first);

@@ -43,10 +43,10 @@ afterAll(async () => {
   await Promise.all([a.close(), b.close(), locked.close(), stat.close()]);
 });
 
-function make(o: Partial<SourcesOptions>, offline = false, env: Record<string, string> = {}) {
+function make(o: Partial<SourcesOptions>, env: Record<string, string> = {}) {
   const net = testNet({ env });
   const cache = new Cache(tempDir("wb-cache-"));
-  const s = new Sources({ extraIndexUrls: [], findLinks: [], noIndex: false, ...o }, net, cache, { offline, cwd: flDir });
+  const s = new Sources({ extraIndexUrls: [], findLinks: [], noIndex: false, ...o }, net, cache, { cwd: flDir });
   return { s, net };
 }
 
@@ -109,7 +109,7 @@ describe("first source wins", () => {
 
 describe("credentials", () => {
   it("WHEELBARROW_INDEX_USERNAME/_PASSWORD go to the primary index only, never to an extra index", async () => {
-    const { s, net } = make({ indexUrl: locked.indexUrl, extraIndexUrls: [b.indexUrl] }, false, { WHEELBARROW_INDEX_USERNAME: "u", WHEELBARROW_INDEX_PASSWORD: "right" });
+    const { s, net } = make({ indexUrl: locked.indexUrl, extraIndexUrls: [b.indexUrl] }, { WHEELBARROW_INDEX_USERNAME: "u", WHEELBARROW_INDEX_PASSWORD: "right" });
     const before = b.requests.length;
     expect((await s.getProject("shared"))!.files.map((f) => f.filename)).toEqual([internal.filename]);
     expect((await s.getProject("only-public"))!.files).toHaveLength(1);

@@ -11,7 +11,7 @@ import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Cache } from "../../src/store/cache.js";
 import { Sources } from "../../src/index/sources.js";
-import type { IndexFile } from "../../src/index/types.js";
+import type { IndexFile } from "../../src/model/index-file.js";
 import { buildWheel, type BuiltWheel } from "../helpers/wheel-builder.js";
 import { startIndexServer, type IndexServer, type IndexServerOptions } from "../helpers/index-server.js";
 import { wrongBody } from "../helpers/http-faults.js";
@@ -31,11 +31,11 @@ afterAll(async () => {
   await Promise.all(servers.map((s) => s.close()));
 });
 
-async function setup(o: Partial<IndexServerOptions>, offline = false, cache = new Cache(tempDir("wb-cache-"))) {
+async function setup(o: Partial<IndexServerOptions>, cache = new Cache(tempDir("wb-cache-"))) {
   const srv = await startIndexServer({ files: [big], ...o });
   servers.push(srv);
   const net = testNet();
-  const s = new Sources({ indexUrl: srv.indexUrl, extraIndexUrls: [], findLinks: [], noIndex: false }, net, cache, { offline, cwd: "/" });
+  const s = new Sources({ indexUrl: srv.indexUrl, extraIndexUrls: [], findLinks: [], noIndex: false }, net, cache, { cwd: "/" });
   const file = (await s.getProject("big-pkg"))!.files[0]!;
   return { srv, net, s, cache, file, fileRequests: () => srv.requests.filter((r) => r.url.startsWith("/packages/")) };
 }
@@ -105,7 +105,7 @@ describe("range reads", () => {
     const srv = await startIndexServer({ files: [{ filename: "fake-1.0-py3-none-any.whl", path, sha256: createHash("sha256").update(bytes).digest("hex") }] });
     servers.push(srv);
     const net = testNet();
-    const s = new Sources({ indexUrl: srv.indexUrl, extraIndexUrls: [], findLinks: [], noIndex: false }, net, new Cache(tempDir("wb-cache-")), { offline: false, cwd: "/" });
+    const s = new Sources({ indexUrl: srv.indexUrl, extraIndexUrls: [], findLinks: [], noIndex: false }, net, new Cache(tempDir("wb-cache-")), { cwd: "/" });
     const file = (await s.getProject("fake"))!.files[0]!;
     const e = await rejection(s.fetchMetadata(file));
     expect(e.code).toBe("E_INTEGRITY");
@@ -129,7 +129,7 @@ describe("local files and the cache", () => {
   it("file:// wheels are read in place", async () => {
     const cache = new Cache(tempDir("wb-cache-"));
     const net = testNet();
-    const s = new Sources({ extraIndexUrls: [], findLinks: [], noIndex: true }, net, cache, { offline: true, cwd: "/" });
+    const s = new Sources({ extraIndexUrls: [], findLinks: [], noIndex: true }, net, cache, { cwd: "/" });
     const file: IndexFile = { filename: big.filename, url: pathToFileURL(big.path).toString(), displayUrl: big.path, hashes: {}, yanked: false, coreMetadata: false, source: { name: "fl", url: "x", kind: "find-links" } };
     expect(await s.fetchMetadata(file)).toBe(big.metadata);
     await net.close();
@@ -137,11 +137,11 @@ describe("local files and the cache", () => {
 
   it("--offline: served from the metadata cache; a miss names the file", async () => {
     const cache = new Cache(tempDir("wb-cache-"));
-    const online = await setup({ metadata: "sidecar" }, false, cache);
+    const online = await setup({ metadata: "sidecar" }, cache);
     await online.s.fetchMetadata(online.file);
     await online.net.close();
     const net = testNet({ offline: true });
-    const s = new Sources({ indexUrl: online.srv.indexUrl, extraIndexUrls: [], findLinks: [], noIndex: false }, net, cache, { offline: true, cwd: "/" });
+    const s = new Sources({ indexUrl: online.srv.indexUrl, extraIndexUrls: [], findLinks: [], noIndex: false }, net, cache, { cwd: "/" });
     const file = (await s.getProject("big-pkg"))!.files[0]!;
     expect(await s.fetchMetadata(file)).toBe(big.metadata);
     const other = { ...file, hashes: { sha256: "0".repeat(64) }, coreMetadata: { sha256: "1".repeat(64) } };

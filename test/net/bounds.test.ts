@@ -53,7 +53,7 @@ describe("range probing", () => {
     const srv = await serve({ metadata: "none", ranges: false });
     const net = testNet();
     const cache = new Cache(tempDir("wb-cache-"));
-    const s = new Sources({ indexUrl: srv.indexUrl, extraIndexUrls: [], findLinks: [], noIndex: false }, net, cache, { offline: false, cwd: "/" });
+    const s = new Sources({ indexUrl: srv.indexUrl, extraIndexUrls: [], findLinks: [], noIndex: false }, net, cache, { cwd: "/" });
     for (const w of wheels) {
       const file = (await s.getProject(w.filename.split("-")[0]!))!.files[0]!;
       expect(await s.fetchMetadata(file)).toBe(w.metadata);
@@ -69,7 +69,7 @@ describe("range probing", () => {
   it("an index with Range support keeps using ranges for every wheel", async () => {
     const srv = await serve({ metadata: "none", ranges: true });
     const net = testNet();
-    const s = new Sources({ indexUrl: srv.indexUrl, extraIndexUrls: [], findLinks: [], noIndex: false }, net, new Cache(tempDir("wb-cache-")), { offline: false, cwd: "/" });
+    const s = new Sources({ indexUrl: srv.indexUrl, extraIndexUrls: [], findLinks: [], noIndex: false }, net, new Cache(tempDir("wb-cache-")), { cwd: "/" });
     for (const w of wheels) expect(await s.fetchMetadata((await s.getProject(w.filename.split("-")[0]!))!.files[0]!)).toBe(w.metadata);
     const fileReqs = srv.requests.filter((r) => r.url.startsWith("/packages/"));
     expect(fileReqs.every((r) => typeof r.headers["range"] === "string")).toBe(true);
@@ -85,7 +85,7 @@ describe("download size bounds", () => {
     const root = tempDir("wb-cache-");
     const cache = new Cache(root);
     const url = `${srv.origin}/packages/${w.filename}`;
-    const e = await rejection(fetchToCache({ url, displayUrl: url, filename: w.filename, sha256: w.sha256, size: w.size }, { net, cache, offline: false }));
+    const e = await rejection(fetchToCache({ url, displayUrl: url, filename: w.filename, sha256: w.sha256, size: w.size }, { net, cache }));
     expect(e.code).toBe("E_INTEGRITY");
     expect(e.message).toContain(url);
     expect(e.message).toContain(`the ${w.size} bytes the index declares`);
@@ -110,7 +110,7 @@ describe("page and sidecar caps", () => {
   it("an endless project page stops at the page cap: E_NETWORK naming the page", async () => {
     const srv = await serve({ faults: [endlessBody(/^\/simple\/alpha\//)] });
     const net = testNet();
-    const s = new Sources({ indexUrl: srv.indexUrl, extraIndexUrls: [], findLinks: [], noIndex: false }, net, new Cache(tempDir("wb-cache-")), { offline: false, cwd: "/" });
+    const s = new Sources({ indexUrl: srv.indexUrl, extraIndexUrls: [], findLinks: [], noIndex: false }, net, new Cache(tempDir("wb-cache-")), { cwd: "/" });
     const e = await rejection(s.getProject("alpha"));
     expect(e.code).toBe("E_NETWORK");
     expect(e.message).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/simple\/alpha\/ is larger than the 64 MiB allowed for the index page of alpha$/);
@@ -120,7 +120,7 @@ describe("page and sidecar caps", () => {
   it("an endless PEP 658 sidecar stops at 16 MiB (the METADATA cap): E_NETWORK naming the .metadata URL", async () => {
     const srv = await serve({ metadata: "sidecar", faults: [endlessBody(/\.metadata$/)] });
     const net = testNet();
-    const s = new Sources({ indexUrl: srv.indexUrl, extraIndexUrls: [], findLinks: [], noIndex: false }, net, new Cache(tempDir("wb-cache-")), { offline: false, cwd: "/" });
+    const s = new Sources({ indexUrl: srv.indexUrl, extraIndexUrls: [], findLinks: [], noIndex: false }, net, new Cache(tempDir("wb-cache-")), { cwd: "/" });
     const file = (await s.getProject("alpha"))!.files[0]!;
     const e = await rejection(s.fetchMetadata(file));
     expect(e.code).toBe("E_NETWORK");

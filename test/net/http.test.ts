@@ -102,7 +102,8 @@ describe("auth", () => {
     const a = testNet();
     expect((await a.get(withCreds(`${s.indexUrl}demo/`))).status).toBe(200);
     await a.close();
-    const b = testNet({ env: { WHEELBARROW_INDEX_USERNAME: "alice", WHEELBARROW_INDEX_PASSWORD: SECRET }, primaryIndexUrl: s.indexUrl });
+    const b = testNet({ env: { WHEELBARROW_INDEX_USERNAME: "alice", WHEELBARROW_INDEX_PASSWORD: SECRET } });
+    b.registerCredentials({ urls: [s.indexUrl], primaryIndex: s.indexUrl });
     expect((await b.get(`${s.indexUrl}demo/`)).status).toBe(200);
     await b.close();
     const netrc = join(tempDir(), "netrc");

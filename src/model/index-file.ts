@@ -1,16 +1,8 @@
 /**
- * What an index, a find-links source or the cache says about a project's files. The planner's
- * CandidateFile (src/plan/types.ts) is structurally this type.
+ * What an index, a find-links source or the cache says about a project's files. The index
+ * readers (src/index) produce these; the planner's CandidateFile (src/plan/types.ts) is this type.
  */
-
-export interface SourceInfo {
-  /** The named index's name, "pypi", "index-url", "extra-index-url", "find-links" (+ " #n" when several). */
-  name: string;
-  /** Redacted URL (or path) of the source. */
-  url: string;
-  /** "lock" and "direct" are files named by a pylock.toml or a wheel URL/path in requirements. */
-  kind: "index" | "find-links" | "lock" | "direct";
-}
+import type { SourceInfo } from "./source-info.js";
 
 export interface IndexFile {
   filename: string;
