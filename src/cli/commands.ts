@@ -7,10 +7,11 @@ import { bundleCommand } from "../commands/bundle.js";
 import { diffCommand } from "../commands/diff.js";
 import { inspectCommand } from "../commands/inspect.js";
 import { lockCommand } from "../commands/lock.js";
+import { probeCommand } from "../commands/probe.js";
 import { targetsCommand } from "../commands/targets.js";
 import { verifyCommand } from "../commands/verify.js";
 
-export type CommandName = "bundle" | "lock" | "verify" | "inspect" | "diff" | "targets";
+export type CommandName = "bundle" | "lock" | "verify" | "inspect" | "diff" | "targets" | "probe";
 export type CommandFn = (args: unknown[], opts: Record<string, unknown>, ctx: Context) => Promise<number>;
 
 export const commandTable: Record<CommandName, CommandFn> = {
@@ -20,4 +21,5 @@ export const commandTable: Record<CommandName, CommandFn> = {
   inspect: inspectCommand,
   diff: diffCommand,
   targets: targetsCommand,
+  probe: probeCommand,
 };

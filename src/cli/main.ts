@@ -107,6 +107,11 @@ export function buildProgram(run: (name: CommandName, args: unknown[], opts: Rec
     .argument("[target...]", "explain these targets instead of the alias table")
     .option("--json", "machine-readable result")
     .action(async (targets: string[], opts: Record<string, unknown>) => run("targets", [targets], opts));
+  program
+    .command("probe")
+    .description("print the target probe: on the target, `sh probe.sh > target.json`, then --target-file target.json")
+    .option("--script", "print the POSIX sh probe script on stdout")
+    .action(async (opts: Record<string, unknown>) => run("probe", [], opts));
   return program;
 }
 
