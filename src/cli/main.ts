@@ -25,6 +25,7 @@ function addResolveOptions(cmd: Command): Command {
     .option("-c, --constraint <file>", "constraints file (repeatable)", collect)
     .option("--lock <file>", "take a pylock.toml instead of requirements")
     .option("--target <platform@python>", "target, e.g. manylinux_2_28_x86_64@3.11 (repeatable)", collect)
+    .option("--target-file <file[@python]>", "the machine probe.sh described (target.json), for its Python or @PYTHON (repeatable)", collect)
     .option("-i, --index-url <url>", "primary package index (PEP 503/691)")
     .option("--extra-index-url <url>", "further index, consulted after the primary (repeatable)", collect)
     .option("-f, --find-links <dir|url>", "directory or HTML page of wheels (repeatable)", collect)
@@ -77,6 +78,7 @@ export function buildProgram(run: (name: CommandName, args: unknown[], opts: Rec
   const lock = addResolveOptions(program.command("lock").description("resolve and select only; write pylock.toml; no wheel bodies"));
   lock.option("-o, --out <file>", "where to write the lock (default pylock.toml)");
   lock.option("--keep-going", "with several targets: write the targets that plan, report the others, exit 1");
+  lock.option("--embed-python", "plan for an interpreter the bundle will carry: a --target-file machine needs no Python");
   lock.action(async (spec: string | undefined, opts: Record<string, unknown>) => run("lock", [spec], opts));
 
   program
@@ -105,6 +107,8 @@ export function buildProgram(run: (name: CommandName, args: unknown[], opts: Rec
     .command("targets")
     .description("the target aliases and what each expands to")
     .argument("[target...]", "explain these targets instead of the alias table")
+    .option("--target-file <file[@python]>", "explain the machine probe.sh described (target.json) (repeatable)", collect)
+    .option("--embed-python", "with --target-file: for an interpreter the bundle carries (the machine needs no Python)")
     .option("--json", "machine-readable result")
     .action(async (targets: string[], opts: Record<string, unknown>) => run("targets", [targets], opts));
   program

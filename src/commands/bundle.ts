@@ -10,7 +10,7 @@ import type { Context } from "../context.js";
 import { WbError } from "../errors.js";
 import { DEFAULT_SOURCE_DATE_EPOCH, bundlePath, bundleStem, checkReplaceable, discardStaged, publishBundles, stageBundle, type BundleFormat, type BundleInput, type BundlePackage, type StagedBundle } from "../bundle/write-bundle.js";
 import { sweepStaleTemps } from "../store/temp-files.js";
-import { parseTargets } from "../targets/parse-target.js";
+import { runTargets } from "./target-files.js";
 import { checkSpace, withSpace } from "./no-space.js";
 import type { RunOptions } from "./options.js";
 import type { Target } from "../targets/target.js";
@@ -92,7 +92,7 @@ export async function bundleCommand(args: unknown[], flags: Record<string, unkno
   const epoch = sourceDateEpoch(ctx.env);
   const name = opts.name ?? (opts.app ? basename(opts.app) : "bundle");
   const version = opts.version ?? "0.0.0";
-  if (opts.targets.length) checkOutputs(opts, parseTargets(opts.targets), name, version);
+  if (opts.targets.length || opts.targetFiles.length) checkOutputs(opts, runTargets(opts).targets, name, version);
   sweepStaleTemps(opts.out, (n) => n.startsWith("."));
   const signing = await openBundleSigning(flags, ctx);
   const { plan, session } = await runPlan(opts, ctx).catch((e: unknown) => {

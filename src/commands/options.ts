@@ -16,6 +16,8 @@ export interface RunOptions {
   constraints: string[];
   lock?: string;
   targets: string[];
+  /** --target-file FILE[@PYTHON] values (target.json from probe.sh). */
+  targetFiles: string[];
   indexUrl?: string;
   extraIndexUrls: string[];
   findLinks: string[];
@@ -168,6 +170,7 @@ export async function resolveRunOptions(specPath: string | undefined, flags: Fla
     constraints: list(flags["constraint"]).map(abs).concat(spec?.constraints ?? []),
     lock: str(flags["lock"]) ? abs(str(flags["lock"])!) : spec?.lock,
     targets: flagTargets.length ? flagTargets : (spec?.targets ?? []),
+    targetFiles: list(flags["targetFile"]),
     indexUrl: merged.indexUrl,
     extraIndexUrls: merged.extraIndexUrls,
     findLinks: merged.findLinks,

@@ -4,29 +4,29 @@
  */
 import type { Context } from "../context.js";
 import { WbError, WbErrorList } from "../errors.js";
-import { parseTargets } from "../targets/parse-target.js";
 import { planTargets, MemoSource } from "../plan/plan-targets.js";
 import type { Plan } from "../plan/types.js";
 import { loadInputs } from "./load-inputs.js";
 import { noSpaceError } from "./no-space.js";
 import type { RunOptions } from "./options.js";
 import { openSession, type Session } from "./session.js";
+import { runTargets } from "./target-files.js";
 
 /**
  * With `opts.keepGoing` (lock only) and several targets, the targets that planned are returned
  * in `plan` and the others' errors in `failures`; otherwise any error is thrown.
  */
 export async function runPlan(opts: RunOptions, ctx: Context): Promise<{ plan: Plan; session: Session; failures: WbError[] }> {
-  if (opts.targets.length === 0) {
+  if (opts.targets.length === 0 && opts.targetFiles.length === 0) {
     throw new WbError("E_USAGE", "no target given", {
-      hint: ["name at least one: --target manylinux_2_28_x86_64@3.11 (or linux-x86_64@3.12, win_amd64@3.11, macos-arm64@3.12)", "`wheelbarrow targets` lists the aliases"],
+      hint: ["name at least one: --target manylinux_2_28_x86_64@3.11 (or linux-x86_64@3.12, win_amd64@3.11, macos-arm64@3.12)", "`wheelbarrow targets` lists the aliases", "or describe the machine itself: --target-file target.json (from `sh probe.sh` run there)"],
     });
   }
-  const targets = parseTargets(opts.targets);
+  const { targets, warnings: targetWarnings } = runTargets(opts);
   const loaded = loadInputs(opts, ctx.env);
   const session = await openSession(opts, loaded.fileOptions, ctx);
   try {
-    if (!opts.quiet) for (const w of loaded.warnings) session.reporter.warn(w);
+    if (!opts.quiet) for (const w of [...targetWarnings, ...loaded.warnings]) session.reporter.warn(w);
     const source = new MemoSource(session.planSource);
     const { plan, errors, failed } = await planTargets(loaded.inputs, targets, source, {
       pre: opts.pre || loaded.fileOptions.pre,

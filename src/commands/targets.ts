@@ -10,7 +10,8 @@
  */
 import type { Context } from "../context.js";
 import { TARGET_ALIASES } from "../targets/aliases.js";
-import { parseTarget, parseTargets, TARGET_FORM_HINTS } from "../targets/parse-target.js";
+import { parseTarget, TARGET_FORM_HINTS } from "../targets/parse-target.js";
+import { runTargets } from "./target-files.js";
 import { describeTarget, type Target } from "../targets/target.js";
 
 export const DEFAULT_PYTHON = "3.12";
@@ -114,11 +115,13 @@ function targetArgs(args: unknown[]): string[] {
 export async function targetsCommand(args: unknown[], opts: Record<string, unknown>, ctx: Context): Promise<number> {
   const json = opts["json"] === true;
   const inputs = targetArgs(args);
-  if (inputs.length === 0) {
+  const files = Array.isArray(opts["targetFile"]) ? opts["targetFile"].filter((f): f is string => typeof f === "string") : [];
+  if (inputs.length === 0 && files.length === 0) {
     listAliases(ctx, json);
     return 0;
   }
-  const targets = parseTargets(inputs);
+  const { targets, warnings } = runTargets({ targets: inputs, targetFiles: files, embedPython: opts["embedPython"] === true, cwd: ctx.cwd });
+  for (const w of warnings) ctx.stderr.write(`warning: ${w}\n`);
   if (json) ctx.stdout.write(JSON.stringify({ targets: targets.map(targetJson) }, null, 2) + "\n");
   else ctx.stdout.write(targets.map(explain).join("\n"));
   return 0;
