@@ -316,7 +316,7 @@ export function targetFromProbe(m: ProbedMachine, opts: { file: string; input: s
   if (opts.embedPython) {
     const carried = want ?? (usable[0] ? { ...usable[0].py, micro: undefined, pre: undefined } : undefined);
     if (!carried) {
-      throw new WbError("E_USAGE", `${file}: name the Python to carry: --target-file ${opts.input}@3.12 (that machine has no Python wheelbarrow can target; found: ${found})`, { hint: [`--embed-python carries the interpreter; @PYTHON says which version, e.g. --target-file ${opts.input}@3.12`], details: { file } });
+      throw new WbError("E_USAGE", `${file}: name the Python to carry: --target-file ${file}@3.12 (that machine has no Python wheelbarrow can target; found: ${found})`, { hint: [`--embed-python carries the interpreter; @PYTHON says which version, e.g. --target-file ${file}@3.12`], details: { file } });
     }
     const target = build(hostInfo(m, system, carried, undefined, file));
     // The machine's kernel, as any python there (or uname) reports it.
@@ -333,8 +333,8 @@ export function targetFromProbe(m: ProbedMachine, opts: { file: string; input: s
         ? `that machine has no Python wheelbarrow can target (CPython 3.${CPYTHON_MINORS.min}-3.${CPYTHON_MINORS.max}, PyPy 3.${PYPY_MINORS.min}-3.${PYPY_MINORS.max}); found: ${found}`
         : "that machine has no Python";
     const message = `${file}: ${what}; a bundle made with --embed-python carries its own`;
-    const hints = [`carry one in the bundle: wheelbarrow bundle --embed-python --target-file ${opts.input}@${want ? spell(want) : "3.12"} ...`];
-    if (want && usable[0]) hints.push(`or plan for one it has: --target-file ${opts.input}@${spell({ ...usable[0].py, micro: undefined, pre: undefined })}`);
+    const hints = [`carry one in the bundle: wheelbarrow bundle --embed-python --target-file ${file}@${want ? spell(want) : "3.12"} ...`];
+    if (want && usable[0]) hints.push(`or plan for one it has: --target-file ${file}@${spell({ ...usable[0].py, micro: undefined, pre: undefined })}`);
     throw new WbError("E_TARGET_MISMATCH", message, { hint: hints, details: { file, found: m.pythons.map((p) => ({ path: p.path, version: p.version, implementation: p.implementation })) } });
   }
   const target = build(hostInfo(m, system, chosen.py, chosen.probed.bits, file));
