@@ -573,7 +573,7 @@ macos=''
 
 case $os in
     Linux)
-        v=$(getconf GNU_LIBC_VERSION 2>/dev/null) || v=''
+        v=$(getconf GNU_LIBC_VERSION 2>/dev/null </dev/null) || v=''
         case $v in
             glibc\ *)
                 libc_family=glibc
@@ -582,7 +582,7 @@ case $os in
         esac
         if [ -z "$libc_family" ]; then
             # "ldd (GNU libc) 2.36", "ldd (Ubuntu GLIBC 2.35-0ubuntu3) 2.35"; musl's ldd says "musl libc" on stderr
-            v=$(ldd --version 2>&1 | sed -n 1,2p) || v=''
+            v=$(ldd --version 2>&1 </dev/null | sed -n 1,2p) || v=''
             case $v in
                 *GLIBC* | *"GNU libc"* | *glibc*)
                     libc_family=glibc
@@ -598,7 +598,7 @@ case $os in
             for ld in /lib/ld-musl-*.so.1; do
                 [ -f "$ld" ] || continue
                 libc_family=musl
-                libc_version=$("$ld" 2>&1 | sed -n 's/^Version \([0-9][0-9.]*\).*/\1/p')
+                libc_version=$("$ld" 2>&1 </dev/null | sed -n 's/^Version \([0-9][0-9.]*\).*/\1/p')
                 break
             done
         fi

@@ -182,7 +182,7 @@ export function parseProbe(text: string, file: string): ProbedMachine {
 
 /** `FILE@PYTHON` -> file and Python; an `@` followed by something that is not a Python spelling stays in the file name. */
 export function splitTargetFileArg(value: string): { file: string; python?: string } {
-  const m = /^(.+)@((?:cp|pp|pypy|cpython|python)?3[.0-9a-z]*)$/i.exec(value);
+  const m = /^(.+)@((?:cp|pp|pypy|cpython|python)?3(?:\.\d+(?:\.\d+(?:(?:a|b|rc)\d+)?)?|\d{1,2})?t?)$/i.exec(value);
   return m ? { file: m[1]!, python: m[2]! } : { file: value };
 }
 

@@ -220,6 +220,15 @@ describe.skipIf(!found || versions.length < 2)("probe.sh: finding pythons", () =
   });
 });
 
+describe.skipIf(!found)("probe.sh read from stdin (ssh host sh -s < probe.sh)", () => {
+  it("gives the same document as the file, with arguments after -s --", () => {
+    const v = versions.at(-1)!;
+    const r = spawnSync(which("dash"), ["-s", "--", exe(v)], { input: readFileSync(PROBE), encoding: "utf8", env: { PATH: tools, HOME: dir, LC_ALL: "C" } });
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual(runProbe([exe(v)]).doc);
+  });
+});
+
 describe("probe.sh is what every bundle ships and `wheelbarrow probe --script` prints", () => {
   it("is a POSIX sh script that dash parses, with its usage on --help", () => {
     expect(spawnSync("dash", ["-n", PROBE]).status).toBe(0);

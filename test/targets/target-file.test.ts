@@ -282,5 +282,8 @@ describe("splitTargetFileArg", () => {
     expect(splitTargetFileArg("probes/web@1.json@pp3.10")).toEqual({ file: "probes/web@1.json", python: "pp3.10" });
     expect(splitTargetFileArg("probes/web@1.json")).toEqual({ file: "probes/web@1.json" });
     expect(splitTargetFileArg("target.json@3.13t")).toEqual({ file: "target.json", python: "3.13t" });
+    expect(splitTargetFileArg("target.json@3.14.0rc1")).toEqual({ file: "target.json", python: "3.14.0rc1" });
+    expect(splitTargetFileArg("target.json@cp312")).toEqual({ file: "target.json", python: "cp312" });
+    expect(splitTargetFileArg("hosts/db@3rd-floor.json")).toEqual({ file: "hosts/db@3rd-floor.json" });
   });
 });
