@@ -43,7 +43,7 @@ import type { TargetInfo } from "./manifest.js";
 
 export type { TargetInfo } from "./manifest.js";
 
-export const INSTALLER_FILES: Record<string, 0o644 | 0o755> = { "install.py": 0o755, "install.sh": 0o755, "install.ps1": 0o644 };
+export const INSTALLER_FILES: Record<string, 0o644 | 0o755> = { "install.py": 0o755, "install.sh": 0o755, "install.ps1": 0o644, "probe.sh": 0o755 };
 /** 1980-01-01T00:00:00Z: the earliest time a zip entry can hold. */
 export const DEFAULT_SOURCE_DATE_EPOCH = 315532800;
 export type BundleFormat = "tar.gz" | "zip" | "dir";

@@ -9,6 +9,7 @@ import { bundleCommand } from "../commands/bundle.js";
 import { diffCommand } from "../commands/diff.js";
 import { inspectCommand } from "../commands/inspect.js";
 import { lockCommand } from "../commands/lock.js";
+import { probeCommand } from "../commands/probe.js";
 import { targetsCommand } from "../commands/targets.js";
 import { verifyCommand } from "../commands/verify.js";
 
@@ -22,4 +23,5 @@ export const commandTable: { readonly [N in CommandName]: CommandFn<CommandFlags
   inspect: inspectCommand,
   diff: diffCommand,
   targets: targetsCommand,
+  probe: probeCommand,
 };

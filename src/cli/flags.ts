@@ -12,7 +12,7 @@
 import { Option, type Command } from "commander";
 import { usageError } from "../errors.js";
 import { STATE_PATH_RE } from "../spec/spec-file.js";
-import type { BundleFlags, DiffFlags, InspectFlags, LockFlags, PythonDistFlag, ResolveFlags, TargetsFlags, VerifyFlags } from "../commands/flags.js";
+import type { BundleFlags, DiffFlags, InspectFlags, LockFlags, PythonDistFlag, ResolveFlags, TargetsFlags, ProbeFlags, VerifyFlags } from "../commands/flags.js";
 
 export interface FlagDef<T> {
   /** commander's spelling: `-r, --requirement <file>`, `--no-index`. */
@@ -103,6 +103,7 @@ const RESOLVE_FLAGS: FlagTable<ResolveFlags> = {
   constraint: texts("-c, --constraint <file>", "constraints file (repeatable)"),
   lock: text("--lock <file>", "take a pylock.toml instead of requirements"),
   target: texts("--target <platform@python>", "target, e.g. manylinux_2_28_x86_64@3.11 (repeatable)"),
+  targetFile: texts("--target-file <file[@python]>", "the machine probe.sh described (target.json), for its Python or @PYTHON (repeatable)"),
   indexUrl: text("-i, --index-url <url>", "primary package index (PEP 503/691)"),
   extraIndexUrl: texts("--extra-index-url <url>", "further index, consulted after the primary (repeatable)"),
   findLinks: texts("-f, --find-links <dir|url>", "directory or HTML page of wheels (repeatable)"),
@@ -151,6 +152,7 @@ export const LOCK: FlagSet<LockFlags> = {
     ...RESOLVE_FLAGS,
     out: text("-o, --out <file>", "where to write the lock (default pylock.toml)"),
     keepGoing: toggle("--keep-going", "with several targets: write the targets that plan, report the others, exit 1"),
+    embedPython: toggle("--embed-python", "plan for an interpreter the bundle will carry: a --target-file machine needs no Python"),
   },
 };
 
@@ -178,7 +180,15 @@ export const DIFF: FlagSet<DiffFlags> = {
 };
 
 export const TARGETS: FlagSet<TargetsFlags> = {
-  flags: { json: toggle("--json", "machine-readable result") },
+  flags: {
+    targetFile: texts("--target-file <file[@python]>", "explain the machine probe.sh described (target.json) (repeatable)"),
+    embedPython: toggle("--embed-python", "with --target-file: for an interpreter the bundle carries (the machine needs no Python)"),
+    json: toggle("--json", "machine-readable result"),
+  },
+};
+
+export const PROBE: FlagSet<ProbeFlags> = {
+  flags: { script: toggle("--script", "print the POSIX sh probe script on stdout") },
 };
 
 function collect(value: string, previous: string[] = []): string[] {

@@ -12,7 +12,7 @@ import { noSpaceError } from "../commands/no-space.js";
 import { removeTrackedTemps } from "../store/temp-files.js";
 import { TOOL_NAME, TOOL_VERSION } from "../version.js";
 import { commandTable } from "./commands.js";
-import { BUNDLE, DIFF, INSPECT, LOCK, TARGETS, VERIFY, addFlags, parseFlags } from "./flags.js";
+import { BUNDLE, DIFF, INSPECT, LOCK, PROBE, TARGETS, VERIFY, addFlags, parseFlags } from "./flags.js";
 import type { CommandFlags, CommandName } from "../commands/flags.js";
 import { createReporter } from "./progress.js";
 
@@ -42,6 +42,8 @@ export function buildProgram(run: <N extends CommandName>(name: N, args: unknown
   addFlags(diff, DIFF).action(async (a: string, b: string, raw: Record<string, unknown>) => run("diff", [a, b], parseFlags(DIFF, raw)));
   const targets = program.command("targets").description("the target aliases and what each expands to").argument("[target...]", "explain these targets instead of the alias table");
   addFlags(targets, TARGETS).action(async (ts: string[], raw: Record<string, unknown>) => run("targets", [ts], parseFlags(TARGETS, raw)));
+  const probe = program.command("probe").description("print the target probe: on the target, `sh probe.sh > target.json`, then --target-file target.json");
+  addFlags(probe, PROBE).action(async (raw: Record<string, unknown>) => run("probe", [], parseFlags(PROBE, raw)));
   return program;
 }
 

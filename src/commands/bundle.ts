@@ -11,7 +11,7 @@ import { WbError } from "../errors.js";
 import { FS_READER, bundlePath, bundleStem, checkReplaceable, collectRunFiles, discardStaged, publishBundles, stageTarget, type BundleInput, type BundlePackage, type SourceReader, type StagedBundle } from "../bundle/write-bundle.js";
 import { checkIdentity } from "../bundle/assemble.js";
 import { sweepStaleTemps } from "../store/temp-files.js";
-import { parseTargets } from "../targets/parse-target.js";
+import { runTargets } from "./target-files.js";
 import { checkSpace, withSpace } from "./no-space.js";
 import { formatFor, sourceDateEpoch, type Settings } from "./settings.js";
 import type { BundleFlags } from "./flags.js";
@@ -81,7 +81,7 @@ export async function bundleCommand(args: unknown[], flags: BundleFlags, ctx: Co
   const opts = await readSettings("bundle", args[0], flags, ctx);
   const epoch = sourceDateEpoch(ctx.env);
   const { name, version } = opts;
-  if (opts.targets.length) checkOutputs(opts, parseTargets(opts.targets), name, version);
+  if (opts.targets.length || opts.targetFiles.length) checkOutputs(opts, runTargets(opts).targets, name, version);
   sweepStaleTemps(opts.out, (n) => n.startsWith("."));
   const signing = await openBundleSigning(flags, ctx);
   const { plan, session } = await runPlan(opts, ctx).catch((e: unknown) => {

@@ -33,6 +33,8 @@ export interface ResolveFlags extends OutputFlags {
   constraint: string[];
   lock?: string;
   target: string[];
+  /** --target-file FILE[@PYTHON] values (target.json from probe.sh). */
+  targetFile: string[];
   indexUrl?: string;
   extraIndexUrl: string[];
   findLinks: string[];
@@ -77,6 +79,8 @@ export interface BundleFlags extends ResolveFlags {
 export interface LockFlags extends ResolveFlags {
   out?: string;
   keepGoing: boolean;
+  /** Plan for an interpreter the bundle will carry (a --target-file machine needs no Python). */
+  embedPython: boolean;
 }
 
 /** `--allowed-signers FILE [--identity ID]`; the CLI refuses --identity without --allowed-signers. */
@@ -100,6 +104,12 @@ export interface DiffFlags {
 
 export interface TargetsFlags {
   json: boolean;
+  targetFile: string[];
+  embedPython: boolean;
+}
+
+export interface ProbeFlags {
+  script: boolean;
 }
 
 /** Each command's flags, by command name. */
@@ -110,6 +120,7 @@ export interface CommandFlags {
   inspect: InspectFlags;
   diff: DiffFlags;
   targets: TargetsFlags;
+  probe: ProbeFlags;
 }
 
 export type CommandName = keyof CommandFlags;

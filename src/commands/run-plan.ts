@@ -5,13 +5,13 @@
 import { resolve } from "node:path";
 import type { Context } from "../context.js";
 import { WbError, WbErrorList } from "../errors.js";
-import { parseTargets } from "../targets/parse-target.js";
 import { planTargets, MemoSource } from "../plan/plan-targets.js";
 import type { Plan } from "../plan/types.js";
 import { loadInputs } from "./load-inputs.js";
 import { noSpaceError } from "./no-space.js";
 import { readSpecFile } from "../spec/spec-file.js";
 import { resolveSettings, withRequirementsOptions, type RunFlags, type Settings } from "./settings.js";
+import { runTargets } from "./target-files.js";
 import { openSession, type Session } from "./session.js";
 
 /** Reads the spec file (if one is named) and resolves the settings of its layers (settings.ts). */
@@ -25,17 +25,17 @@ export async function readSettings(command: "bundle" | "lock", specArg: unknown,
  * in `plan` and the others' errors in `failures`; otherwise any error is thrown.
  */
 export async function runPlan(opts: Settings, ctx: Context): Promise<{ plan: Plan; session: Session; failures: WbError[] }> {
-  if (opts.targets.length === 0) {
+  if (opts.targets.length === 0 && opts.targetFiles.length === 0) {
     throw new WbError("E_USAGE", "no target given", {
-      hint: ["name at least one: --target manylinux_2_28_x86_64@3.11 (or linux-x86_64@3.12, win_amd64@3.11, macos-arm64@3.12)", "`wheelbarrow targets` lists the aliases"],
+      hint: ["name at least one: --target manylinux_2_28_x86_64@3.11 (or linux-x86_64@3.12, win_amd64@3.11, macos-arm64@3.12)", "`wheelbarrow targets` lists the aliases", "or describe the machine itself: --target-file target.json (from `sh probe.sh` run there)"],
     });
   }
-  const targets = parseTargets(opts.targets);
+  const { targets, warnings: targetWarnings } = runTargets(opts);
   const loaded = loadInputs(opts, ctx.env);
   const settings = withRequirementsOptions(opts, loaded.fileOptions);
   const session = await openSession(settings, ctx);
   try {
-    if (!opts.quiet) for (const w of loaded.warnings) session.reporter.log.warn(w);
+    if (!opts.quiet) for (const w of [...targetWarnings, ...loaded.warnings]) session.reporter.log.warn(w);
     const source = new MemoSource(session.planSource);
     const { plan, errors, failed } = await planTargets(loaded.inputs, targets, source, {
       pre: settings.pre,

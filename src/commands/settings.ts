@@ -72,6 +72,8 @@ export interface Settings {
   constraints: string[];
   lock?: string;
   targets: string[];
+  /** --target-file FILE[@PYTHON] values (target.json from probe.sh); flags only. */
+  targetFiles: string[];
   /** From the flags and the spec file; withRequirementsOptions adds the requirements files. */
   indexes: IndexChoice;
   /** The index options of the flags and of the spec file, for withRequirementsOptions. */
@@ -190,6 +192,7 @@ export function resolveSettings(l: SettingsLayers): Settings {
     constraints: [...flags.constraint.map((f) => resolve(cwd, f)), ...(spec?.constraints ?? [])],
     lock: first(abs(flags.lock), spec?.lock),
     targets: flags.target.length ? flags.target : (spec?.targets ?? []),
+    targetFiles: flags.targetFile,
     indexes: decideIndexes([indexLayers.flags, indexLayers.spec]),
     indexLayers,
     namedIndexes: specIndexes.map((i) => ({ name: i.name, url: i.url })),

@@ -11,7 +11,8 @@
 import type { Context } from "../context.js";
 import type { TargetsFlags } from "./flags.js";
 import { TARGET_ALIASES } from "../targets/aliases.js";
-import { parseTarget, parseTargets, TARGET_FORM_HINTS } from "../targets/parse-target.js";
+import { parseTarget, TARGET_FORM_HINTS } from "../targets/parse-target.js";
+import { runTargets } from "./target-files.js";
 import { describeTarget, type Target } from "../targets/target.js";
 
 export const DEFAULT_PYTHON = "3.12";
@@ -115,11 +116,13 @@ function targetArgs(args: unknown[]): string[] {
 export async function targetsCommand(args: unknown[], opts: TargetsFlags, ctx: Context): Promise<number> {
   const json = opts.json;
   const inputs = targetArgs(args);
-  if (inputs.length === 0) {
+  const files = opts.targetFile;
+  if (inputs.length === 0 && files.length === 0) {
     listAliases(ctx, json);
     return 0;
   }
-  const targets = parseTargets(inputs);
+  const { targets, warnings } = runTargets({ targets: inputs, targetFiles: files, embedPython: opts.embedPython, cwd: ctx.cwd });
+  for (const w of warnings) ctx.stderr.write(`warning: ${w}\n`);
   if (json) ctx.stdout.write(JSON.stringify({ targets: targets.map(targetJson) }, null, 2) + "\n");
   else ctx.stdout.write(targets.map(explain).join("\n"));
   return 0;

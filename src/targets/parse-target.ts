@@ -136,6 +136,16 @@ function parsePython(text: string): TargetPython {
   throw new PartError(`unknown Python version '${text}'`);
 }
 
+/** The PYTHON half of a target alone ("3.11", "3.11.4", "3.13t", "pp3.10"); E_USAGE when malformed or unknown. */
+export function parsePythonSpec(text: string): TargetPython {
+  try {
+    return parsePython(text);
+  } catch (e) {
+    if (e instanceof PartError) throw new WbError("E_USAGE", `invalid Python '${text}': ${e.message}`, { hint: [TARGET_FORM_HINTS[2]!] });
+    throw e;
+  }
+}
+
 /** For a half target: the whole one it probably meant. */
 function completion(text: string): string | undefined {
   for (const [attempt, whole] of [

@@ -81,6 +81,7 @@ export function makeInstallerDir(root: string): string {
   write(dir, "install.py", "#!/usr/bin/env python3\nprint('stand-in installer')\n", 0o600);
   write(dir, "install.sh", "#!/bin/sh\nexec python3 \"$(dirname \"$0\")/install.py\" \"$@\"\n", 0o644);
   write(dir, "install.ps1", "python install.py @args\n", 0o755);
+  write(dir, "probe.sh", "#!/bin/sh\necho '{}'\n", 0o600);
   return dir;
 }
 

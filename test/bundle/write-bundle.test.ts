@@ -111,6 +111,7 @@ describe("layout", () => {
       `${s}/install.py`,
       `${s}/install.sh`,
       `${s}/manifest.json`,
+      `${s}/probe.sh`,
       `${s}/pylock.toml`,
       `${s}/requirements.txt`,
       `${s}/sbom.cdx.json`,
@@ -124,7 +125,7 @@ print(json.dumps([[m.name, oct(m.mode), m.uid, m.gid, m.uname, m.gname, m.mtime,
 `;
     const members = JSON.parse(execFileSync("python3", ["-c", py, r.path]).toString()) as [string, string, number, number, string, string, number, string, string[]][];
     for (const [name, mode, uid, gid, uname, gname, mtime, type, pax] of members) {
-      const executable = /\/(install\.py|install\.sh|app\/bin\/start)$/.test(name);
+      const executable = /\/(install\.py|install\.sh|probe\.sh|app\/bin\/start)$/.test(name);
       expect([name, mode]).toEqual([name, type === "5" || executable ? "0o755" : "0o644"]);
       expect([uid, gid, uname, gname, mtime, pax]).toEqual([0, 0, "", "", 1_700_000_000, []]);
     }
@@ -141,7 +142,7 @@ print(json.dumps([[m.name, oct(m.mode), m.uid, m.gid, m.uname, m.gname, m.mtime,
     }
     for (const format of ["tar.gz", "zip"] as const) {
       const r = await writeBundle(bundleInput({ packages, installerDir: makeInstallerDir(root), appDir: app, format, outDir: join(root, "out") }));
-      await expect(verifyBundle(r.path)).resolves.toMatchObject({ files: 14 });
+      await expect(verifyBundle(r.path)).resolves.toMatchObject({ files: 15 });
       const py =
         format === "tar.gz"
           ? "import sys,tarfile,json; t=tarfile.open(sys.argv[1]); print(json.dumps({m.name: [sorted(m.pax_headers), t.extractfile(m).read().decode()] for m in t.getmembers() if m.isfile() and '/app/' in m.name}))"
@@ -162,7 +163,7 @@ print(json.dumps([[m.name, oct(m.mode), m.uid, m.gid, m.uname, m.gname, m.mtime,
     const m = JSON.parse(readFileSync(join(r.path, "manifest.json"), "utf8")) as { app: { entry: string }; files: { path: string; executable?: boolean }[] };
     expect(m.app.entry).toBe("run.py");
     expect(m.files.filter((f) => f.path.startsWith("app/")).map((f) => f.path.slice(4))).toEqual(APP_SHIPPED);
-    expect(m.files.filter((f) => f.executable).map((f) => f.path)).toEqual(["app/bin/start", "install.py", "install.sh"]);
+    expect(m.files.filter((f) => f.executable).map((f) => f.path)).toEqual(["app/bin/start", "install.py", "install.sh", "probe.sh"]);
     expect(statSync(join(r.path, "app/bin/start")).mode & 0o777).toBe(0o755);
     expect(statSync(join(r.path, "app/run.py")).mode & 0o777).toBe(0o644);
 

@@ -36,7 +36,7 @@ describe("typed flags", () => {
     expect(name).toBe("bundle");
     expect(args).toEqual([undefined]);
     expect(flags).toEqual({
-      requirement: [], constraint: [], target: [], extraIndexUrl: [], findLinks: [], noIndex: false,
+      requirement: [], constraint: [], target: [], targetFile: [], extraIndexUrl: [], findLinks: [], noIndex: false,
       offline: false, verifyCache: false, pre: false, pinsOnly: false, json: false, quiet: false, verbose: false, progress: true,
       exclude: [], include: [], state: [], withPip: false, signAgent: false, embedPython: false, pythonDist: [],
     });
@@ -72,7 +72,7 @@ describe("typed flags", () => {
     expect((await flagsFor(["verify", "b.tar.gz", "--allowed-signers", "as", "--identity", "me"])).flags).toEqual({ allowedSigners: "as", identity: "me", json: false });
     expect((await flagsFor(["inspect", "b.tar.gz", "--json"])).flags).toEqual({ json: true });
     expect((await flagsFor(["diff", "a", "b"])).flags).toEqual({ json: false });
-    expect(await flagsFor(["targets", "x@3.12", "y@3.11", "--json"])).toEqual({ name: "targets", args: [["x@3.12", "y@3.11"]], flags: { json: true } });
+    expect(await flagsFor(["targets", "x@3.12", "y@3.11", "--json"])).toEqual({ name: "targets", args: [["x@3.12", "y@3.11"]], flags: { json: true, targetFile: [], embedPython: false } });
   });
 
   it("every flag of every command, given on the command line, sets its own field and no other", async () => {

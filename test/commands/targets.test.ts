@@ -1,5 +1,6 @@
 // `wheelbarrow targets`: the alias table and target explanations, text and --json, through a
 // fake Context that captures stdout and stderr.
+import type { TargetsFlags } from "../../src/commands/flags.js";
 import { describe, expect, it } from "vitest";
 import type { Context } from "../../src/context.js";
 import { DEFAULT_PYTHON, TAGS_SHOWN, targetsCommand } from "../../src/commands/targets.js";
@@ -22,7 +23,7 @@ function fakeContext(): { ctx: Context; out: () => string; err: () => string } {
 describe("targets (no arguments)", () => {
   it("prints every alias with its platform, markers and tag count", async () => {
     const { ctx, out, err } = fakeContext();
-    expect(await targetsCommand([[]], { json: false }, ctx)).toBe(0);
+    expect(await targetsCommand([[]], { json: false, targetFile: [], embedPython: false }, ctx)).toBe(0);
     const text = out();
     expect(err()).toBe("");
     expect(text).toContain("wheelbarrow aliases:");
@@ -38,7 +39,7 @@ describe("targets (no arguments)", () => {
 
   it("--json lists the aliases as data", async () => {
     const { ctx, out } = fakeContext();
-    expect(await targetsCommand([[]], { json: true }, ctx)).toBe(0);
+    expect(await targetsCommand([[]], { json: true, targetFile: [], embedPython: false }, ctx)).toBe(0);
     const doc = JSON.parse(out()) as { python: string; aliases: Record<string, unknown>[]; forms: string[] };
     expect(doc.python).toBe("3.12");
     expect(doc.aliases).toHaveLength(TARGET_ALIASES.length);
@@ -59,7 +60,7 @@ describe("targets (no arguments)", () => {
 describe("targets TARGET...", () => {
   it("explains a target: platform, python tag, markers and the first tags", async () => {
     const { ctx, out } = fakeContext();
-    expect(await targetsCommand([["linux-x86_64@3.12"]], { json: false }, ctx)).toBe(0);
+    expect(await targetsCommand([["linux-x86_64@3.12"]], { json: false, targetFile: [], embedPython: false }, ctx)).toBe(0);
     const text = out();
     const t = parseTarget("manylinux_2_17_x86_64@3.12");
     expect(text.split("\n")[0]).toBe("manylinux_2_17_x86_64@3.12");
@@ -76,7 +77,7 @@ describe("targets TARGET...", () => {
 
   it("--json prints the full ordered tag list and the marker environment", async () => {
     const { ctx, out } = fakeContext();
-    expect(await targetsCommand([["manylinux_2_28_x86_64@3.12", "win_amd64@3.11"]], { json: true }, ctx)).toBe(0);
+    expect(await targetsCommand([["manylinux_2_28_x86_64@3.12", "win_amd64@3.11"]], { json: true, targetFile: [], embedPython: false }, ctx)).toBe(0);
     const doc = JSON.parse(out()) as { targets: Record<string, unknown>[] };
     expect(doc.targets.map((t) => t["spec"])).toEqual(["manylinux_2_28_x86_64@3.12", "win_amd64@3.11"]);
     const first = doc.targets[0] ?? {};
@@ -90,7 +91,7 @@ describe("targets TARGET...", () => {
 
   it("a bad target is E_USAGE with the valid forms", async () => {
     const { ctx, out } = fakeContext();
-    await expect(targetsCommand([["win_amd64@2.7"]], { json: false }, ctx)).rejects.toMatchObject({
+    await expect(targetsCommand([["win_amd64@2.7"]], { json: false, targetFile: [], embedPython: false }, ctx)).rejects.toMatchObject({
       code: "E_USAGE",
       message: "invalid target 'win_amd64@2.7': unknown Python version '2.7'",
     });
@@ -105,7 +106,7 @@ describe("wired through the CLI parser", () => {
     let code = -1;
     const program = buildProgram(async (name, args, opts) => {
       expect(name).toBe("targets");
-      code = await targetsCommand(args, opts, ctx);
+      code = await targetsCommand(args, opts as TargetsFlags, ctx);
     });
     await program.parseAsync(["targets", "linux-aarch64@3.11", "win_arm64@3.12", "--json"], { from: "user" });
     expect(code).toBe(0);

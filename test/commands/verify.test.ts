@@ -22,14 +22,14 @@ describe("verify command", () => {
     const { ctx, out, err } = fakeContext(root);
     const rel = join("dist", `${bundle.stem}.tar.gz`);
     expect(await verifyCommand([rel], { json: false }, ctx)).toBe(0);
-    expect(out()).toBe(`OK ${rel}: shop 2.3.0 for manylinux_2_28_x86_64@3.11, 3 packages, 12 files verified\n`);
+    expect(out()).toBe(`OK ${rel}: shop 2.3.0 for manylinux_2_28_x86_64@3.11, 3 packages, 13 files verified\n`);
     expect(err()).toBe("");
   });
 
   it("--json prints the report", async () => {
     const { ctx, out } = fakeContext(root);
     expect(await verifyCommand([bundle.path], { json: true }, ctx)).toBe(0);
-    expect(JSON.parse(out())).toEqual({ ok: true, bundle: bundle.path, format: "tar.gz", stem: bundle.stem, name: "shop", version: "2.3.0", target: "manylinux_2_28_x86_64@3.11", packages: 3, files: 12 });
+    expect(JSON.parse(out())).toEqual({ ok: true, bundle: bundle.path, format: "tar.gz", stem: bundle.stem, name: "shop", version: "2.3.0", target: "manylinux_2_28_x86_64@3.11", packages: 3, files: 13 });
   });
 
   it("a damaged bundle throws E_BUNDLE; with --json the CLI prints it as one document on stdout", async () => {

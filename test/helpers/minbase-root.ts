@@ -33,3 +33,13 @@ export function minbaseRoot(env: Record<string, string | undefined> = process.en
   }
   return { root };
 }
+
+/**
+ * Runs a sh script inside `root`: no network (unshare -n), private mounts with the root's own
+ * /proc, a clean environment whose PATH has no python.
+ */
+export function runInRoot(root: string, script: string): { status: number | null; stdout: string; stderr: string } {
+  const outer = `mount -t proc proc '${root}/proc' && exec chroot '${root}' /usr/bin/env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/root /bin/sh -c "$1"`;
+  const r = spawnSync("unshare", ["-n", "-m", "--propagation", "private", "sh", "-c", outer, "sh", script], { encoding: "utf8", timeout: 300_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
