@@ -36,7 +36,8 @@ import { formatRequirements } from "./requirements-out.js";
 import { buildSbom } from "./sbom.js";
 import { formatSha256Sums } from "./sha256sums.js";
 import { validateWheel } from "./validate-wheel.js";
-import { readWheelMetadata } from "./wheel-metadata.js";
+import { readParsedWheelMetadata } from "./wheel-metadata.js";
+import type { CoreMetadata } from "../pypa/metadata.js";
 import { signBytes, type Signer } from "../sign/signer.js";
 import { provenancePath } from "../provenance/provenance.js";
 import { readWheelSboms } from "./wheel-sboms.js";
@@ -61,8 +62,8 @@ export interface BundlePackage {
   index: string;
   /** The wheel file on disk (the cache). */
   cachePath: string;
-  /** METADATA, for the SBOM licence; read from the wheel when absent. */
-  metadataText?: string;
+  /** The wheel's METADATA as parsed once (planning, then the download check), for the SBOM licence; read from the wheel when absent. */
+  metadata?: CoreMetadata;
   /** Redacted download URL (SBOM distribution reference). */
   url?: string;
   /** PEP 740 provenance object fetched from the index (src/provenance). */
@@ -260,11 +261,11 @@ async function planBundle(input: BundleInput, stem: string): Promise<ArchivePlan
   files.push(bytesEntry("requirements.txt", Buffer.from(formatRequirements(input.packages.map((p) => ({ name: canonicalizeName(p.name), version: p.version, sha256: p.sha256 })), tool))));
   const sbomPackages = [];
   for (const p of input.packages) {
-    const metadataText = p.metadataText ?? (await readWheelMetadata(p.cachePath).catch(() => null));
+    const metadata = p.metadata ?? (await readParsedWheelMetadata(p.cachePath));
     const sboms = await readWheelSboms(p.cachePath).catch(() => []);
     const prov = p.provenance ? bytesEntry(provenancePath(p.filename), p.provenance.data) : null;
     if (prov) files.push(prov);
-    sbomPackages.push({ ...p, metadataText, sboms, provenance: prov && p.provenance ? { path: prov.path, sha256: prov.sha256, publishers: p.provenance.publishers } : undefined });
+    sbomPackages.push({ ...p, metadata, sboms, provenance: prov && p.provenance ? { path: prov.path, sha256: prov.sha256, publishers: p.provenance.publishers } : undefined });
   }
   files.push(bytesEntry("sbom.cdx.json", Buffer.from(buildSbom({ app: { name: input.name, version: input.version }, tool: { name: "wheelbarrow", version: input.toolVersion }, packages: sbomPackages, ...(input.python ? { python: input.python } : {}) }))));
 

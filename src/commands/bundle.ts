@@ -150,7 +150,7 @@ export async function bundleCommand(args: unknown[], flags: Record<string, unkno
           index: p.file.source.url,
           url: p.file.displayUrl,
           cachePath: got.path,
-          metadataText: ownMetadata.get(p.file.url) ?? p.metadataText,
+          metadata: ownMetadata.get(p.file.url) ?? p.metadata,
           provenance: shippedProvenance(provenance.get(got.sha256)),
         };
       });

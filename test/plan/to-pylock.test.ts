@@ -1,4 +1,5 @@
 /** A multi-target plan written as one pylock.toml: round trip, markers only where needed. */
+import { parseMetadata } from "../../src/pypa/metadata.js";
 import { describe, expect, it } from "vitest";
 import { parsePylock, writePylock } from "../../src/pypa/pylock.js";
 import { evaluateMarker, parseMarker } from "../../src/pypa/markers.js";
@@ -17,7 +18,7 @@ function pkg(name: string, version: string, filename: string, sha: string): Plan
     allowedHashes: [],
     extras: [],
     chain: [],
-    metadataText: "",
+    metadata: parseMetadata(`Metadata-Version: 2.1\nName: ${name}\nVersion: ${version}\n`),
   };
 }
 
