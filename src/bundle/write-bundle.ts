@@ -198,7 +198,7 @@ async function wheelEntry(p: BundlePackage): Promise<BundleFileEntry> {
   }
   if (size !== p.size) {
     throw new WbError("E_INTEGRITY", `${p.cachePath} has ${size} bytes, expected ${p.size} for ${p.filename}`, {
-      hint: "the cached file is damaged; remove it from the cache and bundle again",
+      hint: "the cached file is damaged: bundle again with --verify-cache (every cache entry is re-hashed and a damaged one downloaded anew), or remove it from the cache",
       details: { file: `wheels/${p.filename}`, expected: p.size, found: size },
     });
   }
@@ -210,7 +210,7 @@ async function pythonEntry(p: BundlePython): Promise<BundleFileEntry> {
   const size = await stat(p.cachePath).then((st) => st.size, () => -1);
   if (size !== p.size) {
     throw new WbError("E_INTEGRITY", `${p.cachePath} has ${size < 0 ? "gone" : `${size} bytes`}, expected ${p.size} for ${p.filename}`, {
-      hint: "the cached interpreter archive is damaged or was removed; bundle again to download it anew",
+      hint: "the cached interpreter archive is damaged or was removed: bundle again with --verify-cache (it is re-hashed and downloaded anew)",
       details: { file: path, expected: p.size, found: size },
     });
   }

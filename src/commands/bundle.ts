@@ -121,7 +121,7 @@ export async function bundleCommand(args: unknown[], flags: Record<string, unkno
     for (const tp of plan.targets) {
       const src = sources.get(tp.target.spec);
       if (!src) continue;
-      const got = await fetchDist(src, tp.target, { net: session.net, cache: session.cache, offline: opts.offline, cwd: opts.cwd, reporter: session.reporter });
+      const got = await fetchDist(src, tp.target, { net: session.net, cache: session.cache, offline: opts.offline, cwd: opts.cwd, verifyCache: opts.verifyCache, reporter: session.reporter });
       pythons.set(tp.target.spec, bundlePython(got));
       if (opts.verbose) session.reporter.debug(`${tp.target.spec}: embedding ${got.filename} (glibc floor ${got.floor.glibc ?? "none"}, macOS floor ${got.floor.macos ?? "none"})`);
     }

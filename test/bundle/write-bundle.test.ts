@@ -302,6 +302,7 @@ describe("atomic output", () => {
       const err = await writeBundle(bundleInput({ packages, installerDir: makeInstallerDir(root), appDir: makeApp(root), format, outDir: out })).catch((e: unknown) => e);
       expect((err as WbError).code).toBe("E_INTEGRITY");
       expect((err as WbError).message).toMatch(new RegExp(`^${victim.cachePath.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} changed while it was being bundled: expected sha256 ${victim.sha256} \\(${victim.size} bytes\\), found [0-9a-f]{64} \\(${victim.size} bytes\\)$`));
+      expect((err as WbError).hints.join("\n")).toContain("bundle again with --verify-cache");
       // out/ did not exist before: it is removed again.
       expect(existsSync(out)).toBe(false);
     });
