@@ -4,7 +4,7 @@
 #   .\install.ps1 [DEST] [--python PATH | --system-python] [--check] [--no-compile] [--repair] [--json]
 #
 # (-Python PATH and -SystemPython are the same options, spelled the PowerShell way.)
-# The python is --python PATH if given; otherwise Select-Python's choice. When the bundle embeds
+# The python is --python PATH if given; otherwise the choice made at the end of this script. When the bundle embeds
 # an interpreter (manifest.json "python": python/<archive>.tar.gz), that one: its sha256 is checked
 # with Get-FileHash against the manifest, it is unpacked with tar.exe (Windows 10 1803 and later
 # ship it) once beside DEST into .<DEST name>.python\<sha256 prefix>\ (reused by later installs of
@@ -92,8 +92,10 @@ if ($null -ne $manifest.python) {
 # tar.exe: Windows' own (bsdtar) first. A GNU tar earlier on PATH (Git for Windows) would read
 # "C:\..." as a remote host name.
 function Find-Tar {
-    $own = Join-Path $env:SystemRoot 'System32\tar.exe'
-    if ($env:SystemRoot -and (Test-Path -LiteralPath $own -PathType Leaf)) { return $own }
+    if ($env:SystemRoot) {
+        $own = Join-Path $env:SystemRoot 'System32\tar.exe'
+        if (Test-Path -LiteralPath $own -PathType Leaf) { return $own }
+    }
     $found = Get-Command 'tar.exe' -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1
     if ($found) { return $found.Source }
     Fail 'E_INSTALL' 'no tar.exe on this machine to unpack the embedded interpreter (Windows 10 1803 and later ship it)' @(
@@ -234,7 +236,7 @@ if ($python) {
     Invoke-Install $python @() $rest
 }
 
-# Select-Python: the one place that decides: the embedded interpreter first (unless
+# The one place that decides: the embedded interpreter first (unless
 # --system-python), then the machine's; the embedded one again if the machine has none.
 if ($embedded -and -not $systemPython) {
     Invoke-Install (Use-Embedded $rest) @() $rest
