@@ -2,7 +2,8 @@
  * sbom.cdx.json: a CycloneDX 1.6 JSON SBOM of every shipped wheel, built with
  * @cyclonedx/cyclonedx-library. One `library` component per wheel: purl
  * `pkg:pypi/<name>@<version>?file_name=<wheel>[&repository_url=<index>]` (the purl is also the
- * bom-ref), the wheel's sha256, the distribution URL (credentials stripped) and the licence from
+ * bom-ref; repository_url only when the wheel came from an index or find-links URL other than PyPI,
+ * not for a wheel named by URL or path in a requirements file, whose source is `<file>:<line>`), the wheel's sha256, the distribution URL (credentials stripped) and the licence from
  * METADATA (as parsed once by src/pypa/metadata.ts and carried here from planning and download):
  * `License-Expression` (PEP 639) if present; else `License` when it is a one-line value
  * (an SPDX id becomes an SPDX licence, anything else a named one); else the `License ::`
@@ -46,6 +47,11 @@ export interface SbomInput {
 
 const PYPI = /^https?:\/\/(pypi\.org|pypi\.python\.org)(\/simple)?\/?$/;
 
+/** An index or find-links location (a URL), not the `<file>:<line>` of a direct wheel or a lock's path. */
+export function isSourceUrl(s: string): boolean {
+  return /^(https?|file):\/\//i.test(s);
+}
+
 function pct(s: string): string {
   return encodeURIComponent(s).replace(/%3A/gi, ":");
 }
@@ -59,7 +65,7 @@ export function pypiPurl(p: { name: string; version: string; filename: string; i
   const name = purlName(p.name);
   const q: [string, string][] = [["file_name", p.filename]];
   const index = publicUrl(p.index);
-  if (index && !PYPI.test(index)) q.push(["repository_url", index]);
+  if (index && isSourceUrl(index) && !PYPI.test(index)) q.push(["repository_url", index]);
   q.sort(([a], [b]) => (a < b ? -1 : 1));
   return `pkg:pypi/${pct(name)}@${pct(p.version)}?` + q.map(([k, v]) => `${k}=${pct(v)}`).join("&");
 }

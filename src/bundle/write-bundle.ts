@@ -33,7 +33,7 @@ import { hashBytes } from "./hash-file.js";
 import { publicUrl } from "../text/redact-url.js";
 import { FORMAT_VERSION, MANIFEST_NAME, SUMS_NAME, SUMS_SIG_NAME, serializeManifest, type ManifestFile, type ManifestPython, type TargetInfo } from "./manifest.js";
 import { formatRequirements } from "./requirements-out.js";
-import { buildSbom } from "./sbom.js";
+import { buildSbom, isSourceUrl } from "./sbom.js";
 import { formatSha256Sums } from "./sha256sums.js";
 import { validateWheel } from "./validate-wheel.js";
 import { readParsedWheelMetadata } from "./wheel-metadata.js";
@@ -224,7 +224,8 @@ export function bundlePylock(input: BundleInput): string {
     packages: input.packages.map((p) => ({
       name: canonicalizeName(p.name),
       version: p.version,
-      index: publicUrl(p.index),
+      // PEP 751: `index` only for a wheel found on an index, not one named by URL or path.
+      ...(isSourceUrl(p.index) ? { index: publicUrl(p.index) } : {}),
       wheels: [{ name: p.filename, path: `wheels/${p.filename}`, hashes: { sha256: p.sha256 }, size: p.size }],
       tool: { wheelbarrow: { requested: p.requested } },
     })),

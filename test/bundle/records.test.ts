@@ -134,6 +134,9 @@ describe("SBOM pieces", () => {
     expect(pypiPurl({ name: "a", version: "1", filename: "a-1-py3-none-any.whl", index: "https://tok@nexus.example/repository/pypi/simple/" })).toBe(
       "pkg:pypi/a@1?file_name=a-1-py3-none-any.whl&repository_url=https:%2F%2Fnexus.example%2Frepository%2Fpypi%2Fsimple%2F",
     );
+    // A wheel named in a requirements file has no repository: its source is the file and line.
+    expect(pypiPurl({ name: "a", version: "1", filename: "a-1-py3-none-any.whl", index: "requirements.txt:3" })).toBe("pkg:pypi/a@1?file_name=a-1-py3-none-any.whl");
+    expect(pypiPurl({ name: "a", version: "1", filename: "a-1-py3-none-any.whl", index: "file:///srv/wheels" })).toBe("pkg:pypi/a@1?file_name=a-1-py3-none-any.whl&repository_url=file:%2F%2F%2Fsrv%2Fwheels");
   });
 
   test("licence: License-Expression, then a one-line License, then classifiers, then the first line of a licence text", () => {
