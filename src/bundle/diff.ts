@@ -4,10 +4,10 @@
  * version, different sha256: another build or another wheel of the same release) and unchanged.
  * Shipped files (app/ and the installer; not the generated pylock/requirements/SBOM, which
  * follow the packages) are compared by path and sha256. The embedded interpreter (manifest
- * `python`, docs/bundle-format.md) is compared on its own: added, removed, upgraded / downgraded
- * (version, then PBS build date), changed (same version and build, another triple or
- * implementation), rebuilt (only the archive's sha256 or size differs) or unchanged. Pure apart from openBundle. The text form
- * escapes every string from the manifests for the terminal.
+ * `python`, docs/bundle-format.md) is compared on its own: added, removed, changed (another triple
+ * or implementation), upgraded / downgraded (PEP 440 version, then PBS build date), rebuilt (same
+ * version and build, another archive sha256, size or name) or unchanged. Pure apart from
+ * openBundle. The text form escapes every string from the manifests for the terminal.
  */
 import { canonicalizeName } from "../pypa/names.js";
 import { compareVersions as pep440Compare, parseVersion } from "../pypa/versions.js";
