@@ -151,6 +151,12 @@ describe("verify of the embedded interpreter", () => {
     expect(e?.code).toBe("E_BUNDLE");
     expect(e?.message).toContain(`python/${pyOld.filename}: content differs from SHA256SUMS and manifest.json`);
     expect(e?.message).toContain(`size differs from manifest.json (expected ${pyOld.size} bytes, found ${pyOld.size - 10})`);
+    // The same bundle packed as a .tar.gz by another tar (top-level directory = the stem): the archive's
+    // python/ entry fails the same way (besides the tar's own differences from wheelbarrow's).
+    const packed = join(root, "verify-dir.tar.gz");
+    execFileSync("tar", ["-czf", packed, "-C", join(root, "verify-dir"), dir.stem]);
+    const esc = (x: string) => x.replace(/[.+]/g, "\\$&");
+    await expect(verifyBundle(packed)).rejects.toThrow(new RegExp(`python/${esc(pyOld.filename)}: .*content differs from SHA256SUMS and manifest.json .*size differs from manifest\\.json \\(expected ${pyOld.size} bytes, found ${pyOld.size - 10}\\)`));
   });
 
   it("a manifest that names another sha256 for the archive fails even when SHA256SUMS agrees with the file", async () => {
