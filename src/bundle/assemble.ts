@@ -20,7 +20,8 @@ import { withDirectories, type ArchivePlan, type BundleFileEntry } from "./entry
 import { FORMAT_VERSION, MANIFEST_NAME, SUMS_NAME, SUMS_SIG_NAME, serializeManifest, type ManifestFile, type ManifestPython, type TargetInfo } from "./manifest.js";
 import { OPERATOR_README, operatorReadme } from "./operator-readme.js";
 import { formatRequirements } from "./requirements-out.js";
-import { buildSbom } from "./sbom.js";
+import { buildSbom, isSourceUrl } from "./sbom.js";
+import type { CoreMetadata } from "../pypa/metadata.js";
 import { formatSha256Sums } from "./sha256sums.js";
 
 export interface BundlePackage {
@@ -34,8 +35,8 @@ export interface BundlePackage {
   index: string;
   /** The wheel file on disk (the cache). */
   cachePath: string;
-  /** METADATA, for the SBOM licence; read from the wheel when absent. */
-  metadataText?: string;
+  /** The wheel's METADATA as parsed once (planning, then the download check), for the SBOM licence; read from the wheel when absent. */
+  metadata?: CoreMetadata;
   /** Redacted download URL (SBOM distribution reference). */
   url?: string;
   /** PEP 740 provenance object fetched from the index (src/provenance). */
@@ -50,9 +51,9 @@ export interface BundlePython extends Omit<ManifestPython, "path"> {
 }
 
 /** A package with what the writer read from its wheel. */
-export interface AssemblePackage extends Omit<BundlePackage, "metadataText"> {
-  /** METADATA text, or null when the wheel has none readable. */
-  metadataText: string | null;
+export interface AssemblePackage extends Omit<BundlePackage, "metadata"> {
+  /** Parsed METADATA, or null when the wheel has none readable. */
+  metadata: CoreMetadata | null;
   /** PEP 770 SBOMs inside the wheel (wheel-sboms.ts). */
   sboms: { member: string; sha256: string }[];
 }
@@ -171,7 +172,8 @@ export function bundlePylock(input: { packages: Pick<BundlePackage, "name" | "ve
     packages: input.packages.map((p) => ({
       name: canonicalizeName(p.name),
       version: p.version,
-      index: publicUrl(p.index),
+      // PEP 751: `index` only for a wheel found on an index, not one named by URL or path.
+      ...(isSourceUrl(p.index) ? { index: publicUrl(p.index) } : {}),
       wheels: [{ name: p.filename, path: `wheels/${p.filename}`, hashes: { sha256: p.sha256 }, size: p.size }],
       tool: { wheelbarrow: { requested: p.requested } },
     })),

@@ -3,12 +3,15 @@
  * by canonical name: added, removed, upgraded / downgraded (PEP 440 order), rebuilt (same
  * version, different sha256: another build or another wheel of the same release) and unchanged.
  * Shipped files (app/ and the installer; not the generated pylock/requirements/SBOM, which
- * follow the packages) are compared by path and sha256. Pure apart from openBundle. The text form
- * escapes every string from the manifests for the terminal.
+ * follow the packages) are compared by path and sha256. The embedded interpreter (manifest
+ * `python`, docs/bundle-format.md) is compared on its own: added, removed, changed (another triple
+ * or implementation), upgraded / downgraded (PEP 440 version, then PBS build date), rebuilt (same
+ * version and build, another archive sha256, size or name) or unchanged. Pure apart from
+ * openBundle. The text form escapes every string from the manifests for the terminal.
  */
-import { compare as pep440Compare } from "@renovatebot/pep440";
 import { canonicalizeName } from "../pypa/names.js";
-import type { Manifest, ManifestPackage } from "./manifest.js";
+import { compareVersions as pep440Compare, parseVersion } from "../pypa/versions.js";
+import type { Manifest, ManifestPackage, ManifestPython } from "./manifest.js";
 import { manifestOf } from "./inspect.js";
 import { openBundle } from "./read-bundle.js";
 import { table } from "./text-table.js";
@@ -46,22 +49,50 @@ export interface Rebuilt {
   newSha256: string;
 }
 
+/** The embedded interpreter as diff reports it (a subset of manifest `python`). */
+export interface PythonRef {
+  implementation: string;
+  version: string;
+  build: string;
+  triple: string;
+  path: string;
+  sha256: string;
+  size: number;
+}
+
+export type PythonChange = "added" | "removed" | "upgraded" | "downgraded" | "changed" | "rebuilt" | "unchanged";
+
 export interface BundleDiff {
   old: Side;
   new: Side;
   targetChanged: boolean;
+  /** null when neither bundle embeds an interpreter. */
+  python: { change: PythonChange; old: PythonRef | null; new: PythonRef | null } | null;
   packages: { added: PackageRef[]; removed: PackageRef[]; upgraded: VersionChange[]; downgraded: VersionChange[]; rebuilt: Rebuilt[]; unchanged: number };
   files: { added: string[]; removed: string[]; changed: string[] };
 }
 
 const GENERATED = new Set(["pylock.toml", "requirements.txt", "sbom.cdx.json", "README.txt"]);
 
+/** PEP 440 order (src/pypa/versions.ts, as packaging orders them); plain string order when either is not a version. */
 function compareVersions(a: string, b: string): number {
-  try {
-    return Math.sign(pep440Compare(a, b));
-  } catch {
-    return a < b ? -1 : a > b ? 1 : 0;
-  }
+  if (parseVersion(a) && parseVersion(b)) return Math.sign(pep440Compare(a, b));
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function pythonRef(p: ManifestPython): PythonRef {
+  return { implementation: p.implementation, version: p.version, build: p.build, triple: p.triple, path: p.path, sha256: p.sha256, size: p.size };
+}
+
+function pythonChange(o: PythonRef | null, n: PythonRef | null): PythonChange {
+  if (!o) return "added";
+  if (!n) return "removed";
+  if (o.implementation !== n.implementation || o.triple !== n.triple) return "changed";
+  // PBS build tags are dates (YYYYMMDD): same-length digit strings order as numbers.
+  const c = compareVersions(o.version, n.version) || (o.build < n.build ? -1 : o.build > n.build ? 1 : 0);
+  if (c !== 0) return c < 0 ? "upgraded" : "downgraded";
+  if (o.version !== n.version) return "changed";
+  return o.sha256 !== n.sha256 || o.size !== n.size || o.path !== n.path ? "rebuilt" : "unchanged";
 }
 
 const ref = (p: ManifestPackage): PackageRef => ({ name: p.name, version: p.version, filename: p.filename, sha256: p.sha256 });
@@ -74,6 +105,7 @@ export function diffManifests(a: Manifest, b: Manifest, where: { old: { bundle: 
     old: side(a, where.old),
     new: side(b, where.new),
     targetChanged: a.target.spec !== b.target.spec,
+    python: null,
     packages: { added: [], removed: [], upgraded: [], downgraded: [], rebuilt: [], unchanged: 0 },
     files: { added: [], removed: [], changed: [] },
   };
@@ -92,6 +124,11 @@ export function diffManifests(a: Manifest, b: Manifest, where: { old: { bundle: 
         d.packages.rebuilt.push({ name: n.name, version: n.version, oldFilename: o.filename, newFilename: n.filename, oldSha256: o.sha256, newSha256: n.sha256 });
       } else d.packages.unchanged++;
     }
+  }
+  if (a.python || b.python) {
+    const o = a.python ? pythonRef(a.python) : null;
+    const n = b.python ? pythonRef(b.python) : null;
+    d.python = { change: pythonChange(o, n), old: o, new: n };
   }
   const oldFiles = new Map(a.files.filter((f) => !GENERATED.has(f.path)).map((f) => [f.path, f.sha256]));
   const newFiles = new Map(b.files.filter((f) => !GENERATED.has(f.path)).map((f) => [f.path, f.sha256]));
@@ -126,8 +163,24 @@ export function formatDiff(d: BundleDiff): string {
     rows.push(["rebuilt", x.name, `${x.version} (sha256 ${x.oldSha256.slice(0, 12)}… -> ${x.newSha256.slice(0, 12)}…${file})`]);
   }
   out += table(rows, "  ");
+  if (d.python) out += formatPython(d.python);
   const f = d.files;
   out += `files: ${f.added.length} added, ${f.removed.length} removed, ${f.changed.length} changed\n`;
   out += table([...f.added.map((x) => ["added", x]), ...f.removed.map((x) => ["removed", x]), ...f.changed.map((x) => ["changed", x])], "  ");
   return out;
+}
+
+function describePython(p: PythonRef): string {
+  return `${p.implementation} ${p.version}+${p.build} ${p.triple}`;
+}
+
+function formatPython(x: NonNullable<BundleDiff["python"]>): string {
+  const { old: o, new: n } = x;
+  let line: string;
+  if (!o) line = `added ${describePython(n!)}`;
+  else if (!n) line = `removed ${describePython(o)}`;
+  else if (x.change === "unchanged") line = `unchanged ${describePython(n)}`;
+  else if (x.change === "rebuilt") line = `rebuilt ${describePython(n)} (sha256 ${o.sha256.slice(0, 12)}… -> ${n.sha256.slice(0, 12)}…)`;
+  else line = `${x.change} ${describePython(o)} -> ${describePython(n)}`;
+  return table([["python:", line]]);
 }

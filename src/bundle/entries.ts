@@ -16,7 +16,7 @@ export const CHUNK = 1024 * 1024;
 function mismatch(e: BundleFileEntry, found: { sha256: string; size: number }): WbError {
   const what = e.source.kind === "path" ? e.source.path : e.path;
   return new WbError(e.mismatchCode, `${what} changed while it was being bundled: expected sha256 ${e.sha256} (${e.size} bytes), found ${found.sha256} (${found.size} bytes)`, {
-    hint: e.mismatchCode === "E_INTEGRITY" ? "the cached file is damaged; remove it from the cache (or run with a fresh --cache-dir) and bundle again" : "bundle again once the file stops changing",
+    hint: e.mismatchCode === "E_INTEGRITY" ? "the cached file is damaged: bundle again with --verify-cache (every cache entry is re-hashed and a damaged one downloaded anew), or remove it from the cache" : "bundle again once the file stops changing",
     details: { file: e.path, expected: e.sha256, found: found.sha256 },
   });
 }

@@ -62,15 +62,22 @@ export function describeTarget(t: TargetInfo): string {
   return `${t.implementation} ${t.python}${t.freeThreaded ? " (free-threaded)" : ""}, ${t.os} ${t.arch}${base !== t.os ? `, ${base}` : ""}`;
 }
 
+/** The embedded interpreter: what it is, its floor, the archive with its size, sha256 and source. */
+function pythonRows(p: NonNullable<InspectReport["python"]>): string[][] {
+  const floor = p.floor.glibc ? `glibc ${p.floor.glibc}` : p.floor.macos ? `macOS ${p.floor.macos}` : "none measured";
+  return [
+    ["python", `${p.implementation} ${p.version}+${p.build} ${p.triple}, ${formatBytes(p.size)}, floor ${floor} (${p.path})`],
+    ["python sha256", `${p.sha256} (${p.size} bytes, from ${p.source})`],
+  ];
+}
+
 export function formatInspect(r: InspectReport): string {
   const head = table([
     ["bundle", `${r.bundle} (${r.format}, ${formatBytes(r.sizes.archive)})`],
     ["app", `${r.app.name} ${r.app.version}${r.app.entry ? `, entry ${r.app.entry}` : ""}`],
     ["target", `${r.target.spec}: ${describeTarget(r.target)}, ${r.target.tags.length} tags`],
     ["made by", `${r.createdBy.tool} ${r.createdBy.version} (format ${r.formatVersion})`],
-    ...(r.python
-      ? [["python", `${r.python.implementation} ${r.python.version}+${r.python.build} ${r.python.triple}, ${formatBytes(r.python.size)}, floor ${r.python.floor.glibc ? `glibc ${r.python.floor.glibc}` : r.python.floor.macos ? `macOS ${r.python.floor.macos}` : "none measured"} (${r.python.path})`] as [string, string]]
-      : []),
+    ...(r.python ? pythonRows(r.python) : []),
     ["packages", `${r.packages.length} wheels, ${formatBytes(r.sizes.wheels)}`],
     ["app files", `${r.sizes.appFiles} files, ${formatBytes(r.sizes.app)}`],
     ...(r.packages.some((p) => p.provenance) ? [["provenance", `${r.packages.filter((p) => p.provenance).length} of ${r.packages.length} wheels have PEP 740 provenance (stored, not verified)`]] : []),

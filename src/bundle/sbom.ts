@@ -2,8 +2,10 @@
  * sbom.cdx.json: a CycloneDX 1.6 JSON SBOM of every shipped wheel, built with
  * @cyclonedx/cyclonedx-library. One `library` component per wheel: purl
  * `pkg:pypi/<name>@<version>?file_name=<wheel>[&repository_url=<index>]` (the purl is also the
- * bom-ref), the wheel's sha256, the distribution URL (credentials stripped) and the licence from
- * METADATA: `License-Expression` (PEP 639) if present; else `License` when it is a one-line value
+ * bom-ref; repository_url only when the wheel came from an index or find-links URL other than PyPI,
+ * not for a wheel named by URL or path in a requirements file, whose source is `<file>:<line>`), the wheel's sha256, the distribution URL (credentials stripped) and the licence from
+ * METADATA (as parsed once by src/pypa/metadata.ts and carried here from planning and download):
+ * `License-Expression` (PEP 639) if present; else `License` when it is a one-line value
  * (an SPDX id becomes an SPDX licence, anything else a named one); else the `License ::`
  * classifiers; else the first line of a long `License` text. The application is
  * metadata.component and depends on the requested packages.
@@ -16,7 +18,7 @@
  * Deterministic: no timestamp, no serial number, explicit bom-refs, sorted lists.
  */
 import * as CDX from "@cyclonedx/cyclonedx-library";
-import { parseMetadataHeaders } from "./wheel-metadata.js";
+import type { CoreMetadata } from "../pypa/metadata.js";
 import { publicUrl } from "../text/redact-url.js";
 
 export interface SbomPackage {
@@ -27,7 +29,8 @@ export interface SbomPackage {
   requested: boolean;
   index: string;
   url?: string;
-  metadataText: string | null;
+  /** The wheel's parsed METADATA, for the licence; null when it could not be read. */
+  metadata: CoreMetadata | null;
   /** PEP 740 provenance shipped in the bundle: its bundle path, sha256 and claimed publishers. */
   provenance?: { path: string; sha256: string; publishers: string[] };
   /** PEP 770 SBOMs inside the wheel (`*.dist-info/sboms/*`). */
@@ -44,6 +47,11 @@ export interface SbomInput {
 
 const PYPI = /^https?:\/\/(pypi\.org|pypi\.python\.org)(\/simple)?\/?$/;
 
+/** An index or find-links location (a URL), not the `<file>:<line>` of a direct wheel or a lock's path. */
+export function isSourceUrl(s: string): boolean {
+  return /^(https?|file):\/\//i.test(s);
+}
+
 function pct(s: string): string {
   return encodeURIComponent(s).replace(/%3A/gi, ":");
 }
@@ -57,7 +65,7 @@ export function pypiPurl(p: { name: string; version: string; filename: string; i
   const name = purlName(p.name);
   const q: [string, string][] = [["file_name", p.filename]];
   const index = publicUrl(p.index);
-  if (index && !PYPI.test(index)) q.push(["repository_url", index]);
+  if (index && isSourceUrl(index) && !PYPI.test(index)) q.push(["repository_url", index]);
   q.sort(([a], [b]) => (a < b ? -1 : 1));
   return `pkg:pypi/${pct(name)}@${pct(p.version)}?` + q.map(([k, v]) => `${k}=${pct(v)}`).join("&");
 }
@@ -77,17 +85,26 @@ function disjunctive(name: string): CDX.Models.DisjunctiveLicense {
   return CDX.SPDX.isSupportedSpdxId(name) ? new CDX.Models.SpdxLicense(name) : new CDX.Models.NamedLicense(name);
 }
 
-export function licencesFromMetadata(text: string | null): CDX.Models.License[] {
-  if (!text) return [];
-  const h = parseMetadataHeaders(text);
-  const expr = h.get("license-expression")?.[0]?.trim();
+/**
+ * The `License` field as one string: a folded value's continuation lines lose the indentation
+ * (up to 8 blanks) and the `|` some tools put before each line, then the whole is trimmed.
+ */
+function licenseText(meta: CoreMetadata): string {
+  const raw = meta.raw.get("license")?.[0];
+  if (raw === undefined) return "";
+  const [first = "", ...rest] = raw.split("\n");
+  return [first, ...rest.map((l) => l.replace(/^[ \t]{1,8}\|?/, ""))].join("\n").trim();
+}
+
+export function licencesFromMetadata(meta: CoreMetadata | null): CDX.Models.License[] {
+  if (!meta) return [];
+  const expr = meta.licenseExpression;
   if (expr) return [CDX.SPDX.isSupportedSpdxId(expr) ? new CDX.Models.SpdxLicense(expr) : new CDX.Models.LicenseExpression(expr)];
-  const raw = h.get("license")?.[0]?.trim() ?? "";
+  const raw = licenseText(meta);
   const lic = /^unknown$/i.test(raw) ? "" : raw;
   const oneLine = lic !== "" && !lic.includes("\n") && lic.length <= 100;
   if (oneLine) return [disjunctive(lic)];
-  const fromClassifiers = (h.get("classifier") ?? [])
-    .map((c) => c.trim())
+  const fromClassifiers = meta.classifiers
     .filter((c) => c.startsWith("License ::"))
     .map((c) => c.split("::").pop()?.trim() ?? "")
     .filter((n) => n !== "" && n !== "OSI Approved" && n !== "Other/Proprietary License")
@@ -109,7 +126,7 @@ export function buildSbom(input: SbomInput): string {
     const purl = pypiPurl(p);
     const c = new CDX.Models.Component(CDX.Enums.ComponentType.Library, p.name, { version: p.version, purl, bomRef: purl });
     c.hashes.set(CDX.Enums.HashAlgorithm["SHA-256"], p.sha256);
-    for (const l of licencesFromMetadata(p.metadataText)) c.licenses.add(l);
+    for (const l of licencesFromMetadata(p.metadata)) c.licenses.add(l);
     if (p.url) c.externalReferences.add(new CDX.Models.ExternalReference(publicUrl(p.url), CDX.Enums.ExternalReferenceType.Distribution));
     if (p.provenance) {
       const ref = new CDX.Models.ExternalReference(p.provenance.path, CDX.Enums.ExternalReferenceType.Attestation, { comment: "PEP 740 provenance as served by the index (Sigstore signatures not verified by wheelbarrow)" });

@@ -9,10 +9,10 @@
  * hashes (and, for the lock, paths and sizes); for archives, the top-level directory is the stem
  * the manifest implies.
  */
-import { eq as pep440Eq } from "@renovatebot/pep440";
 import { WbError } from "../errors.js";
 import { canonicalizeName } from "../pypa/names.js";
 import { parsePylock } from "../pypa/pylock.js";
+import { versionsEqual } from "../pypa/versions.js";
 import { MANIFEST_NAME, SUMS_NAME, SUMS_SIG_NAME, parseManifest, type Manifest } from "./manifest.js";
 import { openBundle, type OpenedBundle } from "./read-bundle.js";
 import { parseRequirementsOut } from "./requirements-out.js";
@@ -137,7 +137,7 @@ function checkRecords(b: OpenedBundle, m: Manifest, p: Problems): void {
       const got = found.get(name);
       if (!got) p.add(file, `does not list ${name} ${want.version}`);
       else {
-        if (!(got.version === want.version || safeEq(got.version, want.version))) p.add(file, `lists ${name} ${got.version}, manifest.json has ${want.version}`);
+        if (!versionsEqual(got.version, want.version)) p.add(file, `lists ${name} ${got.version}, manifest.json has ${want.version}`);
         if (got.sha256 !== want.sha256) p.add(file, `${name}: sha256 differs from manifest.json`);
         if (got.path !== undefined && got.path !== want.path) p.add(file, `${name}: wheel path ${got.path} differs from manifest.json (${want.path})`);
         if (got.size !== undefined && got.size !== want.size) p.add(file, `${name}: size differs from manifest.json`);
@@ -189,14 +189,6 @@ function checkRecords(b: OpenedBundle, m: Manifest, p: Problems): void {
       if (!(e instanceof SyntaxError)) throw e;
       p.add("sbom.cdx.json", `is not valid JSON (${e.message})`);
     }
-  }
-}
-
-function safeEq(a: string, b: string): boolean {
-  try {
-    return pep440Eq(a, b);
-  } catch {
-    return false;
   }
 }
 

@@ -1,9 +1,9 @@
 /**
- * Reads `<name>-<version>.dist-info/METADATA` out of a wheel (for the SBOM's licence when the
- * caller did not pass the METADATA text), and parses the header part of core metadata
- * (core metadata is RFC 822 email headers: continuation lines, stop at the first blank line).
+ * Reads `<name>-<version>.dist-info/METADATA` out of a wheel, for the SBOM's licence when the
+ * caller did not pass the parsed METADATA. Parsing is src/pypa/metadata.ts's (the one parser).
  */
 import yauzl from "yauzl";
+import { parseMetadata, type CoreMetadata } from "../pypa/metadata.js";
 
 export async function readWheelMetadata(wheelPath: string): Promise<string | null> {
   const zip = await new Promise<yauzl.ZipFile>((res, rej) =>
@@ -30,24 +30,13 @@ export async function readWheelMetadata(wheelPath: string): Promise<string | nul
   }
 }
 
-/** Header fields of core metadata, names lower-cased, every occurrence kept in order. */
-export function parseMetadataHeaders(text: string): Map<string, string[]> {
-  const out = new Map<string, string[]>();
-  let last: { key: string; idx: number } | null = null;
-  for (const line of text.replace(/\r\n?/g, "\n").split("\n")) {
-    if (line === "") break;
-    if (/^[ \t]/.test(line) && last) {
-      const list = out.get(last.key) as string[];
-      list[last.idx] += "\n" + line.replace(/^[ \t]{1,8}\|?/, "");
-      continue;
-    }
-    const m = /^([^:\s]+):[ \t]?(.*)$/.exec(line);
-    if (!m) continue;
-    const key = (m[1] as string).toLowerCase();
-    const list = out.get(key) ?? [];
-    list.push(m[2] as string);
-    out.set(key, list);
-    last = { key, idx: list.length - 1 };
+/** A wheel's own METADATA, parsed; null when it cannot be read (the SBOM then names no licence). */
+export async function readParsedWheelMetadata(wheelPath: string): Promise<CoreMetadata | null> {
+  const text = await readWheelMetadata(wheelPath).catch(() => null);
+  if (text === null) return null;
+  try {
+    return parseMetadata(text);
+  } catch {
+    return null;
   }
-  return out;
 }

@@ -34,7 +34,7 @@ import { writeZip } from "./archive-zip.js";
 import type { ArchivePlan } from "./entries.js";
 import { MANIFEST_NAME } from "./manifest.js";
 import { validateWheel } from "./validate-wheel.js";
-import { readWheelMetadata } from "./wheel-metadata.js";
+import { readParsedWheelMetadata } from "./wheel-metadata.js";
 import { signBytes, type Signer } from "../sign/signer.js";
 import { readWheelSboms } from "./wheel-sboms.js";
 import { tempName, trackTemp, untrackTemp } from "../store/temp-files.js";
@@ -152,7 +152,7 @@ async function checkWheelSize(p: BundlePackage): Promise<void> {
   }
   if (size !== p.size) {
     throw new WbError("E_INTEGRITY", `${p.cachePath} has ${size} bytes, expected ${p.size} for ${p.filename}`, {
-      hint: "the cached file is damaged; remove it from the cache and bundle again",
+      hint: "the cached file is damaged: bundle again with --verify-cache (every cache entry is re-hashed and a damaged one downloaded anew), or remove it from the cache",
       details: { file: `wheels/${p.filename}`, expected: p.size, found: size },
     });
   }
@@ -162,7 +162,7 @@ async function checkPythonSize(p: BundlePython): Promise<void> {
   const size = await stat(p.cachePath).then((st) => st.size, () => -1);
   if (size !== p.size) {
     throw new WbError("E_INTEGRITY", `${p.cachePath} has ${size < 0 ? "gone" : `${size} bytes`}, expected ${p.size} for ${p.filename}`, {
-      hint: "the cached interpreter archive is damaged or was removed; bundle again to download it anew",
+      hint: "the cached interpreter archive is damaged or was removed: bundle again with --verify-cache (it is re-hashed and downloaded anew)",
       details: { file: `python/${p.filename}`, expected: p.size, found: size },
     });
   }
@@ -172,9 +172,9 @@ async function checkPythonSize(p: BundlePython): Promise<void> {
 async function readPackages(packages: BundlePackage[], python: BundlePython | undefined): Promise<AssemblePackage[]> {
   const out: AssemblePackage[] = [];
   for (const p of packages) {
-    const metadataText = p.metadataText ?? (await readWheelMetadata(p.cachePath).catch(() => null));
+    const metadata = p.metadata ?? (await readParsedWheelMetadata(p.cachePath));
     const sboms = await readWheelSboms(p.cachePath).catch(() => []);
-    out.push({ ...p, metadataText, sboms });
+    out.push({ ...p, metadata, sboms });
   }
   for (const p of packages) await validateWheel(p.cachePath, p.filename, p.sha256);
   await Promise.all(packages.map(checkWheelSize));

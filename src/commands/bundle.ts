@@ -110,7 +110,7 @@ export async function bundleCommand(args: unknown[], flags: BundleFlags, ctx: Co
     for (const tp of plan.targets) {
       const src = sources.get(tp.target.spec);
       if (!src) continue;
-      const got = await fetchDist(src, tp.target, { net: session.net, cache: session.cache, cwd: opts.cwd, reporter: session.reporter });
+      const got = await fetchDist(src, tp.target, { net: session.net, cache: session.cache, cwd: opts.cwd, verifyCache: opts.verifyCache, reporter: session.reporter });
       pythons.set(tp.target.spec, bundlePython(got));
       if (opts.verbose) session.reporter.log.verbose(`${tp.target.spec}: embedding ${got.filename} (glibc floor ${got.floor.glibc ?? "none"}, macOS floor ${got.floor.macos ?? "none"})`);
     }
@@ -153,7 +153,7 @@ export async function bundleCommand(args: unknown[], flags: BundleFlags, ctx: Co
           index: p.file.source.url,
           url: p.file.displayUrl,
           cachePath: got.path,
-          metadataText: ownMetadata.get(p.file.url) ?? p.metadataText,
+          metadata: ownMetadata.get(p.file.url) ?? p.metadata,
           provenance: shippedProvenance(provenance.get(got.sha256)),
         };
       });

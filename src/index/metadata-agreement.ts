@@ -3,8 +3,8 @@
  * an authority. Once a wheel is downloaded for a bundle, its own `.dist-info/METADATA` must say
  * what planning used: the same name, version, Requires-Dist and Requires-Python. Otherwise the
  * closure check proved something about a different package, and the run fails with E_INTEGRITY
- * naming both sources. The wheel's own METADATA is then what the bundle uses (SBOM), and it is
- * cached under the wheel's verified sha256.
+ * naming both sources. The wheel's own METADATA, parsed here once, is then what the bundle uses
+ * (SBOM), and its text is cached under the wheel's verified sha256.
  */
 import { WbError, WbErrorList } from "../errors.js";
 import { parseMetadata, type CoreMetadata } from "../pypa/metadata.js";
@@ -17,8 +17,8 @@ import { metadataFromZip, zipFromFile } from "./zip-metadata.js";
 
 export interface PlannedWheel {
   file: IndexFile;
-  /** The METADATA text planning used. */
-  metadataText: string;
+  /** The METADATA planning used, as planning parsed it. */
+  metadata: CoreMetadata;
 }
 
 export interface DownloadedWheel {
@@ -68,8 +68,8 @@ function plannedFrom(file: IndexFile): string {
   return `range reads of ${file.displayUrl}`;
 }
 
-/** The wheel's own METADATA, after checking it agrees with what planning used. */
-export async function checkWheelMetadata(planned: PlannedWheel, got: DownloadedWheel, cache: Cache): Promise<string> {
+/** The wheel's own METADATA (parsed), after checking it agrees with what planning used. */
+export async function checkWheelMetadata(planned: PlannedWheel, got: DownloadedWheel, cache: Cache): Promise<CoreMetadata> {
   const { file } = planned;
   let text: string;
   try {
@@ -87,7 +87,7 @@ export async function checkWheelMetadata(planned: PlannedWheel, got: DownloadedW
       details: { file: file.filename, url: file.displayUrl },
     });
   }
-  const diffs = metadataDifferences(parseMetadata(planned.metadataText), own);
+  const diffs = metadataDifferences(planned.metadata, own);
   if (diffs.length) {
     throw new WbError("E_INTEGRITY", `the metadata planning used for ${file.filename} (${plannedFrom(file)}) does not match the wheel's own METADATA (${file.displayUrl}): ${diffs.join("; ")}`, {
       hint: ["the index serves metadata that is not the wheel's: report it to the index's owner", "nothing was bundled; the dependency check cannot be trusted for this wheel"],
@@ -95,15 +95,15 @@ export async function checkWheelMetadata(planned: PlannedWheel, got: DownloadedW
     });
   }
   cache.writeMetadata(got.sha256, text);
-  return text;
+  return own;
 }
 
 /**
  * Check every distinct wheel of a plan against its downloaded file (`downloaded` is keyed by the
- * file's URL). Returns URL -> the wheel's own METADATA; all disagreements are raised together.
+ * file's URL). Returns URL -> the wheel's own parsed METADATA; all disagreements are raised together.
  */
-export async function checkPlannedMetadata(planned: Iterable<PlannedWheel>, downloaded: Map<string, DownloadedWheel>, cache: Cache): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
+export async function checkPlannedMetadata(planned: Iterable<PlannedWheel>, downloaded: Map<string, DownloadedWheel>, cache: Cache): Promise<Map<string, CoreMetadata>> {
+  const out = new Map<string, CoreMetadata>();
   const errors: WbError[] = [];
   for (const p of planned) {
     if (out.has(p.file.url)) continue;
@@ -114,7 +114,7 @@ export async function checkPlannedMetadata(planned: Iterable<PlannedWheel>, down
     } catch (e) {
       if (!(e instanceof WbError)) throw e;
       errors.push(e);
-      out.set(p.file.url, p.metadataText);
+      out.set(p.file.url, p.metadata);
     }
   }
   if (errors.length) throw errors.length === 1 ? errors[0]! : new WbErrorList(errors);

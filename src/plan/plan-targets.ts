@@ -56,7 +56,6 @@ interface Selected {
   pin: Pin;
   file: CandidateFile;
   metadata: CoreMetadata;
-  metadataText: string;
 }
 
 function markerHolds(req: Requirement, env: MarkerEnvironment): boolean {
@@ -253,7 +252,7 @@ async function planOneTarget(inputs: InputRequirement[], target: Target, source:
       allowedHashes: s.pin.input.hashes,
       extras: [...s.pin.extras].sort(),
       chain: chains.get(s.pin.name) ?? [],
-      metadataText: s.metadataText,
+      metadata: s.metadata,
     }))
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   return { plan: { target, packages, warnings }, errors };
@@ -301,6 +300,6 @@ async function selectPin(pin: Pin, target: Target, source: MemoSource): Promise<
       }),
     };
   }
-  return { selected: { pin, file: r.file, metadata, metadataText: text }, warnings: r.warnings };
+  return { selected: { pin, file: r.file, metadata }, warnings: r.warnings };
 }
 

@@ -4,17 +4,29 @@
  * some targets (built from sys_platform, platform_machine, python_version and
  * implementation_name: what a lock consumer can evaluate); hashes, sizes and URLs without
  * credentials (publicUrl, whatever the caller passed). wheelbarrow's own facts go under [packages.tool.wheelbarrow].
+ *
+ * `index` (PEP 751: the Simple API index the files were found on) is written only when there is
+ * one: a wheel named by URL or path in a requirements file has only its wheel's `url`, and a
+ * package taken from an input lock that named no index has none either.
  */
 import { publicUrl } from "../text/redact-url.js";
 import type { Pylock, PylockPackage, PylockWheel } from "../pypa/pylock.js";
 import type { Target } from "../targets/target.js";
-import type { Plan, PlannedPackage } from "./types.js";
+import type { CandidateFile, Plan, PlannedPackage } from "./types.js";
 
 export function targetMarker(t: Target): string {
   const env = t.markerEnv;
   const parts = [`sys_platform == "${env["sys_platform"]}"`, `platform_machine == "${env["platform_machine"]}"`, `python_version == "${env["python_version"]}"`];
   if (t.implementation !== "cpython") parts.push(`implementation_name == "${env["implementation_name"]}"`);
   return parts.join(" and ");
+}
+
+/** The package's `index` value, or undefined when its files did not come from an index. */
+function lockIndex(source: CandidateFile["source"]): string | undefined {
+  if (source.kind === "direct") return undefined;
+  // An input lock's package keeps its index URL; without one its source is the lock's own path.
+  if (source.kind === "lock" && !/^(https?|file):/i.test(source.url)) return undefined;
+  return publicUrl(source.url);
 }
 
 function wheelEntry(p: PlannedPackage): PylockWheel {
@@ -49,7 +61,8 @@ export function planToPylock(plan: Plan, createdBy: string): Pylock {
       tool: { wheelbarrow: { requested: g.requested, targets: [...specs].sort() } },
     };
     if (!everywhere) pkg.marker = markers.length === 1 ? markers[0] : markers.map((m) => `(${m})`).join(" or ");
-    pkg.index = publicUrl(g.pkg.file.source.url);
+    const index = lockIndex(g.pkg.file.source);
+    if (index !== undefined) pkg.index = index;
     return pkg;
   });
   return {

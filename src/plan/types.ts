@@ -3,6 +3,7 @@
  * only through the `PlanSource` it is given (index listings and METADATA), so tests drive it with
  * in-memory data and `lock --json` prints its result as is.
  */
+import type { CoreMetadata } from "../pypa/metadata.js";
 import type { Requirement } from "../pypa/requirement.js";
 import type { Target } from "../targets/target.js";
 import type { IndexFile } from "../model/index-file.js";
@@ -46,7 +47,8 @@ export interface PlannedPackage {
   extras: string[];
   /** Why it is here: the first chain that reached it, e.g. ["django==5.2", "asgiref>=3.8"]. */
   chain: string[];
-  metadataText: string;
+  /** The METADATA planning read (PEP 658 sidecar, range read or lock), parsed once. */
+  metadata: CoreMetadata;
 }
 
 export interface TargetPlan {

@@ -51,6 +51,8 @@ export interface FetchDistOptions {
   net: Net;
   cache: Cache;
   cwd: string;
+  /** --verify-cache: re-hash a cached archive before using it. */
+  verifyCache?: boolean;
   reporter?: Reporter;
 }
 
@@ -172,7 +174,7 @@ export async function fetchDist(src: DistSource, t: FloorTarget, o: FetchDistOpt
   else throw new Error("internal: fetchDist needs a mirror or a dist");
   const name = checkDistName(parsePbsFilename(ref.filename), ref.filename, t);
   const displayUrl = o.net.displayUrl(ref.url);
-  const got = await fetchToCache({ url: ref.url, displayUrl, filename: ref.filename, sha256: ref.sha256 }, { net: o.net, cache: o.cache, reporter: o.reporter });
+  const got = await fetchToCache({ url: ref.url, displayUrl, filename: ref.filename, sha256: ref.sha256 }, { net: o.net, cache: o.cache, verifyCache: o.verifyCache, reporter: o.reporter });
   const scan = await scanDist(got.path);
   if (scan.problems.length) {
     throw new WbError("E_PYTHON_DIST", `${ref.filename} is not shaped like a python-build-standalone install_only archive: ${scan.problems.slice(0, 5).join("; ")}`, {

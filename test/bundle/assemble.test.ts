@@ -8,7 +8,8 @@ import { join, relative } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
 import { archivePlan, assembleBundle, type AssembleInput } from "../../src/bundle/assemble.js";
 import { collectRunFiles, writeBundle } from "../../src/bundle/write-bundle.js";
-import { readWheelMetadata } from "../../src/bundle/wheel-metadata.js";
+import { readParsedWheelMetadata } from "../../src/bundle/wheel-metadata.js";
+import { parseMetadata } from "../../src/pypa/metadata.js";
 import { parseSha256Sums } from "../../src/bundle/sha256sums.js";
 import { WbError } from "../../src/errors.js";
 import { LINUX, bundleInput, makeApp, makeInstallerDir, makePackages, removeTempDirs, tempDir } from "./helpers.js";
@@ -26,7 +27,7 @@ function input(over: Partial<AssembleInput> = {}): AssembleInput {
     entry: "run.py",
     target: LINUX,
     packages: [
-      { name: "tiny", version: "1.0", filename: wheel, sha256: sha("wheel"), size: 5, requested: true, index: "https://user:secret@pypi.example.com/simple", cachePath: `${NOWHERE}/${wheel}`, metadataText: "Metadata-Version: 2.1\nName: tiny\nVersion: 1.0\nLicense: MIT\n", sboms: [] },
+      { name: "tiny", version: "1.0", filename: wheel, sha256: sha("wheel"), size: 5, requested: true, index: "https://user:secret@pypi.example.com/simple", cachePath: `${NOWHERE}/${wheel}`, metadata: parseMetadata("Metadata-Version: 2.1\nName: tiny\nVersion: 1.0\nLicense: MIT\n"), sboms: [] },
     ],
     app: [
       { rel: "run.py", abs: `${NOWHERE}/run.py`, size: 3, sha256: sha("run"), executable: false, mode: 0o664 },
@@ -99,7 +100,7 @@ describe("assembleBundle", () => {
     const appDir = makeApp(root);
     const written = await writeBundle(bundleInput({ packages, installerDir, appDir, format: "dir", outDir: join(root, "out") }));
     const run = await collectRunFiles({ appDir, exclude: [], installerDir });
-    const withMeta = await Promise.all(packages.map(async (p) => ({ ...p, metadataText: p.metadataText ?? (await readWheelMetadata(p.cachePath)), sboms: [] })));
+    const withMeta = await Promise.all(packages.map(async (p) => ({ ...p, metadata: p.metadata ?? (await readParsedWheelMetadata(p.cachePath)), sboms: [] })));
     const a = assembleBundle({ name: "shop", version: "2.3.0", entry: "shop.server:main", target: LINUX, packages: withMeta, app: run.app!.files, installer: run.installer, state: [], signed: false, toolVersion: "0.1.0" });
     const onDisk: Record<string, string> = {};
     const walk = (d: string): void => {

@@ -3,6 +3,7 @@
  * stand-in installer directory, a small app with junk that must not ship, real wheels built by
  * test/helpers/wheel-builder.ts, and a BundleInput assembled from them.
  */
+import { parseMetadata } from "../../src/pypa/metadata.js";
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -131,7 +132,7 @@ export async function makePackages(dir: string, specs: WheelSpec[] = WHEEL_SPECS
       requested: s.name === "tinyweb",
       index,
       cachePath: w.path,
-      metadataText: w.metadata,
+      metadata: parseMetadata(w.metadata),
       url: `${index.replace(/\/simple\/?$/, "")}/files/${w.filename}`,
     });
   }

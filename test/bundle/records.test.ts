@@ -4,7 +4,7 @@ import { publicUrl } from "../../src/text/redact-url.js";
 import { formatSha256Sums, parseSha256Sums } from "../../src/bundle/sha256sums.js";
 import { formatRequirements, parseRequirementsOut } from "../../src/bundle/requirements-out.js";
 import { licencesFromMetadata, pypiPurl } from "../../src/bundle/sbom.js";
-import { parseMetadataHeaders } from "../../src/bundle/wheel-metadata.js";
+import { parseMetadata } from "../../src/pypa/metadata.js";
 import { WbError } from "../../src/errors.js";
 import { MACOS } from "./helpers.js";
 
@@ -134,10 +134,13 @@ describe("SBOM pieces", () => {
     expect(pypiPurl({ name: "a", version: "1", filename: "a-1-py3-none-any.whl", index: "https://tok@nexus.example/repository/pypi/simple/" })).toBe(
       "pkg:pypi/a@1?file_name=a-1-py3-none-any.whl&repository_url=https:%2F%2Fnexus.example%2Frepository%2Fpypi%2Fsimple%2F",
     );
+    // A wheel named in a requirements file has no repository: its source is the file and line.
+    expect(pypiPurl({ name: "a", version: "1", filename: "a-1-py3-none-any.whl", index: "requirements.txt:3" })).toBe("pkg:pypi/a@1?file_name=a-1-py3-none-any.whl");
+    expect(pypiPurl({ name: "a", version: "1", filename: "a-1-py3-none-any.whl", index: "file:///srv/wheels" })).toBe("pkg:pypi/a@1?file_name=a-1-py3-none-any.whl&repository_url=file:%2F%2F%2Fsrv%2Fwheels");
   });
 
   test("licence: License-Expression, then a one-line License, then classifiers, then the first line of a licence text", () => {
-    const lic = (meta: string): unknown => JSON.parse(JSON.stringify(licencesFromMetadata(meta).map((l) => ("expression" in l ? { expression: l.expression } : "id" in l ? { id: l.id } : { name: (l as { name: string }).name }))));
+    const lic = (meta: string): unknown => JSON.parse(JSON.stringify(licencesFromMetadata(parseMetadata(`Metadata-Version: 2.1\nVersion: 1\n${meta}`)).map((l) => ("expression" in l ? { expression: l.expression } : "id" in l ? { id: l.id } : { name: (l as { name: string }).name }))));
     expect(lic("Name: a\nLicense-Expression: MIT OR Apache-2.0\nLicense: BSD\n\n")).toEqual([{ expression: "MIT OR Apache-2.0" }]);
     expect(lic("Name: a\nLicense-Expression: MIT\n\n")).toEqual([{ id: "MIT" }]);
     expect(lic("Name: a\nLicense: Apache-2.0\n\n")).toEqual([{ id: "Apache-2.0" }]);
@@ -150,9 +153,12 @@ describe("SBOM pieces", () => {
     expect(lic("Name: a\nLicense: UNKNOWN\n\nLicense: MIT\n")).toEqual([]);
   });
 
-  test("METADATA headers stop at the first blank line and join continuation lines", () => {
-    const h = parseMetadataHeaders("Name: x\nLicense: line one\n        line two\nClassifier: A\nClassifier: B\n\nLicense: body\n");
-    expect(h.get("license")).toEqual(["line one\nline two"]);
-    expect(h.get("classifier")).toEqual(["A", "B"]);
+  test("the licence comes from METADATA's headers only, folded lines joined without their indentation", () => {
+    const meta = parseMetadata("Metadata-Version: 2.1\nName: x\nVersion: 1\nLicense: line one\n        line two\nClassifier: A\nClassifier: B\n\nLicense-Expression: MIT\n");
+    expect(meta.classifiers).toEqual(["A", "B"]);
+    expect(meta.licenseExpression).toBeUndefined();
+    expect(licencesFromMetadata(meta).map((l) => (l as { name: string }).name)).toEqual(["line one"]);
+    const piped = parseMetadata("Metadata-Version: 2.1\nName: x\nVersion: 1\nLicense: \n        |Custom terms\n\n");
+    expect(licencesFromMetadata(piped).map((l) => (l as { name: string }).name)).toEqual(["Custom terms"]);
   });
 });

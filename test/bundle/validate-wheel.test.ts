@@ -5,6 +5,7 @@
  * machine's python3), and the two must agree. Through writeBundle, a refused wheel is E_BUNDLE
  * naming the wheel, never blamed on alteration after the build, and nothing is left in --out.
  */
+import { parseMetadata } from "../../src/pypa/metadata.js";
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -114,7 +115,7 @@ describe("writeBundle refuses a wheel the installer would refuse", () => {
     const out = join(root, "out");
     const err = await writeBundle(
       bundleInput({
-        packages: [{ name: "victim", version: "1.0", filename: w.filename, sha256: w.sha256, size: w.size, requested: true, index: "https://pypi.org/simple", cachePath: w.path, metadataText: w.metadata }],
+        packages: [{ name: "victim", version: "1.0", filename: w.filename, sha256: w.sha256, size: w.size, requested: true, index: "https://pypi.org/simple", cachePath: w.path, metadata: parseMetadata(w.metadata) }],
         installerDir: makeInstallerDir(root),
         format,
         outDir: out,
@@ -137,7 +138,7 @@ describe("writeBundle refuses a wheel the installer would refuse", () => {
     writeFileSync(w.path, bytes);
     const err = await writeBundle(
       bundleInput({
-        packages: [{ name: "victim", version: "1.0", filename: w.filename, sha256: w.sha256, size: w.size, requested: true, index: "https://pypi.org/simple", cachePath: w.path, metadataText: w.metadata }],
+        packages: [{ name: "victim", version: "1.0", filename: w.filename, sha256: w.sha256, size: w.size, requested: true, index: "https://pypi.org/simple", cachePath: w.path, metadata: parseMetadata(w.metadata) }],
         installerDir: makeInstallerDir(root),
         format: "tar.gz",
         outDir: join(root, "out"),

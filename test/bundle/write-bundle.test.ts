@@ -1,3 +1,4 @@
+import { parseMetadata } from "../../src/pypa/metadata.js";
 import { execFileSync } from "node:child_process";
 import { chmodSync, cpSync, existsSync, readdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync, lstatSync } from "node:fs";
 import { join, relative } from "node:path";
@@ -238,7 +239,7 @@ describe("tar.gz speed: wheels are stored, not recompressed", () => {
     const big = await buildWheel({ name: "bigblob", version: "1.0", files: { "bigblob/__init__.py": "", "bigblob/blob.bin": randomBytes(5 * 1024 * 1024) } }, join(root, "cache"));
     // The wheel builder deflates its members; random data stays ~5 MB either way.
     const packages = [
-      { name: "bigblob", version: "1.0", filename: big.filename, sha256: big.sha256, size: big.size, requested: true, index: "https://pypi.org/simple", cachePath: big.path, metadataText: big.metadata },
+      { name: "bigblob", version: "1.0", filename: big.filename, sha256: big.sha256, size: big.size, requested: true, index: "https://pypi.org/simple", cachePath: big.path, metadata: parseMetadata(big.metadata) },
     ];
     const r = await writeBundle(bundleInput({ packages, installerDir: makeInstallerDir(root), outDir: join(root, "out") }));
     const overhead = r.size - big.size;
@@ -259,7 +260,7 @@ describe("tar.gz speed: wheels are stored, not recompressed", () => {
     // A real wheel whose 1 MB member (one repeated line, which deflate would shrink ~1000x) is stored.
     const body = Buffer.from("compressible line of text\n".repeat(40_000));
     const w = await buildWheel({ name: "squeezy", version: "1.0", files: { "squeezy/big.txt": body }, compress: false }, root);
-    const packages = [{ name: "squeezy", version: "1.0", filename: w.filename, sha256: w.sha256, size: w.size, requested: true, index: "https://pypi.org/simple", cachePath: w.path, metadataText: w.metadata }];
+    const packages = [{ name: "squeezy", version: "1.0", filename: w.filename, sha256: w.sha256, size: w.size, requested: true, index: "https://pypi.org/simple", cachePath: w.path, metadata: parseMetadata(w.metadata) }];
     const app = join(root, "app");
     execFileSync("mkdir", ["-p", app]);
     writeFileSync(join(app, "big.txt"), body);
@@ -302,6 +303,7 @@ describe("atomic output", () => {
       const err = await writeBundle(bundleInput({ packages, installerDir: makeInstallerDir(root), appDir: makeApp(root), format, outDir: out })).catch((e: unknown) => e);
       expect((err as WbError).code).toBe("E_INTEGRITY");
       expect((err as WbError).message).toMatch(new RegExp(`^${victim.cachePath.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} changed while it was being bundled: expected sha256 ${victim.sha256} \\(${victim.size} bytes\\), found [0-9a-f]{64} \\(${victim.size} bytes\\)$`));
+      expect((err as WbError).hints.join("\n")).toContain("bundle again with --verify-cache");
       // out/ did not exist before: it is removed again.
       expect(existsSync(out)).toBe(false);
     });
@@ -388,7 +390,7 @@ describe("SBOM", () => {
 
   test("reads the licence from the wheel when METADATA text is not given", async () => {
     const root = tempDir();
-    const packages = (await makePackages(join(root, "cache"))).map((p) => ({ ...p, metadataText: undefined }));
+    const packages = (await makePackages(join(root, "cache"))).map((p) => ({ ...p, metadata: undefined }));
     const r = await writeBundle(bundleInput({ packages, installerDir: makeInstallerDir(root), format: "dir", outDir: join(root, "out") }));
     const sbom = JSON.parse(readFileSync(join(r.path, "sbom.cdx.json"), "utf8")) as { components: { name: string; licenses: unknown[] }[] };
     expect(sbom.components.find((c) => c.name === "markupsafe-lite")!.licenses).toEqual([{ expression: "BSD-3-Clause OR Apache-2.0" }]);

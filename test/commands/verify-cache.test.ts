@@ -45,9 +45,11 @@ describe("cache hits", () => {
 
     const r = await runCli(args(join(dir, "b"), "--json"));
     expect(r.code).toBe(1);
-    const err = (JSON.parse(r.stdout) as { error: { code: string; message: string } }).error;
+    const err = (JSON.parse(r.stdout) as { error: { code: string; message: string; hints: string[] } }).error;
     expect(err.code).toBe("E_INTEGRITY");
     expect(err.message).toContain(`${entry} changed while it was being bundled: expected sha256 ${wheel.sha256}`);
+    // The hint names the option that repairs it (used just below).
+    expect(err.hints).toEqual(["the cached file is damaged: bundle again with --verify-cache (every cache entry is re-hashed and a damaged one downloaded anew), or remove it from the cache"]);
     expect(existsSync(join(dir, "b")) ? readdirSync(join(dir, "b")).filter((n) => !n.startsWith(".")) : []).toEqual([]);
     expect(downloads()).toBe(1); // the hit was trusted: no new request
 
