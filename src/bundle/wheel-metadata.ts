@@ -3,12 +3,11 @@
  * caller did not pass the METADATA text), and parses the header part of core metadata
  * (core metadata is RFC 822 email headers: continuation lines, stop at the first blank line).
  */
-import yauzl from "yauzl";
+import type yauzl from "yauzl";
+import { openZipFile } from "../store/zip-file.js";
 
 export async function readWheelMetadata(wheelPath: string): Promise<string | null> {
-  const zip = await new Promise<yauzl.ZipFile>((res, rej) =>
-    yauzl.open(wheelPath, { lazyEntries: true, autoClose: false }, (err, z) => (err ? rej(err) : res(z))),
-  );
+  const zip = await openZipFile(wheelPath, { lazyEntries: true, autoClose: false });
   try {
     return await new Promise<string | null>((res, rej) => {
       zip.on("error", rej);

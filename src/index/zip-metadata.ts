@@ -8,6 +8,7 @@ import { PassThrough, type Readable } from "node:stream";
 import yauzl from "yauzl";
 import { WbError } from "../errors.js";
 import { canonicalizeName } from "../pypa/names.js";
+import { openZipFile } from "../store/zip-file.js";
 
 export const MIN_FETCH = 64 * 1024;
 /** The largest METADATA read, inside a zip or as a PEP 658 sidecar (real ones are a few KiB). */
@@ -61,7 +62,7 @@ export function zipFromReader(reader: RangeReader, size: number): Promise<yauzl.
 }
 
 export function zipFromFile(path: string): Promise<yauzl.ZipFile> {
-  return openZip((cb) => yauzl.open(path, { lazyEntries: true, autoClose: false }, cb));
+  return openZipFile(path, { lazyEntries: true, autoClose: false });
 }
 
 /** Every entry name of the zip, in order, with the entries themselves. */
