@@ -43,6 +43,18 @@ export class RangeReader extends yauzl.RandomAccessReader {
     return buf.subarray(0, end - start);
   }
 
+  // yauzl reads the central directory two small reads per entry; served from the fetched
+  // segments directly, not through a stream each (a wheel can have tens of thousands of entries).
+  override read(buffer: Buffer, offset: number, length: number, position: number, callback: (err: Error | null, bytesRead?: number) => void): void {
+    this.slice(position, position + length).then(
+      (b) => {
+        b.copy(buffer, offset);
+        callback(null, b.length);
+      },
+      (e: unknown) => callback(e as Error),
+    );
+  }
+
   override _readStreamForRange(start: number, end: number): Readable {
     const out = new PassThrough();
     this.slice(start, end).then(

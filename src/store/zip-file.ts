@@ -13,7 +13,7 @@
  */
 import { close, fstat, open, read } from "node:fs";
 import { Readable } from "node:stream";
-import { inflateRawSync } from "node:zlib";
+import { createInflateRaw, inflateRawSync } from "node:zlib";
 import yauzl from "yauzl";
 
 export const BLOCK = 1 << 20;
@@ -141,21 +141,49 @@ function memberBytes(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<Buffer> {
 }
 
 /**
+ * A big deflated member, inflated in 1 MiB chunks (yauzl's inflater uses zlib's 16 KiB default:
+ * a thread-pool round trip and a buffer per 16 KiB, tens of thousands for one shared library).
+ */
+function streamMember(zip: yauzl.ZipFile, entry: yauzl.Entry, onChunk: (c: Buffer) => void): Promise<void> {
+  const deflated = entry.compressionMethod === 8 && !entry.isEncrypted();
+  const want = entry.uncompressedSize;
+  return new Promise((res, rej) => {
+    zip.openReadStream(entry, deflated ? { decompress: false } : {}, (err, raw) => {
+      if (err) return rej(err);
+      if (!deflated) {
+        raw.on("data", onChunk);
+        raw.on("end", () => res());
+        raw.on("error", rej);
+        return;
+      }
+      const inflate = createInflateRaw({ chunkSize: BLOCK });
+      let n = 0;
+      const fail = (e: Error): void => {
+        raw.unpipe(inflate);
+        raw.destroy();
+        inflate.destroy();
+        rej(e);
+      };
+      inflate.on("data", (c: Buffer) => {
+        n += c.length;
+        if (n > want) return fail(new Error(`too many bytes in the stream. expected ${want}. got at least ${n}`));
+        onChunk(c);
+      });
+      inflate.on("end", () => (n < want ? rej(new Error(`not enough bytes in the stream. expected ${want}. got only ${n}`)) : res()));
+      inflate.on("error", fail);
+      raw.on("error", fail);
+      raw.pipe(inflate);
+    });
+  });
+}
+
+/**
  * Every byte of `entry` through `onChunk`, with yauzl's checks and messages: encrypted and
  * unsupported entries refused, the inflated size equal to the declared one.
  */
 export async function readMember(zip: yauzl.ZipFile, entry: yauzl.Entry, onChunk: (c: Buffer) => void): Promise<void> {
   const small = entry.compressedSize <= SMALL_MEMBER && entry.uncompressedSize <= SMALL_MEMBER && (entry.compressionMethod === 0 || entry.compressionMethod === 8) && !entry.isEncrypted();
-  if (!small) {
-    return new Promise((res, rej) => {
-      zip.openReadStream(entry, (err, stream) => {
-        if (err) return rej(err);
-        stream.on("data", onChunk);
-        stream.on("end", () => res());
-        stream.on("error", rej);
-      });
-    });
-  }
+  if (!small) return streamMember(zip, entry, onChunk);
   const want = entry.uncompressedSize;
   if (entry.compressionMethod === 0 && entry.compressedSize !== want) {
     throw new Error(`compressed/uncompressed size mismatch for stored file: ${entry.compressedSize} != ${want}`);

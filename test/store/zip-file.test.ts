@@ -118,19 +118,22 @@ describe.skipIf(process.platform !== "linux")("openZipFile", () => {
     for (const [name, data] of members) expect(got.get(name)!.equals(data)).toBe(true);
   });
 
-  it("readMember refuses a member that inflates to more than its declared size", async () => {
-    const path = join(dir, "liar.zip");
-    await writeZip(path, [["a.txt", Buffer.alloc(5000, 97), true]]);
+  it.each([
+    ["small", 5000, 100, "too many bytes in the stream. expected 100. got at least 101"],
+    ["streamed", 3 * BLOCK, 2 * BLOCK, `too many bytes in the stream. expected ${2 * BLOCK}. got at least ${3 * BLOCK}`],
+  ])("readMember refuses a %s member that inflates to more than its declared size", async (_kind, real, declared, message) => {
+    const path = join(dir, `liar-${real}.zip`);
+    await writeZip(path, [["a.txt", Buffer.alloc(real, 97), true]]);
     const buf = readFileSync(path);
     const cd = buf.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]));
-    buf.writeUInt32LE(100, cd + 24); // the central directory's uncompressed size
+    buf.writeUInt32LE(declared, cd + 24); // the central directory's uncompressed size
     writeFileSync(path, buf);
     const zip = await openZipFile(path, { lazyEntries: true, autoClose: false });
     const entry = await new Promise<yauzl.Entry>((res) => {
       zip.once("entry", res);
       zip.readEntry();
     });
-    await expect(readMember(zip, entry, () => undefined)).rejects.toThrow("too many bytes in the stream. expected 100. got at least 101");
+    await expect(readMember(zip, entry, () => undefined)).rejects.toThrow(message);
     zip.close();
   });
 });
