@@ -3,8 +3,8 @@
  * `yauzl.open` reads the central directory one record at a time (two `fs.read` calls per entry)
  * and every member's local header separately: for a wheel of a few thousand members that is
  * thousands of thread-pool round trips, each waiting its turn behind every other read on a busy
- * machine. Here every read is served from 1 MiB blocks of the file (a few kept, least recently
- * used first out), so reading all entries of a wheel costs about one `fs.read` per MiB it spans.
+ * machine. Here every read is served from 256 KiB blocks of the file (a few kept, least recently
+ * used first out), so reading all entries of a wheel costs about one `fs.read` per block it spans.
  * Member data streams block by block, never more than a block ahead of its consumer. What yauzl
  * checks and how it reports a broken zip are unchanged (the same code reads the same bytes).
  * `readMember` streams a member as yauzl does, except that a small one is read in one piece and
@@ -16,7 +16,7 @@ import { Readable } from "node:stream";
 import { createInflateRaw, inflateRawSync } from "node:zlib";
 import yauzl from "yauzl";
 
-export const BLOCK = 1 << 20;
+export const BLOCK = 256 * 1024;
 const KEEP_BLOCKS = 4;
 
 export class BlockFileReader extends yauzl.RandomAccessReader {
@@ -126,7 +126,7 @@ export function openZipFile(path: string, options: yauzl.Options): Promise<yauzl
 }
 
 /** Members up to this size (compressed and uncompressed) are read whole and inflated synchronously. */
-export const SMALL_MEMBER = 1 << 20;
+export const SMALL_MEMBER = 256 * 1024;
 
 function memberBytes(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<Buffer> {
   return new Promise((res, rej) => {
@@ -141,7 +141,7 @@ function memberBytes(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<Buffer> {
 }
 
 /**
- * A big deflated member, inflated in 1 MiB chunks (yauzl's inflater uses zlib's 16 KiB default:
+ * A big deflated member, inflated in 256 KiB chunks (yauzl's inflater uses zlib's 16 KiB default:
  * a thread-pool round trip and a buffer per 16 KiB, tens of thousands for one shared library).
  */
 function streamMember(zip: yauzl.ZipFile, entry: yauzl.Entry, onChunk: (c: Buffer) => void): Promise<void> {
