@@ -3,7 +3,12 @@
  * wheels/, app/, the installer files, sbom.cdx.json and SHA256SUMS, under one top-level directory
  * `<name>-<version>-<platform>-<pythonTag>`, as `.tar.gz`, `.zip` or a plain directory.
  *
- * Atomic: everything is written to `<outDir>/.<stem>.tmp-<pid>-<random>` (stageBundle) and
+ * This is the I/O half; what goes into the bundle is decided by the pure assembler (assemble.ts).
+ * Here: the files shared by every target of a run (the app tree and the installer files, read
+ * once per run by collectRunFiles), what is read per target (each wheel's METADATA and PEP 770
+ * SBOMs, the wheel checks, the cached files' sizes), the signature, and the archive on disk.
+ *
+ * Atomic: everything is written to `<outDir>/.<stem>.tmp-<pid>-<random>` (stageTarget) and
  * renamed into place (publishBundles, all bundles of a run together); on any failure the temp
  * is removed (and `outDir` too when this run created it), so a failure leaves nothing behind.
  * A `dir` bundle replaces an existing directory only when that directory is a bundle this tool
@@ -22,26 +27,19 @@ import { mkdir, readFile, rm, rmdir, stat } from "node:fs/promises";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { WbError } from "../errors.js";
-import { canonicalizeName } from "../pypa/names.js";
-import { writePylock, type Pylock } from "../pypa/pylock.js";
-import { collectApp } from "./app-source.js";
+import { collectApp, type AppSource } from "./app-source.js";
 import { writeDirTree } from "./archive-dir.js";
 import { writeTarGz } from "./archive-tar.js";
 import { writeZip } from "./archive-zip.js";
-import { withDirectories, type BundleFileEntry, type ArchivePlan } from "./entries.js";
-import { hashBytes } from "./hash-file.js";
-import { publicUrl } from "../text/redact-url.js";
-import { FORMAT_VERSION, MANIFEST_NAME, SUMS_NAME, SUMS_SIG_NAME, serializeManifest, type ManifestFile, type ManifestPython, type TargetInfo } from "./manifest.js";
-import { formatRequirements } from "./requirements-out.js";
-import { buildSbom } from "./sbom.js";
-import { formatSha256Sums } from "./sha256sums.js";
+import type { ArchivePlan } from "./entries.js";
+import { MANIFEST_NAME } from "./manifest.js";
 import { validateWheel } from "./validate-wheel.js";
 import { readWheelMetadata } from "./wheel-metadata.js";
 import { signBytes, type Signer } from "../sign/signer.js";
-import { provenancePath } from "../provenance/provenance.js";
 import { readWheelSboms } from "./wheel-sboms.js";
-import { OPERATOR_README, operatorReadme } from "./operator-readme.js";
 import { tempName, trackTemp, untrackTemp } from "../store/temp-files.js";
+import { archivePlan, assembleBundle, bundleStem, checkEntry, checkIdentity, checkPackages, checkPython, type AssemblePackage, type BundlePackage, type BundlePython, type InstallerFile } from "./assemble.js";
+import type { TargetInfo } from "./manifest.js";
 
 export type { TargetInfo } from "./manifest.js";
 
@@ -50,33 +48,23 @@ export const INSTALLER_FILES: Record<string, 0o644 | 0o755> = { "install.py": 0o
 export const DEFAULT_SOURCE_DATE_EPOCH = 315532800;
 export type BundleFormat = "tar.gz" | "zip" | "dir";
 
-export interface BundlePackage {
-  name: string;
-  version: string;
-  filename: string;
-  sha256: string;
-  size: number;
-  requested: boolean;
-  /** Already redacted; credentials are stripped again defensively. */
-  index: string;
-  /** The wheel file on disk (the cache). */
-  cachePath: string;
-  /** METADATA, for the SBOM licence; read from the wheel when absent. */
-  metadataText?: string;
-  /** Redacted download URL (SBOM distribution reference). */
-  url?: string;
-  /** PEP 740 provenance object fetched from the index (src/provenance). */
-  provenance?: { data: Buffer; publishers: string[] };
+export type { BundlePackage, BundlePython } from "./assemble.js";
+export { bundlePylock, bundleStem } from "./assemble.js";
+
+/** What is the same for every target of a run: where the app and the installer files are read from. */
+export interface RunSources {
+  appDir?: string;
+  exclude: string[];
+  /** Patterns (`--exclude` syntax) that ship secret-looking files on purpose. */
+  include?: string[];
+  /** Warnings for the user (secret-looking files left out). */
+  onWarning?: (message: string) => void;
+  /** Directory holding install.py, install.sh and install.ps1. */
+  installerDir: string;
 }
 
-/** An interpreter archive to embed as `python/<filename>` (manifest `python`). */
-export interface BundlePython extends Omit<ManifestPython, "path"> {
-  filename: string;
-  /** The archive on disk (the cache). */
-  cachePath: string;
-}
-
-export interface BundleInput {
+/** One target's bundle. */
+export interface BundleTarget {
   name: string;
   version: string;
   entry: string | null;
@@ -84,16 +72,8 @@ export interface BundleInput {
   packages: BundlePackage[];
   /** The embedded interpreter, if any. */
   python?: BundlePython;
-  appDir?: string;
-  exclude: string[];
-  /** Patterns (`--exclude` syntax) that ship secret-looking files on purpose. */
-  include?: string[];
   /** App-relative state paths (`media/`, `db.sqlite3`) the installer keeps in DEST/shared. */
   state?: string[];
-  /** Warnings for the user (secret-looking files left out). */
-  onWarning?: (message: string) => void;
-  /** Directory holding install.py, install.sh and install.ps1. */
-  installerDir: string;
   format: BundleFormat;
   outDir: string;
   sourceDateEpoch: number;
@@ -101,6 +81,24 @@ export interface BundleInput {
   /** Signs SHA256SUMS into SHA256SUMS.sig (src/sign). */
   signer?: Signer;
 }
+
+/** A bundle written on its own: one target and where its sources are. */
+export type BundleInput = BundleTarget & RunSources;
+
+/** The app and installer files, read once per run and shared by every target's bundle. */
+export interface RunFiles {
+  /** null when the run has no --app. */
+  app: AppSource | null;
+  installer: InstallerFile[];
+}
+
+/** How collectRunFiles reads: the file system, unless a caller wraps it (to observe the reads). */
+export interface SourceReader {
+  collectApp(appDir: string, exclude: string[], include: string[]): Promise<AppSource>;
+  readFile(path: string): Promise<Buffer>;
+}
+
+export const FS_READER: SourceReader = { collectApp, readFile: (path) => readFile(path) };
 
 export interface BundleResult {
   path: string;
@@ -112,80 +110,37 @@ export interface BundleResult {
   stem: string;
 }
 
-const SAFE_PART = /^[A-Za-z0-9][A-Za-z0-9._+-]*$/;
-const ENTRY_MODULE = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*:[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
-
-export function bundleStem(name: string, version: string, target: TargetInfo): string {
-  return `${name}-${version}-${target.platform}-${target.pythonTag}`;
-}
-
 export function archiveExtension(format: BundleFormat): string {
   return format === "dir" ? "" : `.${format}`;
 }
 
-function checkIdentity(input: BundleInput): void {
-  if (!SAFE_PART.test(input.name)) {
-    throw new WbError("E_USAGE", `bundle name '${input.name}' cannot be used in a file name`, { hint: "use letters, digits, '.', '_', '+' and '-', starting with a letter or digit" });
-  }
-  if (!SAFE_PART.test(input.version)) {
-    throw new WbError("E_USAGE", `bundle version '${input.version}' cannot be used in a file name`, { hint: "use a version such as 2.3.0" });
-  }
-}
-
 /**
- * The mode an app file ships with: 0644/0755 normally (whatever the builder's umask made of it, so
- * bundles stay reproducible), the file's own bits when it keeps group or others from reading it
- * (a 0600 settings file stays 0600).
+ * Reads what every target of a run ships alike: the app tree (walked and hashed once; each
+ * archive then copies the files and checks them against these hashes, so all bundles of a run
+ * carry the same app or the run fails) and the installer files. Warns once about withheld
+ * secret-looking app files.
  */
-function appMode(mode: number): number {
-  if ((mode & 0o044) !== 0o044) return mode & 0o777;
-  return (mode & 0o111) !== 0 ? 0o755 : 0o644;
-}
-
-function checkEntry(entry: string | null, appFiles: Set<string>, hasApp: boolean): void {
-  if (entry === null) return;
-  if (entry.endsWith(".py")) {
-    if (!hasApp) throw new WbError("E_USAGE", `--entry ${entry} names a script but no --app was given`, { hint: "give --app DIR holding the script, or an entry of the form module:function" });
-    const rel = entry.replace(/^\.\//, "");
-    if (!appFiles.has(rel)) throw new WbError("E_USAGE", `--entry ${entry} is not a file of the app (after excludes)`, { hint: "the path is relative to --app" });
-    return;
+export async function collectRunFiles(src: RunSources, reader: SourceReader = FS_READER): Promise<RunFiles> {
+  const app = src.appDir === undefined ? null : await reader.collectApp(src.appDir, src.exclude, src.include ?? []);
+  if (app && app.withheld.length > 0) {
+    src.onWarning?.(`left out of app/ because such files usually hold secrets: ${app.withheld.join(", ")} (ship one on purpose with --include PATTERN)`);
   }
-  if (!ENTRY_MODULE.test(entry)) {
-    throw new WbError("E_USAGE", `--entry '${entry}' is neither module:function nor path/to/script.py`, { hint: "for example --entry shop.server:main or --entry run.py" });
-  }
-}
-
-function checkPackages(pkgs: BundlePackage[]): void {
-  const seen = new Set<string>();
-  for (const p of pkgs) {
-    if (!/^[^/\\\0\n]+\.whl$/.test(p.filename)) throw new Error(`internal: '${p.filename}' is not a wheel file name`);
-    if (!/^[0-9a-f]{64}$/.test(p.sha256)) throw new Error(`internal: ${p.filename} has no sha256`);
-    const key = canonicalizeName(p.name);
-    if (seen.has(key)) throw new Error(`internal: package ${p.name} given twice for one bundle`);
-    seen.add(key);
-  }
-}
-
-async function installerEntries(dir: string): Promise<BundleFileEntry[]> {
-  const out: BundleFileEntry[] = [];
+  const installer: InstallerFile[] = [];
   for (const [name, mode] of Object.entries(INSTALLER_FILES)) {
+    const path = join(src.installerDir, name);
     let data: Buffer;
     try {
-      data = await readFile(join(dir, name));
+      data = await reader.readFile(path);
     } catch (e) {
-      throw new Error(`internal: installer file ${join(dir, name)} is missing (${(e as NodeJS.ErrnoException).code ?? e})`);
+      throw new Error(`internal: installer file ${path} is missing (${(e as NodeJS.ErrnoException).code ?? e})`);
     }
-    out.push(bytesEntry(name, data, mode));
+    installer.push({ name, mode, data });
   }
-  return out;
+  return { app, installer };
 }
 
-function bytesEntry(path: string, data: Buffer, mode: 0o644 | 0o755 = 0o644): BundleFileEntry {
-  const d = hashBytes(data);
-  return { type: "file", path, mode, size: d.size, sha256: d.sha256, source: { kind: "bytes", data }, store: false, mismatchCode: "E_INTEGRITY" };
-}
-
-async function wheelEntry(p: BundlePackage): Promise<BundleFileEntry> {
+/** A cached wheel must still be there with its size (the archive writer checks its sha256 as it copies). */
+async function checkWheelSize(p: BundlePackage): Promise<void> {
   let size: number;
   try {
     size = (await stat(p.cachePath)).size;
@@ -201,114 +156,58 @@ async function wheelEntry(p: BundlePackage): Promise<BundleFileEntry> {
       details: { file: `wheels/${p.filename}`, expected: p.size, found: size },
     });
   }
-  return { type: "file", path: `wheels/${p.filename}`, mode: 0o644, size: p.size, sha256: p.sha256, source: { kind: "path", path: p.cachePath }, store: true, mismatchCode: "E_INTEGRITY" };
 }
 
-async function pythonEntry(p: BundlePython): Promise<BundleFileEntry> {
-  const path = `python/${p.filename}`;
+async function checkPythonSize(p: BundlePython): Promise<void> {
   const size = await stat(p.cachePath).then((st) => st.size, () => -1);
   if (size !== p.size) {
     throw new WbError("E_INTEGRITY", `${p.cachePath} has ${size < 0 ? "gone" : `${size} bytes`}, expected ${p.size} for ${p.filename}`, {
       hint: "the cached interpreter archive is damaged or was removed; bundle again to download it anew",
-      details: { file: path, expected: p.size, found: size },
+      details: { file: `python/${p.filename}`, expected: p.size, found: size },
     });
   }
-  return { type: "file", path, mode: 0o644, size: p.size, sha256: p.sha256, source: { kind: "path", path: p.cachePath }, store: true, mismatchCode: "E_INTEGRITY" };
 }
 
-export function bundlePylock(input: BundleInput): string {
-  const lock: Pylock = {
-    lockVersion: "1.0",
-    createdBy: "wheelbarrow",
-    packages: input.packages.map((p) => ({
-      name: canonicalizeName(p.name),
-      version: p.version,
-      index: publicUrl(p.index),
-      wheels: [{ name: p.filename, path: `wheels/${p.filename}`, hashes: { sha256: p.sha256 }, size: p.size }],
-      tool: { wheelbarrow: { requested: p.requested } },
-    })),
-    tool: { wheelbarrow: { target: input.target.spec } },
-  };
-  return writePylock(lock);
+/** What the assembler needs from each wheel: its METADATA and PEP 770 SBOMs; and the wheel checks. */
+async function readPackages(packages: BundlePackage[], python: BundlePython | undefined): Promise<AssemblePackage[]> {
+  const out: AssemblePackage[] = [];
+  for (const p of packages) {
+    const metadataText = p.metadataText ?? (await readWheelMetadata(p.cachePath).catch(() => null));
+    const sboms = await readWheelSboms(p.cachePath).catch(() => []);
+    out.push({ ...p, metadataText, sboms });
+  }
+  for (const p of packages) await validateWheel(p.cachePath, p.filename, p.sha256);
+  await Promise.all(packages.map(checkWheelSize));
+  if (python) {
+    checkPython(python);
+    await checkPythonSize(python);
+  }
+  return out;
 }
 
 /** Everything in the bundle, as sorted archive entries. */
-async function planBundle(input: BundleInput, stem: string): Promise<ArchivePlan> {
-  checkIdentity(input);
-  checkPackages(input.packages);
-  const source = input.appDir === undefined ? { files: [], withheld: [] } : await collectApp(input.appDir, input.exclude, input.include ?? []);
-  const app = source.files;
-  if (source.withheld.length > 0) {
-    input.onWarning?.(`left out of app/ because such files usually hold secrets: ${source.withheld.join(", ")} (ship one on purpose with --include PATTERN)`);
-  }
-  checkEntry(input.entry, new Set(app.map((f) => f.rel)), input.appDir !== undefined);
-  const state = input.state ?? [];
-
-  const files: BundleFileEntry[] = app.map((f) => ({
-    type: "file",
-    path: `app/${f.rel}`,
-    mode: appMode(f.mode),
-    size: f.size,
-    sha256: f.sha256,
-    source: { kind: "path", path: f.abs },
-    store: false,
-    mismatchCode: "E_USAGE",
-  }));
-  files.push(...(await installerEntries(input.installerDir)));
-  const tool = { tool: "wheelbarrow", version: input.toolVersion, target: input.target.spec };
-  files.push(bytesEntry("pylock.toml", Buffer.from(bundlePylock(input))));
-  files.push(bytesEntry("requirements.txt", Buffer.from(formatRequirements(input.packages.map((p) => ({ name: canonicalizeName(p.name), version: p.version, sha256: p.sha256 })), tool))));
-  const sbomPackages = [];
-  for (const p of input.packages) {
-    const metadataText = p.metadataText ?? (await readWheelMetadata(p.cachePath).catch(() => null));
-    const sboms = await readWheelSboms(p.cachePath).catch(() => []);
-    const prov = p.provenance ? bytesEntry(provenancePath(p.filename), p.provenance.data) : null;
-    if (prov) files.push(prov);
-    sbomPackages.push({ ...p, metadataText, sboms, provenance: prov && p.provenance ? { path: prov.path, sha256: prov.sha256, publishers: p.provenance.publishers } : undefined });
-  }
-  files.push(bytesEntry("sbom.cdx.json", Buffer.from(buildSbom({ app: { name: input.name, version: input.version }, tool: { name: "wheelbarrow", version: input.toolVersion }, packages: sbomPackages, ...(input.python ? { python: input.python } : {}) }))));
-
-  files.push(bytesEntry(OPERATOR_README, Buffer.from(operatorReadme({ name: input.name, version: input.version, entry: input.entry, target: input.target.spec, state, signed: input.signer !== undefined }))));
-  const manifestFiles: ManifestFile[] = files.map((f) => ({
-    path: f.path,
-    sha256: f.sha256,
-    size: f.size,
-    ...((f.mode & 0o111) !== 0 ? { executable: true as const } : {}),
-    ...(f.mode !== 0o644 && f.mode !== 0o755 ? { mode: f.mode } : {}),
-  }));
-  for (const p of input.packages) await validateWheel(p.cachePath, p.filename, p.sha256);
-  const wheels = await Promise.all(input.packages.map(wheelEntry));
-  if (input.python) {
-    if (!/^[^/\\\0\n]+\.tar\.gz$/.test(input.python.filename)) throw new Error(`internal: '${input.python.filename}' is not an archive file name`);
-    wheels.push(await pythonEntry(input.python));
-  }
-  const py = input.python;
-  const manifest = serializeManifest({
-    formatVersion: FORMAT_VERSION,
-    createdBy: { tool: "wheelbarrow", version: input.toolVersion },
-    app: { name: input.name, version: input.version, entry: input.entry, state },
-    target: input.target,
-    ...(py
-      ? { python: { implementation: py.implementation, version: py.version, build: py.build, triple: py.triple, path: `python/${py.filename}`, sha256: py.sha256, size: py.size, source: py.source, floor: py.floor } }
-      : {}),
-    packages: input.packages.map((p) => ({
-      name: canonicalizeName(p.name),
-      version: p.version,
-      filename: p.filename,
-      path: `wheels/${p.filename}`,
-      sha256: p.sha256,
-      size: p.size,
-      requested: p.requested,
-      index: p.index,
-      ...(p.provenance ? { provenance: provenancePath(p.filename) } : {}),
-    })),
-    files: manifestFiles,
+async function planBundle(t: BundleTarget, run: () => Promise<RunFiles>, stem: string): Promise<ArchivePlan> {
+  checkIdentity(t.name, t.version);
+  checkPackages(t.packages);
+  const files = await run();
+  const app = files.app?.files ?? null;
+  checkEntry(t.entry, app);
+  const packages = await readPackages(t.packages, t.python);
+  const bundle = assembleBundle({
+    name: t.name,
+    version: t.version,
+    entry: t.entry,
+    target: t.target,
+    packages,
+    ...(t.python ? { python: t.python } : {}),
+    app,
+    installer: files.installer,
+    state: t.state ?? [],
+    signed: t.signer !== undefined,
+    toolVersion: t.toolVersion,
   });
-  files.push(bytesEntry(MANIFEST_NAME, Buffer.from(manifest)), ...wheels);
-  const sums = Buffer.from(formatSha256Sums(files));
-  files.push(bytesEntry(SUMS_NAME, sums));
-  if (input.signer) files.push(bytesEntry(SUMS_SIG_NAME, Buffer.from(await signBytes(input.signer, sums))));
-  return { stem, mtime: input.sourceDateEpoch, entries: withDirectories(files) };
+  const signature = t.signer ? await signBytes(t.signer, Buffer.from(bundle.sums)) : null;
+  return archivePlan(bundle, stem, t.sourceDateEpoch, signature);
 }
 
 async function writeArchive(plan: ArchivePlan, format: "tar.gz" | "zip", tmp: string): Promise<{ size: number; sha256: string }> {
@@ -427,28 +326,38 @@ export interface StagedBundle extends BundleResult {
 }
 
 /**
- * Write the bundle under `<outDir>/.<stem>.tmp-<pid>-<random>` (registered, so a signal removes
- * it). Nothing is visible under the final name until publishBundles.
+ * Write one target's bundle under `<outDir>/.<stem>.tmp-<pid>-<random>` (registered, so a signal
+ * removes it), from the run's shared files. Nothing is visible under the final name until
+ * publishBundles.
  */
-export async function stageBundle(input: BundleInput): Promise<StagedBundle> {
-  const stem = bundleStem(input.name, input.version, input.target);
-  checkReplaceable(input.outDir, stem, input.format);
-  const createdOut = await ensureDir(input.outDir);
-  const final = bundlePath(input.outDir, stem, input.format);
-  const tmp = tempName(join(input.outDir, `.${stem}`));
+export function stageTarget(t: BundleTarget, files: RunFiles): Promise<StagedBundle> {
+  return stage(t, () => Promise.resolve(files));
+}
+
+/** stageTarget for a bundle on its own: its app and installer files are read here. */
+export function stageBundle(input: BundleInput): Promise<StagedBundle> {
+  return stage(input, () => collectRunFiles(input));
+}
+
+async function stage(t: BundleTarget, run: () => Promise<RunFiles>): Promise<StagedBundle> {
+  const stem = bundleStem(t.name, t.version, t.target);
+  checkReplaceable(t.outDir, stem, t.format);
+  const createdOut = await ensureDir(t.outDir);
+  const final = bundlePath(t.outDir, stem, t.format);
+  const tmp = tempName(join(t.outDir, `.${stem}`));
   try {
-    const plan = await planBundle(input, stem);
-    if (input.format === "dir") {
+    const plan = await planBundle(t, run, stem);
+    if (t.format === "dir") {
       await mkdir(tmp);
       const size = await writeDirTree(plan, tmp);
-      return { path: final, format: "dir", size, sha256: null, stem, tmp, createdOut, outDir: input.outDir };
+      return { path: final, format: "dir", size, sha256: null, stem, tmp, createdOut, outDir: t.outDir };
     }
-    const { size, sha256 } = await writeArchive(plan, input.format, tmp);
-    return { path: final, format: input.format, size, sha256, stem, tmp, createdOut, outDir: input.outDir };
+    const { size, sha256 } = await writeArchive(plan, t.format, tmp);
+    return { path: final, format: t.format, size, sha256, stem, tmp, createdOut, outDir: t.outDir };
   } catch (e) {
     await rm(tmp, { recursive: true, force: true });
     untrackTemp(tmp);
-    if (createdOut) await rmdir(input.outDir).catch(() => undefined);
+    if (createdOut) await rmdir(t.outDir).catch(() => undefined);
     throw e;
   }
 }

@@ -8,7 +8,8 @@ import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Context } from "../context.js";
 import { WbError } from "../errors.js";
-import { DEFAULT_SOURCE_DATE_EPOCH, bundlePath, bundleStem, checkReplaceable, discardStaged, publishBundles, stageBundle, type BundleFormat, type BundleInput, type BundlePackage, type StagedBundle } from "../bundle/write-bundle.js";
+import { DEFAULT_SOURCE_DATE_EPOCH, FS_READER, bundlePath, bundleStem, checkReplaceable, collectRunFiles, discardStaged, publishBundles, stageTarget, type BundleFormat, type BundleInput, type BundlePackage, type SourceReader, type StagedBundle } from "../bundle/write-bundle.js";
+import { checkIdentity } from "../bundle/assemble.js";
 import { sweepStaleTemps } from "../store/temp-files.js";
 import { parseTargets } from "../targets/parse-target.js";
 import { checkSpace, withSpace } from "./no-space.js";
@@ -87,7 +88,8 @@ export function checkOutputs(opts: RunOptions, targets: Target[], name: string, 
   }
 }
 
-export async function bundleCommand(args: unknown[], flags: Record<string, unknown>, ctx: Context): Promise<number> {
+/** `reader` is how the app and installer files are read (once per run); tests wrap it to count the reads. */
+export async function bundleCommand(args: unknown[], flags: Record<string, unknown>, ctx: Context, reader: SourceReader = FS_READER): Promise<number> {
   const opts = await resolveRunOptions(args[0] as string | undefined, flags, ctx, { out: "dist" });
   const epoch = sourceDateEpoch(ctx.env);
   const name = opts.name ?? (opts.app ? basename(opts.app) : "bundle");
@@ -135,6 +137,20 @@ export async function bundleCommand(args: unknown[], flags: Record<string, unkno
       { net: session.net, cache: session.cache, offline: opts.offline, warn: (m) => session.reporter.warn(m) },
     );
     const ownMetadata = await checkPlannedMetadata(plan.targets.flatMap((t) => t.packages), paths, session.cache);
+    // The app tree and the installer files, once for every target.
+    checkIdentity(name, version);
+    const runFiles = await collectRunFiles(
+      {
+        appDir: opts.app,
+        exclude: opts.exclude,
+        include: opts.include,
+        onWarning: (message) => {
+          if (!opts.quiet && !opts.json) ctx.stderr.write(`warning: ${message}\n`);
+        },
+        installerDir: installerDir(),
+      },
+      reader,
+    );
     const results = [];
     for (const tp of plan.targets) {
       const packages: BundlePackage[] = tp.packages.map((p: PlannedPackage) => {
@@ -157,27 +173,23 @@ export async function bundleCommand(args: unknown[], flags: Record<string, unkno
       const out = { path: opts.out, what: "the bundles", needed: packages.reduce((n, p) => n + p.size, 0) + (pythons.get(tp.target.spec)?.size ?? 0) };
       checkSpace(out);
       const r = await withSpace(out, () =>
-        stageBundle({
-          name,
-          version,
-          entry: opts.entry ?? null,
-          target: manifestTarget(tp.target),
-          packages,
-          python: pythons.get(tp.target.spec),
-          appDir: opts.app,
-          exclude: opts.exclude,
-          include: opts.include,
-          state: opts.state,
-          onWarning: (message) => {
-            if (!opts.quiet && !opts.json) ctx.stderr.write(`warning: ${message}\n`);
+        stageTarget(
+          {
+            name,
+            version,
+            entry: opts.entry ?? null,
+            target: manifestTarget(tp.target),
+            packages,
+            python: pythons.get(tp.target.spec),
+            state: opts.state,
+            format: bundleFormat(opts, tp.target),
+            outDir: opts.out,
+            sourceDateEpoch: epoch,
+            toolVersion: TOOL_VERSION,
+            signer: signing.signer,
           },
-          installerDir: installerDir(),
-          format: bundleFormat(opts, tp.target),
-          outDir: opts.out,
-          sourceDateEpoch: epoch,
-          toolVersion: TOOL_VERSION,
-          signer: signing.signer,
-        }),
+          runFiles,
+        ),
       );
       staged.push(r);
       await signing.afterStage(r);

@@ -55,7 +55,7 @@ export interface RunOptions {
   format?: "tar.gz" | "zip" | "dir";
   /** --embed-python (also implied by --python-dist / [[python]]). */
   embedPython: boolean;
-  /** --python-mirror, else WHEELBARROW_PYTHON_MIRROR, else the spec file's python-mirror. */
+  /** --python-mirror, else the spec file's python-mirror, else WHEELBARROW_PYTHON_MIRROR. */
   pythonMirror?: string;
   /** --python-dist values (`[TARGET=]PATH|URL[#sha256=HEX]`) then the spec file's [[python]] tables. */
   pythonDists: { target?: string; ref: string; sha256?: string }[];
@@ -214,7 +214,8 @@ export function splitDistFlag(v: string): { target?: string; ref: string } {
 
 function pythonOptions(flags: Flags, spec: BundleSpec | undefined, env: Record<string, string | undefined>): Pick<RunOptions, "embedPython" | "pythonMirror" | "pythonDists"> {
   const dists = [...list(flags["pythonDist"]).map(splitDistFlag), ...(spec?.pythons ?? []).map((p) => ({ target: p.target, ref: p.url, sha256: p.sha256 }))];
-  const mirror = str(flags["pythonMirror"]) ?? str(env["WHEELBARROW_PYTHON_MIRROR"]) ?? spec?.pythonMirror;
+  // The README's precedence, as for every option: flag, then spec file, then environment.
+  const mirror = str(flags["pythonMirror"]) ?? spec?.pythonMirror ?? str(env["WHEELBARROW_PYTHON_MIRROR"]);
   const embedPython = flags["embedPython"] === true || spec?.embedPython === true || dists.length > 0;
   return { embedPython, pythonMirror: mirror, pythonDists: dists };
 }

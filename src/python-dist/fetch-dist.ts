@@ -13,6 +13,7 @@ import type { Reporter } from "../download/reporter.js";
 import type { Net } from "../net/dispatcher.js";
 import type { Cache } from "../store/cache.js";
 import { parseSha256Sums } from "../bundle/sha256sums.js";
+import { fetchPage } from "../index/simple-api.js";
 import { parsePbsFilename, pbsTripleFor, type PbsFilename } from "./pbs-filename.js";
 import { selectDist, versionFits, type DistTarget } from "./select-dist.js";
 import { scanDist } from "./scan-dist.js";
@@ -101,31 +102,57 @@ export function checkDistName(name: PbsFilename | null, filename: string, t: Dis
     });
   }
   if (!versionFits(t.pythonVersion, name) && !(t.pythonVersion.split(".").length === 2 && `${name.major}.${name.minor}` === t.pythonVersion)) {
-    throw new WbError("E_PYTHON_DIST", `${filename} is CPython ${name.version}, target ${t.spec} needs Python ${t.pythonVersion}`, { details: { file: filename, target: t.spec, expected: t.pythonVersion, found: name.version } });
+    throw new WbError("E_PYTHON_DIST", `${filename} is CPython ${name.version}, target ${t.spec} needs Python ${t.pythonVersion}`, {
+      hint: `name an archive of CPython ${t.pythonVersion}, or target the Python this archive is (@${name.major}.${name.minor})`,
+      details: { file: filename, target: t.spec, expected: t.pythonVersion, found: name.version },
+    });
   }
   if (name.freeThreaded !== t.freeThreaded) {
-    throw new WbError("E_PYTHON_DIST", `${filename} is ${name.freeThreaded ? "" : "not "}a free-threaded build, target ${t.spec} is ${t.freeThreaded ? "" : "not "}free-threaded`, { details: { file: filename, target: t.spec } });
+    throw new WbError("E_PYTHON_DIST", `${filename} is ${name.freeThreaded ? "" : "not "}a free-threaded build, target ${t.spec} is ${t.freeThreaded ? "" : "not "}free-threaded`, {
+      hint: t.freeThreaded ? "name a free-threaded archive (cpython-X.Y.Z+BUILD-TRIPLE-freethreaded+...-install_only.tar.gz)" : "name a default (GIL) build, or target the free-threaded Python (e.g. @3.13t)",
+      details: { file: filename, target: t.spec },
+    });
   }
   return name;
+}
+
+/**
+ * The mirror's SHA256SUMS text. An http(s) mirror's goes through the page cache as index pages do
+ * (revalidated online, used as is with --offline), so an offline run finds the archive it named;
+ * a file:// mirror is read fresh every time.
+ */
+async function mirrorSums(base: string, o: FetchDistOptions): Promise<string> {
+  const sumsUrl = new URL("SHA256SUMS", base).href;
+  const shown = o.net.displayUrl(base);
+  const missing = (status?: number) =>
+    new WbError("E_PYTHON_DIST", `${shown} has no SHA256SUMS${status ? ` (HTTP ${status})` : ""}`, { hint: "the mirror directory must hold the release's SHA256SUMS beside its archives", details: { url: o.net.displayUrl(sumsUrl) } });
+  if (/^https?:/i.test(sumsUrl)) {
+    const page = await fetchPage(sumsUrl, { net: o.net, cache: o.cache, offline: o.offline, reporter: o.reporter }, "text/plain, */*", `the SHA256SUMS of ${shown}`);
+    if (!page) throw missing(404);
+    return page.body;
+  }
+  try {
+    const res = await o.net.get(sumsUrl, { allowStatus: [404, 410], maxBytes: 16 * 1024 * 1024 });
+    if (res.status !== 200) throw missing(res.status);
+    return res.body.toString("utf8");
+  } catch (e) {
+    if (e instanceof WbError && e.code === "E_NETWORK" && /ENOENT|not found|no such file/i.test(e.message)) throw missing();
+    throw e;
+  }
 }
 
 async function mirrorRef(mirror: string, t: DistTarget, o: FetchDistOptions): Promise<{ url: string; sha256: string; filename: string }> {
   const base = mirrorBase(mirror);
   const sumsUrl = new URL("SHA256SUMS", base).href;
   const shown = o.net.displayUrl(base);
-  let text: string;
-  try {
-    const res = await o.net.get(sumsUrl, { allowStatus: [404, 410], maxBytes: 16 * 1024 * 1024 });
-    if (res.status !== 200) throw new WbError("E_PYTHON_DIST", `${shown} has no SHA256SUMS (HTTP ${res.status})`, { hint: "the mirror directory must hold the release's SHA256SUMS beside its archives", details: { url: o.net.displayUrl(sumsUrl) } });
-    text = res.body.toString("utf8");
-  } catch (e) {
-    if (e instanceof WbError && e.code === "E_NETWORK" && /ENOENT|not found|no such file/i.test(e.message)) {
-      throw new WbError("E_PYTHON_DIST", `${shown} has no SHA256SUMS`, { hint: "the mirror directory must hold the release's SHA256SUMS beside its archives", details: { url: o.net.displayUrl(sumsUrl) } });
-    }
-    throw e;
-  }
+  const text = await mirrorSums(base, o);
   const sums = parseSha256Sums(text.replace(/\r\n/g, "\n"));
-  if (sums.entries.length === 0) throw new WbError("E_PYTHON_DIST", `${shown}SHA256SUMS lists no files`, { hint: sums.problems.slice(0, 3) });
+  if (sums.entries.length === 0) {
+    throw new WbError("E_PYTHON_DIST", `${shown}SHA256SUMS lists no files`, {
+      hint: ["it must be the release's SHA256SUMS: one '<sha256>  <archive name>' line per archive", ...sums.problems.slice(0, 3)],
+      details: { url: o.net.displayUrl(sumsUrl) },
+    });
+  }
   const picked = selectDist(sums.entries, t, shown);
   return { url: new URL(encodeURIComponent(picked.name.filename).replace(/%2B/gi, "+"), base).href, sha256: picked.sha256, filename: picked.name.filename };
 }
@@ -155,7 +182,10 @@ export async function fetchDist(src: DistSource, t: FloorTarget, o: FetchDistOpt
     });
   }
   if (scan.libVersion && scan.libVersion !== `${name.major}.${name.minor}`) {
-    throw new WbError("E_PYTHON_DIST", `${ref.filename} is named CPython ${name.version} but holds python/lib/python${scan.libVersion}`, { details: { file: ref.filename } });
+    throw new WbError("E_PYTHON_DIST", `${ref.filename} is named CPython ${name.version} but holds python/lib/python${scan.libVersion}`, {
+      hint: "the archive is mislabelled (renamed, or repacked from another build); use the one python-build-standalone published under that name",
+      details: { file: ref.filename, expected: `${name.major}.${name.minor}`, found: scan.libVersion },
+    });
   }
   const wantArch = name.os === "macos" ? (name.arch === "aarch64" ? "arm64" : name.arch) : name.arch;
   if (scan.machines.length && !scan.machines.includes(wantArch)) {

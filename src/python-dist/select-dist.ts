@@ -73,7 +73,10 @@ export function selectDist(entries: SumsEntry[], t: DistTarget, mirror: string):
   }
   const triple = pbsTripleFor(t);
   if (!triple) {
-    throw new WbError("E_PYTHON_DIST", `target ${t.spec}: python-build-standalone publishes no build for ${t.os} ${t.arch}`, { details: { target: t.spec } });
+    throw new WbError("E_PYTHON_DIST", `target ${t.spec}: python-build-standalone publishes no build for ${t.os} ${t.arch}`, {
+      hint: "leave out --embed-python for this target (its machine must then have a fitting python), or bundle it separately",
+      details: { target: t.spec },
+    });
   }
   const parsed = entries.map((e) => ({ e, n: parsePbsFilename(e.path.replace(/^.*\//, "")) })).filter((x): x is { e: SumsEntry; n: PbsFilename } => x.n !== null);
   const sameTriple = parsed.filter((x) => x.n.triple === triple && x.n.kind !== null && x.n.freeThreaded === t.freeThreaded);
