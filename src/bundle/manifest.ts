@@ -8,7 +8,9 @@
  * except the wheels (they are in `packages`), manifest.json and SHA256SUMS.
  * Pure: no I/O.
  */
-import semver from "semver";
+// The two functions only: semver's index loads all fifty of its modules, at every start.
+import semverMajor from "semver/functions/major.js";
+import semverValid from "semver/functions/valid.js";
 import { WbError } from "../errors.js";
 import { publicUrl } from "../text/redact-url.js";
 
@@ -193,14 +195,14 @@ class ShapeChecker {
 
 /** formatVersion: semver, major 1. Throws E_BUNDLE naming `source` otherwise. */
 export function checkFormatVersion(v: unknown, source: string): string {
-  if (typeof v !== "string" || semver.valid(v) === null) {
+  if (typeof v !== "string" || semverValid(v) === null) {
     throw new WbError("E_BUNDLE", `${source}: formatVersion ${JSON.stringify(v)} is not a semantic version`, {
       details: { file: MANIFEST_NAME, found: v },
     });
   }
-  if (semver.major(v) !== 1) {
+  if (semverMajor(v) !== 1) {
     throw new WbError("E_BUNDLE", `${source}: formatVersion ${v} is not supported (this wheelbarrow reads 1.x)`, {
-      hint: semver.major(v) > 1 ? "the bundle was made by a newer wheelbarrow; use that version to read it" : undefined,
+      hint: semverMajor(v) > 1 ? "the bundle was made by a newer wheelbarrow; use that version to read it" : undefined,
       details: { file: MANIFEST_NAME, expected: "1.x", found: v },
     });
   }

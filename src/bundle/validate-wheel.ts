@@ -17,10 +17,11 @@
  * bytes above 0x7f are read as Latin-1 here, which only changes how a name is shown).
  */
 import { createHash } from "node:crypto";
-import yauzl from "yauzl";
+import type yauzl from "yauzl";
 import { WbError } from "../errors.js";
 import { canonicalizeName } from "../pypa/names.js";
 import { hashFile } from "../store/cache.js";
+import { openZipFile, readMember } from "../store/zip-file.js";
 
 const RECORD_HASHES = new Set(["sha256", "sha384", "sha512"]);
 const SCHEME_KEYS = ["purelib", "platlib", "headers", "scripts", "data"];
@@ -124,7 +125,7 @@ interface Member {
 }
 
 function openZip(path: string): Promise<yauzl.ZipFile> {
-  return new Promise((res, rej) => yauzl.open(path, { lazyEntries: true, autoClose: false, decodeStrings: false, strictFileNames: false }, (err, z) => (err ? rej(err) : res(z))));
+  return openZipFile(path, { lazyEntries: true, autoClose: false, decodeStrings: false, strictFileNames: false });
 }
 
 function listEntries(zip: yauzl.ZipFile): Promise<yauzl.Entry[]> {
@@ -137,18 +138,6 @@ function listEntries(zip: yauzl.ZipFile): Promise<yauzl.Entry[]> {
     zip.on("end", () => res(out));
     zip.on("error", rej);
     zip.readEntry();
-  });
-}
-
-/** Stream one member through `onChunk`. */
-function readMember(zip: yauzl.ZipFile, entry: yauzl.Entry, onChunk: (c: Buffer) => void): Promise<void> {
-  return new Promise((res, rej) => {
-    zip.openReadStream(entry, (err, stream) => {
-      if (err) return rej(err);
-      stream.on("data", onChunk);
-      stream.on("end", () => res());
-      stream.on("error", rej);
-    });
   });
 }
 

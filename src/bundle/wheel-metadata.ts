@@ -2,13 +2,12 @@
  * Reads `<name>-<version>.dist-info/METADATA` out of a wheel, for the SBOM's licence when the
  * caller did not pass the parsed METADATA. Parsing is src/pypa/metadata.ts's (the one parser).
  */
-import yauzl from "yauzl";
+import type yauzl from "yauzl";
 import { parseMetadata, type CoreMetadata } from "../pypa/metadata.js";
+import { openZipFile } from "../store/zip-file.js";
 
 export async function readWheelMetadata(wheelPath: string): Promise<string | null> {
-  const zip = await new Promise<yauzl.ZipFile>((res, rej) =>
-    yauzl.open(wheelPath, { lazyEntries: true, autoClose: false }, (err, z) => (err ? rej(err) : res(z))),
-  );
+  const zip = await openZipFile(wheelPath, { lazyEntries: true, autoClose: false });
   try {
     return await new Promise<string | null>((res, rej) => {
       zip.on("error", rej);

@@ -4,7 +4,8 @@
  * wheel, where the installer keeps them (they are part of the installed dist-info and its RECORD).
  */
 import { createHash } from "node:crypto";
-import yauzl from "yauzl";
+import type yauzl from "yauzl";
+import { openZipFile } from "../store/zip-file.js";
 
 export interface WheelSbom {
   /** Member path inside the wheel, e.g. `pkg-1.0.dist-info/sboms/pkg.cdx.json`. */
@@ -16,7 +17,7 @@ export interface WheelSbom {
 const MEMBER = /^[^/]+\.dist-info\/sboms\/[^/]+$/;
 
 export async function readWheelSboms(wheelPath: string): Promise<WheelSbom[]> {
-  const zip = await new Promise<yauzl.ZipFile>((res, rej) => yauzl.open(wheelPath, { lazyEntries: true, autoClose: false }, (err, z) => (err ? rej(err) : res(z))));
+  const zip = await openZipFile(wheelPath, { lazyEntries: true, autoClose: false });
   const out: WheelSbom[] = [];
   try {
     await new Promise<void>((res, rej) => {

@@ -8,6 +8,7 @@ import { PassThrough, type Readable } from "node:stream";
 import yauzl from "yauzl";
 import { WbError } from "../errors.js";
 import { canonicalizeName } from "../pypa/names.js";
+import { openZipFile } from "../store/zip-file.js";
 
 export const MIN_FETCH = 64 * 1024;
 /** The largest METADATA read, inside a zip or as a PEP 658 sidecar (real ones are a few KiB). */
@@ -42,6 +43,18 @@ export class RangeReader extends yauzl.RandomAccessReader {
     return buf.subarray(0, end - start);
   }
 
+  // yauzl reads the central directory two small reads per entry; served from the fetched
+  // segments directly, not through a stream each (a wheel can have tens of thousands of entries).
+  override read(buffer: Buffer, offset: number, length: number, position: number, callback: (err: Error | null, bytesRead?: number) => void): void {
+    this.slice(position, position + length).then(
+      (b) => {
+        b.copy(buffer, offset);
+        callback(null, b.length);
+      },
+      (e: unknown) => callback(e as Error),
+    );
+  }
+
   override _readStreamForRange(start: number, end: number): Readable {
     const out = new PassThrough();
     this.slice(start, end).then(
@@ -61,7 +74,7 @@ export function zipFromReader(reader: RangeReader, size: number): Promise<yauzl.
 }
 
 export function zipFromFile(path: string): Promise<yauzl.ZipFile> {
-  return openZip((cb) => yauzl.open(path, { lazyEntries: true, autoClose: false }, cb));
+  return openZipFile(path, { lazyEntries: true, autoClose: false });
 }
 
 /** Every entry name of the zip, in order, with the entries themselves. */

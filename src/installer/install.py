@@ -1792,6 +1792,9 @@ def verify_release(release_dir):
 
     wanted = {canonical_name(p.get("name", "")): p for p in manifest.get("packages", []) if isinstance(p, dict)}
     found = set()
+    # Top-level directories are shared between packages (two single-module packages both list
+    # files in __pycache__/), so a file is unexpected only when no package's RECORD lists it.
+    listed, walks = set(), []
     for key in ("site_packages", "platlib"):
         base = os.path.join(release_dir, *str(info.get(key, "")).split("/"))
         if key == "platlib" and info.get("platlib") == info.get("site_packages") or not os.path.isdir(base):
@@ -1806,7 +1809,7 @@ def verify_release(release_dir):
             except (OSError, UnicodeDecodeError, InstallError):
                 note("packages", name, "changed", dist_info + "/RECORD")
                 continue
-            listed, tops = set(), set()
+            tops = set()
             for rel, (algo, digest, size) in sorted(record.items()):
                 full = os.path.normpath(os.path.join(base, *rel.split("/")))
                 listed.add(full)
@@ -1816,12 +1819,16 @@ def verify_release(release_dir):
                     problem = check_entry(full, algo, digest, size)
                     if problem:
                         note("packages", name, problem, rel)
-            for top in sorted(tops):
-                top_path = os.path.join(base, top)
-                if os.path.isdir(top_path) and not os.path.islink(top_path):
-                    for rel in walk_files(top_path):
-                        if os.path.normpath(os.path.join(top_path, rel)) not in listed:
-                            note("packages", name, "unexpected", top + "/" + rel)
+            walks.append((name, base, tops))
+    for name, base, tops in walks:
+        for top in sorted(tops):
+            top_path = os.path.join(base, top)
+            if os.path.isdir(top_path) and not os.path.islink(top_path):
+                for rel in walk_files(top_path):
+                    full = os.path.normpath(os.path.join(top_path, rel))
+                    if full not in listed:
+                        listed.add(full)  # reported once, under the first package that shares the directory
+                        note("packages", name, "unexpected", top + "/" + rel)
     for name in sorted(set(wanted) - found):
         note("packages", name, "missing", "%s (no .dist-info)" % name)
     state = [s for s in info.get("state", []) if isinstance(s, str)]
