@@ -50,15 +50,7 @@ export interface Rebuilt {
 }
 
 /** The embedded interpreter as diff reports it (a subset of manifest `python`). */
-export interface PythonRef {
-  implementation: string;
-  version: string;
-  build: string;
-  triple: string;
-  path: string;
-  sha256: string;
-  size: number;
-}
+export type PythonRef = Pick<ManifestPython, "implementation" | "version" | "build" | "triple" | "path" | "sha256" | "size">;
 
 export type PythonChange = "added" | "removed" | "upgraded" | "downgraded" | "changed" | "rebuilt" | "unchanged";
 

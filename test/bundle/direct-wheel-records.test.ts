@@ -4,6 +4,7 @@
  * only the wheel) and its SBOM purl no `repository_url`. packaging's Pylock reads the lock (from the
  * machine's python3 with packaging >= 25; skipped with the reason otherwise) and verify passes.
  */
+import { pylockPackagingVersion } from "../helpers/packaging.js";
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -13,15 +14,7 @@ import { writeBundle } from "../../src/bundle/write-bundle.js";
 import { parsePylock } from "../../src/pypa/pylock.js";
 import { bundleInput, makeInstallerDir, makePackages, removeTempDirs, tempDir } from "./helpers.js";
 
-function packagingVersion(): string | null {
-  try {
-    const v = execFileSync("python3", ["-c", "import packaging.pylock, packaging; print(packaging.__version__)"], { encoding: "utf8" }).trim();
-    return Number(v.split(".")[0]) >= 25 ? v : null;
-  } catch {
-    return null;
-  }
-}
-const packaging = packagingVersion();
+const packaging = pylockPackagingVersion();
 afterAll(removeTempDirs);
 
 async function bundleWithDirectWheel(): Promise<string> {

@@ -4,6 +4,7 @@
  * packaging's Pylock validation and select() for every target (packaging >= 25 from the
  * machine's python3; skipped with a reason otherwise).
  */
+import { pylockPackagingVersion } from "../helpers/packaging.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -14,15 +15,7 @@ import { serveStatic, type StaticServer } from "../../scripts/lib/static-index.j
 import { parseTarget } from "../../src/targets/parse-target.js";
 import { runCli } from "../helpers/run-cli.js";
 
-function packagingVersion(): string | null {
-  try {
-    const v = execFileSync("python3", ["-c", "import packaging.pylock, packaging; print(packaging.__version__)"], { encoding: "utf8" }).trim();
-    return Number(v.split(".")[0]) >= 25 ? v : null;
-  } catch {
-    return null;
-  }
-}
-const packaging = packagingVersion();
+const packaging = pylockPackagingVersion();
 
 const TARGETS = ["manylinux_2_17_x86_64@3.11", "manylinux_2_28_x86_64@3.11", "win_amd64@3.11"];
 let dir: string;

@@ -3,6 +3,7 @@
  * only for files found on an index (checked with packaging's Pylock from the machine's python3
  * when it has packaging >= 25; skipped with the reason otherwise).
  */
+import { pylockPackagingVersion } from "../helpers/packaging.js";
 import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { parseMetadata } from "../../src/pypa/metadata.js";
@@ -12,15 +13,7 @@ import { planToPylock, targetMarker } from "../../src/plan/to-pylock.js";
 import { parseTarget } from "../../src/targets/parse-target.js";
 import type { CandidateFile, Plan, PlannedPackage } from "../../src/plan/types.js";
 
-function packagingVersion(): string | null {
-  try {
-    const v = execFileSync("python3", ["-c", "import packaging.pylock, packaging; print(packaging.__version__)"], { encoding: "utf8" }).trim();
-    return Number(v.split(".")[0]) >= 25 ? v : null;
-  } catch {
-    return null;
-  }
-}
-const packaging = packagingVersion();
+const packaging = pylockPackagingVersion();
 
 const src = { name: "pypi", url: "https://pypi.example/simple/", kind: "index" as const };
 function pkg(name: string, version: string, filename: string, sha: string, source: CandidateFile["source"] = src): PlannedPackage {
