@@ -70,7 +70,8 @@ export async function main(argv: string[], ctx: Context = processContext()): Pro
     ctx.makeReporter ??= (o) => createReporter({ stderr: ctx.stderr, ...o });
     let exitCode = 0;
     const program = buildProgram(async (name, args, opts) => {
-      exitCode = await commandTable[name](args, opts, ctx);
+      const command = await commandTable[name]();
+      exitCode = await command(args, opts, ctx);
     });
     program.configureOutput({
       writeOut: (s) => ctx.stdout.write(s),

@@ -62,7 +62,7 @@ async function bundleWith(args: string[], reader: SourceReader): Promise<{ code:
   const { ctx, err } = fakeContext(dir);
   let code = -1;
   await buildProgram(async (name, a, opts) => {
-    expect(commandTable[name]).toBe(bundleCommand);
+    expect(await commandTable[name]()).toBe(bundleCommand);
     code = await bundleCommand(a, opts as BundleFlags, ctx, reader);
   }).parseAsync(args, { from: "user" });
   return { code, stderr: err() };
