@@ -24,6 +24,7 @@ import { WbError } from "../errors.js";
 import type { Net } from "../net/dispatcher.js";
 import type { Cache } from "../store/cache.js";
 import { digestFile, digestProblem, INDEX_HASH_ALGS, isIndexHashAlg } from "./digests.js";
+import { HashSet } from "../model/hash-set.js";
 import type { Reporter } from "../model/reporter.js";
 import { silentReporter } from "./reporter.js";
 
@@ -123,20 +124,41 @@ function mismatch(req: DownloadRequest, digests: Record<string, string>, size: n
   return null;
 }
 
-/** Which hashes the file fails for any of the requests, or null when it passes all. */
-async function mismatchAll(reqs: DownloadRequest[], path: string, sha256: string, size: number): Promise<{ expected: string[]; found: string } | null> {
-  // sha256 comes with the download; every other algorithm any request needs, in one pass.
+/** Every algorithm besides sha256 that any of the requests needs checked. */
+function extraAlgorithms(reqs: DownloadRequest[]): string[] {
   const algs = new Set<string>();
   for (const r of reqs) {
     for (const a of Object.keys(indexHashes(r))) algs.add(a);
     for (const e of parseExtra(r.extraHashes)) algs.add(e.alg);
   }
   algs.delete("sha256");
-  const digests = algs.size ? { ...(await digestFile(path, algs)), sha256 } : { sha256 };
+  return [...algs];
+}
+
+/** Which hashes the file's digests (computed in the one pass that read it) fail for any of the requests, or null. */
+function mismatchAll(reqs: DownloadRequest[], computed: HashSet, size: number): { expected: string[]; found: string } | null {
+  const digests = computed.toRecord();
   for (const r of reqs) {
     const bad = mismatch(r, digests, size);
     if (bad) return bad;
   }
+  return null;
+}
+
+/**
+ * The digests of a cache entry, or null when it is missing or damaged (a damaged one is
+ * removed). A trusted entry (verified when it was written, size as the index says) is not read
+ * at all unless --verify-cache asks or a request needs an algorithm besides sha256; then one
+ * pass computes sha256 and every other algorithm together.
+ */
+async function cachedDigests(o: Omit<DownloadAllOptions, "jobs">, sha256: string, size: number | undefined, algs: string[]): Promise<HashSet | null> {
+  if (!o.cache.hasWheel(sha256)) return null;
+  const trusted = size === undefined || o.cache.wheelSize(sha256) === size;
+  if (trusted && !o.verifyCache && algs.length === 0) return HashSet.of([{ alg: "sha256", hex: sha256 }]);
+  const path = o.cache.wheelPath(sha256);
+  const d = await digestFile(path, algs);
+  if (d.get("sha256")[0] === sha256) return d;
+  rmSync(path, { force: true });
   return null;
 }
 
@@ -146,12 +168,12 @@ export async function fetchToCache(req: DownloadRequest, o: Omit<DownloadAllOpti
   for (const r of [req, ...others]) indexHashes(r); // a malformed digest fails before any download
   const id = req.sha256 ?? req.url;
   const known = req.sha256?.toLowerCase() ?? o.cache.shaForUrl(req.url) ?? undefined;
-  // A trusted hit still costs a stat: an entry whose size differs from the index's is re-hashed.
-  const trusted = (sha: string) => o.cache.hasWheel(sha) && (req.size === undefined || o.cache.wheelSize(sha) === req.size);
-  if (known && (o.verifyCache || !trusted(known) ? await o.cache.verifyWheel(known) : true)) {
+  const algs = extraAlgorithms([req, ...others]);
+  const hit = known ? await cachedDigests(o, known, req.size, algs) : null;
+  if (known && hit) {
     const path = o.cache.wheelPath(known);
     const size = o.cache.wheelSize(known) ?? 0;
-    const bad = await mismatchAll([{ ...req, sha256: known }, ...others], path, known, size);
+    const bad = mismatchAll([{ ...req, sha256: known }, ...others], hit, size);
     if (!bad) {
       reporter.progress.fileDone(id, { filename: req.filename, bytes: size, cached: true });
       return { path, sha256: known, size, filename: req.filename, url: req.url, cached: true };
@@ -165,8 +187,8 @@ export async function fetchToCache(req: DownloadRequest, o: Omit<DownloadAllOpti
   for (let attempt = 1; attempt <= 2; attempt++) {
     const tmp = o.cache.downloadTempPath();
     try {
-      const r = await o.net.download(req.url, tmp, { maxBytes: req.size, onProgress: (b) => reporter.progress.fileProgress(id, b), missing: { what: req.filename, cache: o.cache.root, details: { file: req.filename } } });
-      const bad = await mismatchAll([req, ...others], tmp, r.sha256, r.size);
+      const r = await o.net.download(req.url, tmp, { maxBytes: req.size, onProgress: (b) => reporter.progress.fileProgress(id, b), missing: { what: req.filename, cache: o.cache.root, details: { file: req.filename } }, algorithms: algs });
+      const bad = mismatchAll([req, ...others], r.digests, r.size);
       if (bad) {
         lastFound = bad.found;
         expected = bad.expected;
