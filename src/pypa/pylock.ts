@@ -20,6 +20,8 @@ import { WbError } from "../errors.js";
 import { canonicalizeName, isNormalizedName } from "./names.js";
 import { compareVersions, isValidVersion, versionsEqual } from "./versions.js";
 import { filenameFromUrl, parseWheelFilename, WheelFilenameError } from "./dist-filename.js";
+import { parseHashTable } from "./hashes.js";
+import { InvalidHash } from "./errors.js";
 
 export interface PylockWheel {
   name: string;
@@ -63,7 +65,6 @@ export interface Pylock {
 }
 
 type Table = Record<string, unknown>;
-const HEX_LENGTHS: Record<string, number> = { md5: 32, sha1: 40, sha224: 56, sha256: 64, sha384: 96, sha512: 128 };
 
 class Check {
   constructor(readonly file: string) {}
@@ -104,19 +105,14 @@ class Check {
   }
 
   hashes(t: Table, where: string): Record<string, string> {
-    const h = this.table(t, "hashes", where);
-    if (!h || Object.keys(h).length === 0) throw this.fail(where, "no hashes", "every file in a lock needs hashes = {sha256 = \"<hex>\"}");
-    const out: Record<string, string> = {};
-    for (const [alg, value] of Object.entries(h)) {
-      if (typeof value !== "string") throw this.fail(where, `hash '${alg}' must be a string`);
-      const len = HEX_LENGTHS[alg.toLowerCase()];
-      if (len !== undefined && !new RegExp(`^[0-9a-fA-F]{${len}}$`).test(value)) {
-        throw this.fail(where, `hash '${alg}' is not ${len} hex digits: '${value}'`);
-      }
-      out[alg] = value;
+    try {
+      return parseHashTable(this.table(t, "hashes", where)).raw;
+    } catch (e) {
+      if (e instanceof InvalidHash) throw this.fail(where, e.what, e.hints[0]);
+      throw e;
     }
-    return out;
   }
+
 
   pathOrUrl(t: Table, where: string): { url?: string; path?: string } {
     const url = this.str(t, "url", where);

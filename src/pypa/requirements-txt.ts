@@ -39,6 +39,9 @@ import { parseRequirement, RequirementSyntaxError, type Requirement } from "./re
 import { isExactPin } from "./versions.js";
 import { filenameFromUrl, isSdistFilename, isWheelFilename, parseWheelFilename } from "./dist-filename.js";
 import { decodeRequirementsBytes, expandEnvVars, logicalLines, parseOptionTokens, shlexSplit, splitArgsOptions, type ParsedOption } from "./requirements-txt-lines.js";
+import { parseHashFragment, parseHashOption } from "./hashes.js";
+import { InvalidHash } from "./errors.js";
+import { hashAlgorithm, HashSet } from "../model/hash-set.js";
 
 export { decodeRequirementsBytes, expandEnvVars, logicalLines, shlexSplit, splitArgsOptions } from "./requirements-txt-lines.js";
 
@@ -84,7 +87,6 @@ export interface ParseOptions {
   cwd?: string;
 }
 
-const HASH_ALGS: Record<string, number> = { sha256: 64, sha384: 96, sha512: 128 };
 const URL_RE = /^[a-z][a-z0-9+.-]*:\/\//i;
 const VCS_RE = /^(git|hg|svn|bzr)\+/i;
 const NAMED_URL_RE = /^\s*[A-Za-z0-9][A-Za-z0-9._-]*\s*(\[[^\]]*\])?\s*@/;
@@ -316,23 +318,18 @@ function include(ctx: Ctx, at: Where, target: string, constraint: boolean, chain
 }
 
 function parseHash(ctx: Ctx, at: Where, value: string): string {
-  const m = /^([A-Za-z0-9]+):([0-9A-Fa-f]+)$/.exec(value);
-  const alg = m?.[1]?.toLowerCase() ?? "";
-  const len = HASH_ALGS[alg];
-  if (!m || len === undefined) throw fail(ctx, at, `invalid --hash '${value}'`, "write --hash=sha256:<64 hex digits> (sha256, sha384 and sha512 are accepted)");
-  if (m[2]!.length !== len) throw fail(ctx, at, `invalid --hash '${value}': a ${alg} digest is ${len} hex digits`);
-  return `${alg}:${m[2]!.toLowerCase()}`;
+  try {
+    return parseHashOption(value).format(":")[0]!;
+  } catch (e) {
+    if (e instanceof InvalidHash) throw fail(ctx, at, e.what, e.hints.length ? e.hints : undefined);
+    throw e;
+  }
 }
 
-/** `#sha256=<hex>` (and sha384/sha512) in a URL fragment, as pip's Link reads them. */
+/** `#sha256=<hex>` (and sha384/sha512) in a URL fragment, as pip's Link reads them; malformed ones are ignored. */
 function fragmentHashes(url: string): string[] {
-  const hash = url.indexOf("#");
-  if (hash < 0) return [];
-  const out: string[] = [];
-  for (const m of url.slice(hash + 1).matchAll(/(?:^|&)(sha256|sha384|sha512)=([0-9a-fA-F]+)/g)) {
-    if (m[2]!.length === HASH_ALGS[m[1]!]) out.push(`${m[1]}:${m[2]!.toLowerCase()}`);
-  }
-  return out;
+  const { hashes } = parseHashFragment(url);
+  return HashSet.of(hashes.digests().filter((d) => hashAlgorithm(d.alg)?.integrity)).format(":");
 }
 
 function withHashes(own: string[], url: string): string[] {
