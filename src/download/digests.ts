@@ -22,9 +22,9 @@ export function digestBytes(data: Buffer | Uint8Array, algs: Iterable<string>): 
   return new MultiHasher(algs).update(data).digest().toRecord();
 }
 
-/** The requested digests of a file, read once. */
-export async function digestFile(path: string, algs: Iterable<string>): Promise<HashSet> {
-  const d = new MultiHasher(algs);
+/** The requested digests of a file (and its sha256 unless `withSha256` is false), read once. */
+export async function digestFile(path: string, algs: Iterable<string>, withSha256 = true): Promise<HashSet> {
+  const d = new MultiHasher(algs, withSha256);
   for await (const chunk of createReadStream(path)) d.update(chunk as Buffer);
   return d.digest();
 }

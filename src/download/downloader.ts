@@ -146,20 +146,45 @@ function mismatchAll(reqs: DownloadRequest[], computed: HashSet, size: number): 
 }
 
 /**
+ * Digests computed in this run, per cache (one Cache per session) and sha256: a file
+ * downloaded or verified once in a run is not hashed again by a later request for it (the
+ * planner may have downloaded it for its METADATA), only for an algorithm not computed yet.
+ */
+const runDigests = new WeakMap<Cache, Map<string, HashSet>>();
+
+function remember(cache: Cache, sha256: string, digests: HashSet): void {
+  let m = runDigests.get(cache);
+  if (!m) runDigests.set(cache, (m = new Map()));
+  m.set(sha256, (m.get(sha256) ?? HashSet.EMPTY).union(digests));
+}
+
+/**
  * The digests of a cache entry, or null when it is missing or damaged (a damaged one is
  * removed). A trusted entry (verified when it was written, size as the index says) is not read
  * at all unless --verify-cache asks or a request needs an algorithm besides sha256; then one
- * pass computes sha256 and every other algorithm together.
+ * pass computes sha256 and every other algorithm together. What this run already computed
+ * for the file is not computed again.
  */
 async function cachedDigests(o: Omit<DownloadAllOptions, "jobs">, sha256: string, size: number | undefined, algs: string[]): Promise<HashSet | null> {
   if (!o.cache.hasWheel(sha256)) return null;
+  const path = o.cache.wheelPath(sha256);
+  const known = runDigests.get(o.cache)?.get(sha256);
+  if (known) {
+    const missing = algs.filter((a) => !known.has(a));
+    if (!missing.length) return known;
+    const more = await digestFile(path, missing, false);
+    remember(o.cache, sha256, more);
+    return known.union(more);
+  }
   const trusted = size === undefined || o.cache.wheelSize(sha256) === size;
   if (trusted && !o.verifyCache && algs.length === 0) return HashSet.of([{ alg: "sha256", hex: sha256 }]);
-  const path = o.cache.wheelPath(sha256);
   const d = await digestFile(path, algs);
-  if (d.get("sha256")[0] === sha256) return d;
-  rmSync(path, { force: true });
-  return null;
+  if (d.get("sha256")[0] !== sha256) {
+    rmSync(path, { force: true });
+    return null;
+  }
+  remember(o.cache, sha256, d);
+  return d;
 }
 
 /** Download (or find in the cache) one file; `others` are further requests for the same file. */
@@ -197,6 +222,7 @@ export async function fetchToCache(req: DownloadRequest, o: Omit<DownloadAllOpti
         continue;
       }
       const path = o.cache.commitWheel(tmp, r.sha256);
+      remember(o.cache, r.sha256, r.digests);
       if (!req.sha256) o.cache.recordUrlSha(req.url, r.sha256);
       reporter.progress.fileDone(id, { filename: req.filename, bytes: r.size, cached: false });
       return { path, sha256: r.sha256, size: r.size, filename: req.filename, url: req.url, cached: false };

@@ -25,9 +25,9 @@ export class MultiHasher {
   private readonly hashes = new Map<string, Hash>();
   private bytes = 0;
 
-  /** sha256 is always computed (the cache's key); unknown names are ignored. */
-  constructor(algs: Iterable<string> = []) {
-    for (const name of ["sha256", ...algs]) {
+  /** sha256 is computed too (the cache's key) unless `withSha256` is false; unknown names are ignored. */
+  constructor(algs: Iterable<string> = [], withSha256 = true) {
+    for (const name of withSha256 ? ["sha256", ...algs] : algs) {
       const a = hashAlgorithm(name);
       if (a && !this.hashes.has(a.name)) this.hashes.set(a.name, createHash(a.nodeName));
     }
