@@ -4,7 +4,8 @@
  * - One download per file, however many targets need it: requests are deduplicated by sha256
  *   (by URL when the index gave no hash).
  * - The file must match every hash the index gives (sha256, and md5, sha1, sha224, sha384,
- *   sha512, blake2b when given; the extra ones computed together in one pass, digests.ts) and,
+ *   sha512, blake2b when given; all computed while the download streams in, one hasher per
+ *   algorithm, src/util/multi-hasher.ts) and,
  *   when the requirements carry `--hash` values, at least one of them (pip's rule). A mismatch
  *   is retried once (a proxy may have served a stale or truncated body), then fails with
  *   E_INTEGRITY {expected, found, url}. A malformed digest is E_INTEGRITY naming the URL. A
@@ -59,7 +60,7 @@ export interface DownloadAllOptions {
   /** Concurrent downloads (--jobs, default 8). */
   jobs: number;
   /**
-   * Re-hash a cached wheel before using it (--verify-cache). Otherwise a cache entry is trusted:
+   * Re-hash a cached wheel before using it (--verify-cache; once per run). Otherwise a cache entry is trusted:
    * it was verified when it was written, and the archive writer checks every wheel's sha256 as
    * it copies it, so a damaged entry still fails the bundle (E_INTEGRITY) rather than shipping.
    */
