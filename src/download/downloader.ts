@@ -163,13 +163,15 @@ function remember(cache: Cache, sha256: string, digests: HashSet): void {
  * The digests of a cache entry, or null when it is missing or damaged (a damaged one is
  * removed). A trusted entry (verified when it was written, size as the index says) is not read
  * at all unless --verify-cache asks or a request needs an algorithm besides sha256; then one
- * pass computes sha256 and every other algorithm together. What this run already computed
- * for the file is not computed again.
+ * pass computes sha256 and every other algorithm together. What this session already computed
+ * for a trusted entry is not computed again (--verify-cache re-hashes regardless).
  */
 async function cachedDigests(o: Omit<DownloadAllOptions, "jobs">, sha256: string, size: number | undefined, algs: string[]): Promise<HashSet | null> {
   if (!o.cache.hasWheel(sha256)) return null;
   const path = o.cache.wheelPath(sha256);
-  const known = runDigests.get(o.cache)?.get(sha256);
+  const trusted = size === undefined || o.cache.wheelSize(sha256) === size;
+  // --verify-cache re-hashes every use, even of a file this session already hashed.
+  const known = trusted && !o.verifyCache ? runDigests.get(o.cache)?.get(sha256) : undefined;
   if (known) {
     const missing = algs.filter((a) => !known.has(a));
     if (!missing.length) return known;
@@ -177,7 +179,6 @@ async function cachedDigests(o: Omit<DownloadAllOptions, "jobs">, sha256: string
     remember(o.cache, sha256, more);
     return known.union(more);
   }
-  const trusted = size === undefined || o.cache.wheelSize(sha256) === size;
   if (trusted && !o.verifyCache && algs.length === 0) return HashSet.of([{ alg: "sha256", hex: sha256 }]);
   const d = await digestFile(path, algs);
   if (d.get("sha256")[0] !== sha256) {
