@@ -1,10 +1,14 @@
 // pypa's own errors and the boundary's one converter (fromPypaError, src/errors.ts): same
 // code, message, hints and details as the CLI prints them.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { codedPypa, fromPypaError, WbError, WbErrorList } from "../../src/errors.js";
 import { InvalidHash, InvalidRequirementsInput, InvalidWheelFilename, PypaError, PypaErrorList } from "../../src/pypa/errors.js";
 import { parseWheelFilename } from "../../src/pypa/dist-filename.js";
 import { parsePylock } from "../../src/pypa/pylock.js";
+import { runCli } from "../helpers/run-cli.js";
 
 describe("fromPypaError", () => {
   it("turns each pypa error class into E_REQUIREMENTS with its message, hints and where as details", () => {
@@ -43,5 +47,23 @@ describe("fromPypaError", () => {
     expect(got).toBeInstanceOf(WbError);
     expect((got as WbError).code).toBe("E_REQUIREMENTS");
     expect(codedPypa(() => parseWheelFilename("foo-1.0-py3-none-any.whl")).version).toBe("1.0");
+  });
+});
+
+describe("through the CLI", () => {
+  it("a bad --hash in a requirements file is E_REQUIREMENTS with its hint, exit 1 (not a bug, exit 2)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "wb-pypa-errors-"));
+    try {
+      writeFileSync(join(dir, "r.txt"), `alpha==1.0 --hash=sha1:${"0".repeat(40)}\n`);
+      const r = await runCli(["bundle", "-r", join(dir, "r.txt"), "--offline", "--cache-dir", join(dir, "c"), "--out", join(dir, "o"), "--target", "linux-x86_64@3.11", "--json"]);
+      expect(r.code).toBe(1);
+      const err = (JSON.parse(r.stdout) as { error: { code: string; message: string; hints: string[]; line: number } }).error;
+      expect(err.code).toBe("E_REQUIREMENTS");
+      expect(err.message).toBe(`${join(dir, "r.txt")}:1: invalid --hash 'sha1:${"0".repeat(40)}': alpha==1.0 --hash=sha1:${"0".repeat(40)}`);
+      expect(err.hints).toEqual(["write --hash=sha256:<64 hex digits> (sha256, sha384 and sha512 are accepted)"]);
+      expect(err.line).toBe(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
