@@ -14,7 +14,7 @@ import { sweepStaleTemps } from "../store/temp-files.js";
 import { runTargets } from "./target-files.js";
 import { checkSpace, withSpace } from "./no-space.js";
 import { formatFor, sourceDateEpoch, type Settings } from "./settings.js";
-import type { BundleFlags } from "./flags.js";
+import type { CommandArgs, BundleFlags } from "./flags.js";
 import type { Target } from "../targets/target.js";
 import type { PlannedPackage } from "../plan/types.js";
 import { downloadAll, type DownloadRequest } from "../download/downloader.js";
@@ -77,7 +77,7 @@ export function checkOutputs(opts: Pick<Settings, "out" | "format">, targets: Ta
 }
 
 /** `reader` is how the app and installer files are read (once per run); tests wrap it to count the reads. */
-export async function bundleCommand(args: unknown[], flags: BundleFlags, ctx: Context, reader: SourceReader = FS_READER): Promise<number> {
+export async function bundleCommand(args: CommandArgs["bundle"], flags: BundleFlags, ctx: Context, reader: SourceReader = FS_READER): Promise<number> {
   const opts = await readSettings("bundle", args[0], flags, ctx);
   const epoch = sourceDateEpoch(ctx.env);
   const { name, version } = opts;

@@ -37,6 +37,6 @@ describe("diff command", () => {
 
   it("needs two bundles", async () => {
     const { ctx } = fakeContext(root);
-    await expect(diffCommand([a.path], { json: false }, ctx)).rejects.toMatchObject({ code: "E_USAGE", message: "diff needs two bundles: OLD NEW" });
+    await expect(diffCommand([a.path, ""], { json: false }, ctx)).rejects.toMatchObject({ code: "E_USAGE", message: "diff needs two bundles: OLD NEW" });
   });
 });
