@@ -9,6 +9,7 @@ import { digestProblem, isIndexHashAlg } from "../download/digests.js";
 import type { HtmlPage } from "./parse-html.js";
 import type { IndexFile } from "../model/index-file.js";
 import type { SourceInfo } from "../model/source-info.js";
+import { SafeUrl } from "../text/safe-url.js";
 
 /**
  * The URL without fragment, the well-formed hashes its fragment names (`#<alg>=<hex>`, any of
@@ -100,8 +101,7 @@ export function makeIndexFile(absUrl: string, fields: LinkFields, source: Source
   const given = checkedHashes(fields.hashes ?? {});
   const f: IndexFile = {
     filename,
-    url,
-    displayUrl: display(url),
+    url: SafeUrl.of(url),
     hashes: { ...fragHashes, ...given.hashes },
     yanked: fields.yanked ?? false,
     coreMetadata: fields.coreMetadata ?? false,

@@ -17,6 +17,7 @@ import { buildWheel, type BuiltWheel } from "../helpers/wheel-builder.js";
 import { startIndexServer, type IndexServer } from "../helpers/index-server.js";
 import { runCli } from "../helpers/run-cli.js";
 import { rejection, tempDir, testNet } from "../net/net-helpers.js";
+import { SafeUrl } from "../../src/text/safe-url.js";
 
 const hasPython = spawnSync("python3", ["-c", "import hashlib"]).status === 0;
 let wheel: BuiltWheel;
@@ -39,9 +40,9 @@ afterAll(async () => {
   await server.close();
 });
 
-function req(extra: Partial<DownloadRequest>): DownloadRequest {
+function req(extra: Omit<Partial<DownloadRequest>, "url">): DownloadRequest {
   const url = `${server.origin}/packages/${wheel.filename}`;
-  return { url, displayUrl: url, filename: wheel.filename, size: wheel.size, ...extra };
+  return { filename: wheel.filename, size: wheel.size, ...extra, url: SafeUrl.of(url) };
 }
 
 describe("digests", () => {
