@@ -91,7 +91,7 @@ describe("JSON and HTML", () => {
     await b.net.close();
   });
 
-  it("<base href> pages", async () => {
+  it("links of a page with <base href> resolve against the base", async () => {
     const srv = await serve({ format: "html", baseHref: true });
     const { s, net } = sources(srv.indexUrl);
     const files = (await s.getProject("demo"))!.files;
