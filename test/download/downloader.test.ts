@@ -12,7 +12,7 @@ import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Cache } from "../../src/store/cache.js";
 import { downloadAll, type DownloadRequest } from "../../src/download/downloader.js";
-import { RecordingReporter } from "../../src/download/reporter.js";
+import { RecordingReporter } from "../helpers/recording-reporter.js";
 import { buildWheel, type BuiltWheel } from "../helpers/wheel-builder.js";
 import { startIndexServer, type IndexServer, type IndexServerOptions } from "../helpers/index-server.js";
 import { alwaysStatus, cutBody, delay, neverAnswer, wrongBody } from "../helpers/http-faults.js";

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Cache } from "../../src/store/cache.js";
 import { downloadAll, type DownloadRequest } from "../../src/download/downloader.js";
 import { digestBytes, digestProblem, INDEX_HASH_ALGS } from "../../src/download/digests.js";
-import { RecordingReporter } from "../../src/download/reporter.js";
+import { RecordingReporter } from "../helpers/recording-reporter.js";
 import { Sources } from "../../src/index/sources.js";
 import { buildWheel, type BuiltWheel } from "../helpers/wheel-builder.js";
 import { startIndexServer, type IndexServer } from "../helpers/index-server.js";

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Cache } from "../../src/store/cache.js";
 import { ACCEPT, fetchProjectPage, parseProjectPage } from "../../src/index/simple-api.js";
 import { Sources } from "../../src/index/sources.js";
-import { RecordingReporter } from "../../src/download/reporter.js";
+import { RecordingReporter } from "../helpers/recording-reporter.js";
 import type { IndexFile } from "../../src/model/index-file.js";
 import type { SourceInfo } from "../../src/model/source-info.js";
 import { buildWheel, type BuiltWheel } from "../helpers/wheel-builder.js";

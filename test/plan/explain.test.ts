@@ -11,7 +11,7 @@ import type { CandidateFile, PlanSource } from "../../src/plan/types.js";
 import { inputs, memorySource, type Dist } from "../helpers/memory-source.js";
 import { SafeUrl } from "../../src/text/safe-url.js";
 
-const opts = { pre: false, preferBinary: false, onlyBinary: [], resolve: true, maxSteps: 10_000 };
+const opts = { pre: false, resolve: true, maxSteps: 10_000 };
 const linux39 = parseTarget("manylinux_2_31_x86_64@3.9");
 const linux = parseTarget("manylinux_2_28_x86_64@3.11");
 
