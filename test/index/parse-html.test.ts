@@ -80,7 +80,7 @@ describe("parseHtmlPage", () => {
 });
 
 describe("links", () => {
-  it("splits hash fragments", () => {
+  it("a #sha256= fragment becomes a lowercase hash and leaves the URL without its fragment", () => {
     expect(splitHashFragment(`https://h/f.whl#sha256=${"AB".repeat(32)}&egg=x`)).toEqual({ url: "https://h/f.whl", hashes: { sha256: "ab".repeat(32) } });
     expect(splitHashFragment("https://h/f.whl")).toEqual({ url: "https://h/f.whl", hashes: {} });
   });

@@ -57,7 +57,7 @@ describe("planToPylock", () => {
     expect(evaluateMarker(parseMarker(pywin.marker!), linux.markerEnv)).toBe(false);
     expect(lock.packages.find((p) => p.name === "six")!.marker).toBeUndefined();
   });
-  it("never writes credentials", () => {
+  it("writes wheel URLs without the index credentials they were fetched with", () => {
     expect(text).not.toContain("secret");
     expect(text).toContain("https://pypi.example/files/six-1.17.0-py2.py3-none-any.whl");
   });

@@ -42,7 +42,7 @@ describe("version parsing", () => {
     expect(isValidVersion("1.0+")).toBe(false);
   });
 
-  it("normalises spellings", () => {
+  it("normalises a version's alternative spellings (v prefix, -ALPHA.1, c, -5, .DEV) to PEP 440's canonical form", () => {
     expect(normalizeVersion("v1.0-ALPHA.1")).toBe("1.0a1");
     expect(normalizeVersion("1.0c1")).toBe("1.0rc1");
     expect(normalizeVersion("1.0-5")).toBe("1.0.post5");
@@ -92,7 +92,7 @@ describe("version order (PEP 440)", () => {
     expect(versionsEqual("foo", "FOO")).toBe(false);
   });
 
-  it("knows pre-releases", () => {
+  it("dev and rc versions are pre-releases; post releases and non-versions are not", () => {
     expect(isPrerelease("1.0.dev0")).toBe(true);
     expect(isPrerelease("1.0rc1")).toBe(true);
     expect(isPrerelease("1.0.post1")).toBe(false);
@@ -101,7 +101,7 @@ describe("version order (PEP 440)", () => {
 });
 
 describe("specifiers", () => {
-  it("validates sets", () => {
+  it("a specifier set is valid when every comma-separated part is (an empty set too); ~=1 is not", () => {
     expect(isValidSpecifier("")).toBe(true);
     expect(isValidSpecifier(">=1.0,")).toBe(true);
     expect(isValidSpecifier(">= 1.0, <2")).toBe(true);
@@ -112,7 +112,7 @@ describe("specifiers", () => {
     expect(isValidSpecifier("=>1.0")).toBe(false);
   });
 
-  it("parses one specifier", () => {
+  it("one specifier parses into operator, version and wildcard; a bare version is not a specifier", () => {
     expect(parseSpecifier(" == 1.0.* ")).toMatchObject({ operator: "==", version: "1.0.*", wildcard: true });
     expect(parseSpecifier("===foo")).toEqual({ operator: "===", version: "foo", wildcard: false });
     expect(parseSpecifier("1.0")).toBeNull();
@@ -129,7 +129,7 @@ describe("specifiers", () => {
     expect(() => filterVersions(["1.0"], "lolwat")).toThrow(InvalidSpecifierError);
   });
 
-  it("knows exact pins", () => {
+  it("== and === without a wildcard are exact pins; ==1.* is not", () => {
     expect(isExactPin("==1.0")).toBe(true);
     expect(isExactPin(" == 1.0+cpu ")).toBe(true);
     expect(isExactPin("===foo")).toBe(true);
