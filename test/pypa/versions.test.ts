@@ -4,7 +4,6 @@ import {
   InvalidVersionError,
   canonicalizeVersion,
   compareVersions,
-  filterBy,
   filterVersions,
   isExactPin,
   isPrerelease,
@@ -202,11 +201,6 @@ describe("pre-release handling (packaging SpecifierSet.filter)", () => {
     expect(filterVersions(["2.0b1"], ">=2.0b1", { prereleases: false })).toEqual([]);
     expect(satisfies("3.13.0rc1", ">=3.8", { prereleases: false })).toBe(false);
     expect(satisfies("3.13.0rc1", ">=3.8", { prereleases: true })).toBe(true);
-  });
-
-  it("filters objects by a version key", () => {
-    const files = [{ v: "1.0" }, { v: "1.1rc1" }, { v: "0.9" }];
-    expect(filterBy(files, (f) => f.v, ">=1.0")).toEqual([{ v: "1.0" }]);
   });
 });
 
