@@ -110,7 +110,7 @@ export function makeIndexFile(absUrl: string, fields: LinkFields, source: Source
   if (fields.requiresPython !== undefined && fields.requiresPython.trim() !== "") f.requiresPython = fields.requiresPython;
   if (fields.size !== undefined) f.size = fields.size;
   if (fields.uploadTime !== undefined) f.uploadTime = fields.uploadTime;
-  if (fields.provenance !== undefined) f.provenance = fields.provenance;
+  if (fields.provenance !== undefined) f.provenance = SafeUrl.of(fields.provenance);
   const problem = given.problem ?? fragProblem;
   if (problem !== undefined) f.hashProblem = problem;
   return f;

@@ -25,7 +25,7 @@ export interface IndexFile {
   size?: number;
   uploadTime?: string;
   /** PEP 740: absolute URL of the file's provenance object, when the index offers one. */
-  provenance?: string;
+  provenance?: SafeUrl;
   source: SourceInfo;
 }
 
