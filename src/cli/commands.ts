@@ -4,7 +4,7 @@
  * returning the exit code.
  */
 import type { Context } from "../context.js";
-import type { CommandFlags, CommandName } from "../commands/flags.js";
+import type { CommandArgs, CommandFlags, CommandName } from "../commands/flags.js";
 import { bundleCommand } from "../commands/bundle.js";
 import { diffCommand } from "../commands/diff.js";
 import { inspectCommand } from "../commands/inspect.js";
@@ -14,9 +14,9 @@ import { targetsCommand } from "../commands/targets.js";
 import { verifyCommand } from "../commands/verify.js";
 
 export type { CommandName } from "../commands/flags.js";
-export type CommandFn<F> = (args: unknown[], flags: F, ctx: Context) => Promise<number>;
+export type CommandFn<N extends CommandName> = (args: CommandArgs[N], flags: CommandFlags[N], ctx: Context) => Promise<number>;
 
-export const commandTable: { readonly [N in CommandName]: CommandFn<CommandFlags[N]> } = {
+export const commandTable: { readonly [N in CommandName]: CommandFn<N> } = {
   bundle: bundleCommand,
   lock: lockCommand,
   verify: verifyCommand,
