@@ -6,12 +6,12 @@
  * writers, `--version` loads no command at all): module code is a large part of a run's memory.
  */
 import type { Context } from "../context.js";
-import type { CommandFlags, CommandName } from "../commands/flags.js";
+import type { CommandArgs, CommandFlags, CommandName } from "../commands/flags.js";
 export type { CommandName } from "../commands/flags.js";
-export type CommandFn<F> = (args: unknown[], flags: F, ctx: Context) => Promise<number>;
+export type CommandFn<N extends CommandName> = (args: CommandArgs[N], flags: CommandFlags[N], ctx: Context) => Promise<number>;
 
 /** Each command's loader: imports its module and returns the command. */
-export const commandTable: { readonly [N in CommandName]: () => Promise<CommandFn<CommandFlags[N]>> } = {
+export const commandTable: { readonly [N in CommandName]: () => Promise<CommandFn<N>> } = {
   bundle: async () => (await import("../commands/bundle.js")).bundleCommand,
   lock: async () => (await import("../commands/lock.js")).lockCommand,
   verify: async () => (await import("../commands/verify.js")).verifyCommand,

@@ -6,21 +6,21 @@
 import { terminalSafeJson, terminalSafeText } from "../text/terminal-safe.js";
 import { Command, CommanderError } from "commander";
 import { processContext, type Context } from "../context.js";
-import { WbError, isWbError } from "../errors.js";
+import { WbError, fromPypaError, isWbError } from "../errors.js";
 import { redactUrlsInText } from "../text/redact-url.js";
 import { noSpaceError } from "../commands/no-space.js";
 import { removeTrackedTemps } from "../store/temp-files.js";
 import { TOOL_NAME, TOOL_VERSION } from "../version.js";
 import { commandTable } from "./commands.js";
 import { BUNDLE, DIFF, INSPECT, LOCK, PROBE, TARGETS, VERIFY, addFlags, parseFlags } from "./flags.js";
-import type { CommandFlags, CommandName } from "../commands/flags.js";
+import type { CommandArgs, CommandFlags, CommandName } from "../commands/flags.js";
 import { createReporter } from "./progress.js";
 
 /**
  * The commands and their arguments; each command's flags come from its table in flags.ts and
  * reach `run` parsed and typed (a bad value is E_USAGE before the command starts).
  */
-export function buildProgram(run: <N extends CommandName>(name: N, args: unknown[], flags: CommandFlags[N]) => Promise<void>): Command {
+export function buildProgram(run: <N extends CommandName>(name: N, args: CommandArgs[N], flags: CommandFlags[N]) => Promise<void>): Command {
   const program = new Command(TOOL_NAME)
     .description("Offline bundler for portable, air-gapped Python deployments")
     .version(TOOL_VERSION, "-V, --version")
@@ -89,7 +89,8 @@ export async function main(argv: string[], ctx: Context = processContext()): Pro
 }
 
 /** Any thrown value as the coded error the user sees. */
-export function toWbError(e: unknown): WbError {
+export function toWbError(thrown: unknown): WbError {
+  const e = fromPypaError(thrown);
   if (isWbError(e)) return e;
   if (e instanceof CommanderError) {
     return new WbError("E_USAGE", e.message.replace(/^error: /, ""), { hint: `run '${TOOL_NAME} --help' for usage` });

@@ -5,14 +5,14 @@
 import { readFileSync } from "node:fs";
 import { dirname, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { WbError } from "../errors.js";
+import { WbError, codedPypa } from "../errors.js";
 import { parsePylock } from "../pypa/pylock.js";
 import { canonicalizeName } from "../pypa/names.js";
 import { parseRequirement } from "../pypa/requirement.js";
 import { filenameFromUrl, parseWheelFilename, type WheelFilename } from "../pypa/dist-filename.js";
 import { parseRequirementsFile, type ReqLine } from "../pypa/requirements-txt.js";
 import { fsReader } from "../io/read-requirements.js";
-import { redactUrl } from "../text/redact-url.js";
+import { SafeUrl } from "../text/safe-url.js";
 import type { CandidateFile, InputRequirement } from "../plan/types.js";
 import { requirementsLayer, type RequirementsOptions, type Settings } from "./settings.js";
 
@@ -50,7 +50,7 @@ export function loadInputs(opts: Pick<Settings, "lock" | "requirements" | "const
   const options: RequirementsOptions[] = [];
   const files = [...opts.requirements.map((f) => ({ f, constraint: false })), ...opts.constraints.map((f) => ({ f, constraint: true }))];
   for (const { f, constraint } of files) {
-    const parsed = parseRequirementsFile(f, fsReader, env, { constraint, cwd: opts.cwd });
+    const parsed = codedPypa(() => parseRequirementsFile(f, fsReader, env, { constraint, cwd: opts.cwd }));
     warnings.push(...parsed.warnings);
     if (parsed.noBinary.length) warnings.push(`${f}: --no-binary ${parsed.noBinary.join(",")} is ignored: a bundle ships wheels only`);
     options.push(parsed);
@@ -104,7 +104,7 @@ function directWheelInput(line: ReqLine, ref: NonNullable<ReqLine["wheel"]>, o: 
   }
   // Without the fragment: the fragment's hashes are already in line.hashes.
   const bare = url.split("#")[0]!;
-  const file: CandidateFile = { filename, url: bare, displayUrl: redactUrl(bare), hashes, yanked: false, coreMetadata: false, source: { name: "direct", url: o, kind: "direct" } };
+  const file: CandidateFile = { filename, url: SafeUrl.of(bare), hashes, yanked: false, coreMetadata: false, source: { name: "direct", url: SafeUrl.of(o), kind: "direct" } };
   // Keep the line's extras and marker: `name[extra] @ URL ; marker` and `./x.whl[extra] ; marker`.
   const extras = line.requirement?.extras ?? ref.extras ?? [];
   const marker = line.requirement?.markerText ?? ref.marker;
@@ -125,7 +125,7 @@ function loadPylock(path: string, cwd: string): LoadedInputs {
   } catch (e) {
     throw new WbError("E_USAGE", `cannot read the lock file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  const lock = parsePylock(text, path);
+  const lock = codedPypa(() => parsePylock(text, path));
   const base = dirname(path);
   const inputs: InputRequirement[] = [];
   for (const pkg of lock.packages) {
@@ -135,7 +135,7 @@ function loadPylock(path: string, cwd: string): LoadedInputs {
     if (pkg.wheels.length === 0 && archive && archiveRef && /\.whl$/i.test(archiveRef.split(/[?#]/)[0]!)) {
       const name = filenameFromUrl(archiveRef);
       pkg.wheels = [{ name, url: archive.url, path: archive.path, hashes: archive.hashes ?? {}, size: archive.size }];
-      pkg.version ??= parseWheelFilename(name).version;
+      pkg.version ??= codedPypa(() => parseWheelFilename(name)).version;
     }
     if (!pkg.version) throw new WbError("E_NOT_PINNED", `${path}: package ${pkg.name} has no version`, { hint: "a bundle needs exact versions" });
     if (pkg.wheels.length === 0) {
@@ -145,14 +145,13 @@ function loadPylock(path: string, cwd: string): LoadedInputs {
       const url = w.url ?? pathToFileURL(resolve(base, w.path ?? w.name)).href;
       return {
         filename: w.name ?? filenameFromUrl(url),
-        url,
-        displayUrl: redactUrl(w.url ?? w.path ?? url),
+        url: SafeUrl.of(url, w.url ?? w.path ?? url),
         hashes: Object.fromEntries(Object.entries(w.hashes).map(([k, v]) => [k.toLowerCase(), v.toLowerCase()])),
         yanked: false,
         coreMetadata: false,
         size: w.size,
         uploadTime: w.uploadTime,
-        source: { name: "lock", url: pkg.index ? redactUrl(pkg.index) : relative(cwd, path), kind: "lock" },
+        source: { name: "lock", url: SafeUrl.of(pkg.index ?? relative(cwd, path)), kind: "lock" },
       };
     });
     const markerPart = pkg.marker ? ` ; ${pkg.marker}` : "";

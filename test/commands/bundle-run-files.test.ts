@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildProgram } from "../../src/cli/main.js";
 import { commandTable } from "../../src/cli/commands.js";
 import { bundleCommand } from "../../src/commands/bundle.js";
-import type { BundleFlags } from "../../src/commands/flags.js";
+import type { BundleFlags, CommandArgs } from "../../src/commands/flags.js";
 import { FS_READER, INSTALLER_FILES, type SourceReader } from "../../src/bundle/write-bundle.js";
 import { buildWheel } from "../helpers/wheel-builder.js";
 import { runCli } from "../helpers/run-cli.js";
@@ -63,7 +63,7 @@ async function bundleWith(args: string[], reader: SourceReader): Promise<{ code:
   let code = -1;
   await buildProgram(async (name, a, opts) => {
     expect(await commandTable[name]()).toBe(bundleCommand);
-    code = await bundleCommand(a, opts as BundleFlags, ctx, reader);
+    code = await bundleCommand(a as CommandArgs["bundle"], opts as BundleFlags, ctx, reader);
   }).parseAsync(args, { from: "user" });
   return { code, stderr: err() };
 }
