@@ -4,16 +4,19 @@
  * a fixed 10-byte gzip header (no name, mtime 0, XFL 0, OS 255 "unknown" whatever the host), a
  * raw deflate body, and the CRC-32/ISIZE trailer.
  *
- * Speed (README "The bundle"): wheels are already deflated, so their data is written at deflate level 0
- * (stored blocks) and everything else at level 6. The level is switched with zlib's `params()`,
- * which sync-flushes at the entry boundary; only level changes cost a flush.
+ * Speed (README "The bundle"): wheels are already deflated, so their data is written as stored
+ * deflate blocks, framed here without zlib (a copy with a 5-byte header per 64 KiB), and
+ * everything else (tar headers, padding, generated and app files) is deflated at level 6 in
+ * segments of at most 1 MiB, each its own raw deflate stream ended by a sync flush, compressed
+ * synchronously (no thread-pool round trip per chunk). Concatenated, they are one valid deflate
+ * stream (RFC 1951) that `gzip -d`, `tar xzf` and Python's `tarfile` read as usual.
  *
  * Deterministic by construction: sorted entries (entries.ts), modes 0644/0755 and dirs 0755,
- * uid/gid 0, empty uname/gname, mtime = the plan's epoch, data fed to zlib in fixed 1 MiB
- * chunks and one 512-byte header per write, so the same inputs give the same bytes with the same
- * Node.js (zlib) version.
+ * uid/gid 0, empty uname/gname, mtime = the plan's epoch, text cut into segments at fixed
+ * offsets of the text stream and wheel data framed in fixed 64 KiB blocks of each 1 MiB read
+ * chunk, so the same inputs give the same bytes with the same Node.js (zlib) version.
  */
-import { createDeflateRaw, crc32, constants as Z, type DeflateRaw } from "node:zlib";
+import { crc32, deflateRawSync, constants as Z } from "node:zlib";
 import { Header, Pax } from "tar";
 import type { ArchivePlan, BundleEntry } from "./entries.js";
 import { readEntry } from "./entries.js";
@@ -45,35 +48,40 @@ function tarHeader(path: string, e: BundleEntry, size: number, mtime: Date): Buf
   return [pax.encode(), b2];
 }
 
-/** Resolves when `register(done)` calls done, rejects if the stream closes first. */
-function untilOrClosed(z: DeflateRaw, register: (done: () => void) => boolean): Promise<void> {
-  return new Promise((res, rej) => {
-    if (z.destroyed) return rej(new Error("the deflate stream was closed"));
-    const onClose = (): void => rej(new Error("the deflate stream was closed"));
-    z.once("close", onClose);
-    const done = (): void => {
-      z.off("close", onClose);
-      res();
-    };
-    if (register(done)) done();
-  });
+/** Stored deflate blocks hold at most this many bytes (RFC 1951 3.2.4). */
+const STORED_MAX = 0xffff;
+/** Text is compressed in segments of at most this many bytes (part of the byte layout). */
+const TEXT_SEGMENT = 1024 * 1024;
+/** The last block of the stream: an empty stored block with BFINAL set. */
+const FINAL_BLOCK = Buffer.from([0x01, 0x00, 0x00, 0xff, 0xff]);
+
+/**
+ * `data` as non-final stored deflate blocks (RFC 1951 3.2.4). The stream is at a byte boundary
+ * here (a text segment ends with a sync flush), so each block is a 0x00 header byte, LEN, NLEN
+ * and the bytes.
+ */
+export function storedBlocks(data: Buffer): Buffer {
+  const blocks = Math.ceil(data.length / STORED_MAX);
+  const out = Buffer.allocUnsafe(data.length + blocks * 5);
+  let at = 0;
+  for (let i = 0; i < data.length; i += STORED_MAX) {
+    const n = Math.min(STORED_MAX, data.length - i);
+    out[at] = 0x00;
+    out.writeUInt16LE(n, at + 1);
+    out.writeUInt16LE(~n & 0xffff, at + 3);
+    data.copy(out, at + 5, i, i + n);
+    at += 5 + n;
+  }
+  return out;
 }
 
-/** Writes a chunk to the deflate stream, honouring back-pressure. */
-function write(z: DeflateRaw, chunk: Buffer): Promise<void> {
-  return untilOrClosed(z, (done) => {
-    if (z.write(chunk)) return true;
-    z.once("drain", done);
-    return false;
-  });
-}
-
-/** Switches the deflate level at an entry boundary (zlib sync-flushes first). */
-function setLevel(z: DeflateRaw, level: number): Promise<void> {
-  return untilOrClosed(z, (done) => {
-    z.params(level, Z.Z_DEFAULT_STRATEGY, done);
-    return false;
-  });
+/**
+ * A text segment as deflate blocks: a deflate stream of its own (level TEXT_LEVEL) ended with a
+ * sync flush instead of a final block, so the next segment or stored block follows at a byte
+ * boundary. Each segment starts with an empty window; back-references never cross segments.
+ */
+function textBlocks(data: Buffer): Buffer {
+  return deflateRawSync(data, { level: TEXT_LEVEL, finishFlush: Z.Z_SYNC_FLUSH });
 }
 
 /**
@@ -81,52 +89,56 @@ function setLevel(z: DeflateRaw, level: number): Promise<void> {
  * caller writes them to the temp file and hashes them).
  */
 export async function writeTarGz(plan: ArchivePlan, onChunk: (c: Buffer) => Promise<void>): Promise<void> {
-  // A fixed output chunk size (it shapes the stored blocks, so it is part of the byte layout).
-  const z = createDeflateRaw({ level: TEXT_LEVEL, chunkSize: 256 * 1024 });
-  let level = TEXT_LEVEL;
   let crc = 0;
   let isize = 0;
   const mtime = new Date(plan.mtime * 1000);
+  // Text (tar headers, padding, generated files, app files) waiting to be compressed.
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
 
-  const consumer = (async () => {
-    await onChunk(GZIP_HEADER);
-    for await (const c of z as AsyncIterable<Buffer>) await onChunk(c);
-  })();
-
-  const feed = async (chunk: Buffer): Promise<void> => {
+  const account = (chunk: Buffer): void => {
     crc = crc32(chunk, crc);
     isize = (isize + chunk.length) >>> 0;
-    await write(z, chunk);
+  };
+  const flushText = async (): Promise<void> => {
+    if (pendingBytes === 0) return;
+    const data = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
+    pending = [];
+    pendingBytes = 0;
+    await onChunk(textBlocks(data));
+  };
+  const text = async (chunk: Buffer): Promise<void> => {
+    account(chunk);
+    // Fixed segment boundaries: the same input gives the same segments, whatever the read sizes.
+    let at = 0;
+    while (at < chunk.length) {
+      const n = Math.min(TEXT_SEGMENT - pendingBytes, chunk.length - at);
+      pending.push(chunk.subarray(at, at + n));
+      pendingBytes += n;
+      at += n;
+      if (pendingBytes === TEXT_SEGMENT) await flushText();
+    }
+  };
+  const stored = async (chunk: Buffer): Promise<void> => {
+    account(chunk);
+    await flushText();
+    await onChunk(storedBlocks(chunk));
   };
 
-  const producer = (async () => {
-    for (const e of plan.entries) {
-      const name = e.type === "dir" ? `${plan.stem}/${e.path}/` : `${plan.stem}/${e.path}`;
-      const want = e.type === "file" && e.store ? 0 : TEXT_LEVEL;
-      if (want !== level && e.type === "file") {
-        await setLevel(z, want);
-        level = want;
-      }
-      for (const block of tarHeader(name, e, e.type === "file" ? e.size : 0, mtime)) await feed(block);
-      if (e.type === "dir") continue;
-      for await (const chunk of readEntry(e)) await feed(chunk);
-      const pad = (512 - (e.size % 512)) % 512;
-      if (pad) await feed(Buffer.alloc(pad));
-    }
-    if (level !== TEXT_LEVEL) await setLevel(z, TEXT_LEVEL);
-    await feed(Buffer.alloc(1024));
-    z.end();
-  })();
-
-  try {
-    await Promise.all([producer, consumer]);
-  } catch (err) {
-    z.destroy();
-    await Promise.allSettled([producer, consumer]);
-    throw err;
+  await onChunk(GZIP_HEADER);
+  for (const e of plan.entries) {
+    const name = e.type === "dir" ? `${plan.stem}/${e.path}/` : `${plan.stem}/${e.path}`;
+    for (const block of tarHeader(name, e, e.type === "file" ? e.size : 0, mtime)) await text(block);
+    if (e.type === "dir") continue;
+    const feed = e.store ? stored : text;
+    for await (const chunk of readEntry(e)) await feed(chunk);
+    const pad = (512 - (e.size % 512)) % 512;
+    if (pad) await text(Buffer.alloc(pad));
   }
+  await text(Buffer.alloc(1024));
+  await flushText();
   const trailer = Buffer.alloc(8);
   trailer.writeUInt32LE(crc >>> 0, 0);
   trailer.writeUInt32LE(isize, 4);
-  await onChunk(trailer);
+  await onChunk(Buffer.concat([FINAL_BLOCK, trailer]));
 }

@@ -36,7 +36,7 @@ export async function runPlan(opts: Settings, ctx: Context): Promise<{ plan: Pla
   const session = await openSession(settings, ctx);
   try {
     if (!opts.quiet) for (const w of [...targetWarnings, ...loaded.warnings]) session.reporter.log.warn(w);
-    const source = new MemoSource(session.planSource);
+    const source = new MemoSource(session.planSource, Math.max(1, settings.jobs));
     const { plan, errors, failed } = await planTargets(loaded.inputs, targets, source, {
       pre: settings.pre,
       resolve: !opts.pinsOnly,

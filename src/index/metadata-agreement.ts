@@ -71,9 +71,12 @@ function plannedFrom(file: IndexFile): string {
 /** The wheel's own METADATA (parsed), after checking it agrees with what planning used. */
 export async function checkWheelMetadata(planned: PlannedWheel, got: DownloadedWheel, cache: Cache): Promise<CoreMetadata> {
   const { file } = planned;
-  let text: string;
+  // Read from these very bytes already (a wheel downloaded whole while planning, or an earlier
+  // run's check): the cache keeps the wheel's own METADATA under its verified sha256.
+  const cached = cache.readMetadata(got.sha256);
+  let text: string | null = cached;
   try {
-    text = await metadataFromZip(await zipFromFile(got.path), file.filename, file.url.display);
+    text ??= await metadataFromZip(await zipFromFile(got.path), file.filename, file.url.display);
   } catch (e) {
     if (e instanceof WbError) throw e;
     throw new WbError("E_INTEGRITY", `${file.filename} from ${file.url} is not a readable wheel (zip): ${(e as Error).message}`, { details: { file: file.filename, url: file.url.display } });
@@ -94,7 +97,7 @@ export async function checkWheelMetadata(planned: PlannedWheel, got: DownloadedW
       details: { file: file.filename, url: file.url.display, planned: plannedFrom(file), differences: diffs },
     });
   }
-  cache.writeMetadata(got.sha256, text);
+  if (cached === null) cache.writeMetadata(got.sha256, text);
   return own;
 }
 
@@ -103,20 +106,42 @@ export async function checkWheelMetadata(planned: PlannedWheel, got: DownloadedW
  * file's URL). Returns URL -> the wheel's own parsed METADATA; all disagreements are raised together.
  */
 export async function checkPlannedMetadata(planned: Iterable<PlannedWheel>, downloaded: Map<string, DownloadedWheel>, cache: Cache): Promise<Map<string, CoreMetadata>> {
+  const distinct = new Map<string, PlannedWheel>();
+  for (const p of planned) {
+    if (distinct.has(p.file.url.key)) continue;
+    if (!downloaded.get(p.file.url.key)) throw new Error(`internal: ${p.file.filename} was not downloaded`);
+    distinct.set(p.file.url.key, p);
+  }
+  // Several wheels at once (each is a few small reads), errors kept in the plan's order.
+  const wheels = [...distinct.values()];
+  const results: ({ ok: CoreMetadata } | { error: WbError })[] = new Array(wheels.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < wheels.length) {
+      const i = next++;
+      const p = wheels[i]!;
+      try {
+        results[i] = { ok: await checkWheelMetadata(p, downloaded.get(p.file.url.key)!, cache) };
+      } catch (e) {
+        if (!(e instanceof WbError)) throw e;
+        results[i] = { error: e };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(CONCURRENT_CHECKS, wheels.length) }, worker));
   const out = new Map<string, CoreMetadata>();
   const errors: WbError[] = [];
-  for (const p of planned) {
-    if (out.has(p.file.url.key)) continue;
-    const got = downloaded.get(p.file.url.key);
-    if (!got) throw new Error(`internal: ${p.file.filename} was not downloaded`);
-    try {
-      out.set(p.file.url.key, await checkWheelMetadata(p, got, cache));
-    } catch (e) {
-      if (!(e instanceof WbError)) throw e;
-      errors.push(e);
+  wheels.forEach((p, i) => {
+    const r = results[i]!;
+    if ("ok" in r) out.set(p.file.url.key, r.ok);
+    else {
+      errors.push(r.error);
       out.set(p.file.url.key, p.metadata);
     }
-  }
+  });
   if (errors.length) throw errors.length === 1 ? errors[0]! : new WbErrorList(errors);
   return out;
 }
+
+/** Wheels whose METADATA is read at once by checkPlannedMetadata. */
+const CONCURRENT_CHECKS = 8;

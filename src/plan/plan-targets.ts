@@ -28,11 +28,20 @@ export interface PlanResult {
   failed: boolean[];
 }
 
-/** Shared across targets of one run: one listing and one METADATA read per file. */
+/**
+ * Shared across targets of one run: one listing and one METADATA read per file. At most `jobs`
+ * METADATA reads (sidecar, range reads, or the whole wheel) are out at once (--jobs); the planner
+ * asks for every pin's at once, so a pinned set's reads overlap instead of queueing one by one.
+ */
 export class MemoSource implements PlanSource {
   private projects = new Map<string, Promise<ProjectFiles | null>>();
   private metadata = new Map<string, Promise<string>>();
-  constructor(private readonly inner: PlanSource) {}
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+  constructor(
+    private readonly inner: PlanSource,
+    private readonly jobs = Infinity,
+  ) {}
   getProject(name: string): Promise<ProjectFiles | null> {
     const key = canonicalizeName(name);
     let p = this.projects.get(key);
@@ -41,8 +50,20 @@ export class MemoSource implements PlanSource {
   }
   fetchMetadata(file: CandidateFile): Promise<string> {
     let p = this.metadata.get(file.url.key);
-    if (!p) this.metadata.set(file.url.key, (p = this.inner.fetchMetadata(file)));
+    if (!p) this.metadata.set(file.url.key, (p = this.limited(() => this.inner.fetchMetadata(file))));
     return p;
+  }
+  private async limited<T>(work: () => Promise<T>): Promise<T> {
+    if (this.active >= this.jobs) await new Promise<void>((res) => this.waiting.push(res));
+    else this.active++;
+    try {
+      return await work();
+    } finally {
+      // The slot passes straight to the next waiter, if any.
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.active--;
+    }
   }
 }
 
