@@ -64,6 +64,12 @@ export interface DownloadAllOptions {
    */
   verifyCache?: boolean;
   reporter?: Reporter;
+  /**
+   * Called with each file as soon as it is in the cache (downloaded or a hit), in its --jobs
+   * slot, so that work on it overlaps the other downloads; a rejection fails the run as a
+   * failed download does.
+   */
+  onFile?: (f: DownloadedFile) => Promise<void>;
 }
 
 function parseExtra(extra: string[] | undefined): { alg: string; hex: string }[] {
@@ -218,6 +224,7 @@ export async function downloadAll(reqs: DownloadRequest[], o: DownloadAllOptions
           try {
             // Every --hash set of every request for this file must be honoured.
             const f = await fetchToCache(first, o, others);
+            await o.onFile?.(f);
             for (const r of group) out.set(r.url, f);
             out.set(f.sha256, f);
           } catch (e) {
