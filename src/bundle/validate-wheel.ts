@@ -10,9 +10,17 @@
  * reason, as E_BUNDLE naming the wheel: it is broken as published, not altered after the
  * bundle was built.
  *
- * The file is first hashed: when it is not the wheel its sha256 says (a damaged cache), nothing
- * is judged here and the archive writer reports E_INTEGRITY as it copies the file. Results are
- * remembered per sha256 for the process, so a wheel shared by several targets is read once.
+ * The bundle command checks each wheel as soon as the downloader has it in the cache
+ * (checkFetchedWheel), while other files download; the archive writer's call (validateWheel)
+ * then finds the verdict. The zip is opened once, read in blocks (store/zip-file.ts), and its
+ * members inflated and hashed a few at a time, each chunk hashed and dropped as it comes; the
+ * first failing member in member order is the one reported, as if checked one by one.
+ *
+ * Bytes not hashed in this run (a trusted cache hit) are hashed alongside the check: when the
+ * file is not the wheel its sha256 says (a damaged cache), nothing is judged here and the
+ * archive writer reports E_INTEGRITY as it copies the file. A pass is remembered per sha256 and
+ * file name for the process (a wheel shared by several targets is read once) and kept in the
+ * cache with WHEEL_CHECK_VERSION (docs/cache.md), so a later run does not open it again.
  * Member names are decoded as Python's zipfile does (UTF-8 when the zip says so; otherwise
  * bytes above 0x7f are read as Latin-1 here, which only changes how a name is shown).
  */

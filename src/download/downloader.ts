@@ -17,6 +17,8 @@
  *   download with E_NETWORK naming the file.
  * - On the first failure no new download starts; those in flight finish or clean up, then the
  *   first error is thrown.
+ * - `onFile` (the bundle's wheel check) runs on each file as soon as it is in the cache, in the
+ *   file's --jobs slot; its failure is the file's failure.
  */
 import { rmSync } from "node:fs";
 import pLimit from "p-limit";
