@@ -1,7 +1,8 @@
 // Lint: typescript-eslint's recommended rules, plus the architecture rules of
 // docs/architecture.md ("What each layer may import"): the pure layers (src/pypa, src/targets,
 // src/plan) and the shared model types (src/model) do no I/O and import no I/O layer; each pure
-// layer imports only the layers below it.
+// layer imports only the layers below it; src/pypa and src/model throw their own errors, never
+// the coded ones of src/errors.ts.
 import tseslint from "typescript-eslint";
 
 const ioModules = ["node:fs", "node:fs/promises", "fs", "fs/promises", "node:net", "node:http", "node:https", "undici", "node:child_process"];
@@ -14,10 +15,17 @@ function dirImport(dirs) {
   return `^\\.{1,2}/(?:[^/]+/)*(?:${dirs.join("|")})(?:/|$)`;
 }
 
-/** The rules of one pure layer: no I/O module, no I/O layer, none of the named layers above it. */
-function pureLayer(files, above) {
+/** The tool's coded errors (src/errors.ts), reached from a subdirectory of src/. */
+const codedErrors = "^\\.\\./(?:\\.\\./)*errors(?:\\.js)?$";
+
+/**
+ * The rules of one pure layer: no I/O module, no I/O layer, none of the named layers above it,
+ * and (`ownErrors`) not the coded errors either: such a layer throws its own error classes.
+ */
+function pureLayer(files, above, ownErrors = false) {
   const patterns = [{ regex: dirImport(ioLayers), message: "pure code imports no I/O layer (docs/architecture.md); take what it needs as an argument or a type from src/model" }];
   if (above.length) patterns.push({ regex: dirImport(above), message: `imports point down the layer table (docs/architecture.md): not ${above.join(", ")}` });
+  if (ownErrors) patterns.push({ regex: codedErrors, message: "this layer throws its own errors (src/pypa/errors.ts); the plan/command boundary makes them coded errors (fromPypaError in src/errors.ts)" });
   return {
     files,
     rules: {
@@ -36,8 +44,8 @@ export default tseslint.config(
       "@typescript-eslint/no-explicit-any": "error",
     },
   },
-  pureLayer(["src/model/**/*.ts"], ["pypa", "targets", "plan"]),
-  pureLayer(["src/pypa/**/*.ts"], ["targets", "plan"]),
+  pureLayer(["src/model/**/*.ts"], ["pypa", "targets", "plan"], true),
+  pureLayer(["src/pypa/**/*.ts"], ["targets", "plan"], true),
   pureLayer(["src/targets/**/*.ts"], ["plan"]),
   pureLayer(["src/plan/**/*.ts"], []),
 );

@@ -4,6 +4,8 @@
  * lines, and structured fields (expected/found/target/...) that `--json` prints verbatim.
  * Anything that is not a WbError reaching the CLI is a bug and exits 2.
  */
+import { InvalidHash, InvalidRequirementsInput, InvalidWheelFilename, PypaError, PypaErrorList } from "./pypa/errors.js";
+
 export const ERROR_CODES = [
   "E_USAGE",
   "E_REQUIREMENTS",
@@ -89,4 +91,33 @@ export function isWbError(e: unknown): e is WbError {
 /** Throw E_USAGE (bad flag, bad target, bad argument). */
 export function usageError(message: string, hint?: string | string[]): WbError {
   return new WbError("E_USAGE", message, { hint });
+}
+
+/** The coded error each pypa error class becomes (src/pypa/errors.ts). */
+const PYPA_CODES: ReadonlyArray<[abstract new (...args: never[]) => PypaError, ErrorCode]> = [
+  [InvalidRequirementsInput, "E_REQUIREMENTS"],
+  [InvalidWheelFilename, "E_REQUIREMENTS"],
+  [InvalidHash, "E_REQUIREMENTS"],
+];
+
+/**
+ * The plan/command boundary's one converter: a pypa error (src/pypa/errors.ts) as the coded
+ * error the user sees, with the same message and hints and its `where` as details; a list
+ * stays a list. Anything else is returned unchanged.
+ */
+export function fromPypaError(e: unknown): unknown {
+  if (e instanceof PypaErrorList) return new WbErrorList(e.errors.map((x) => fromPypaError(x) as WbError));
+  if (!(e instanceof PypaError)) return e;
+  const code = PYPA_CODES.find(([cls]) => e instanceof cls)?.[1];
+  if (code === undefined) throw new Error(`internal: no error code for ${e.name}`);
+  return new WbError(code, e.message, { hint: e.hints, details: { ...e.where } });
+}
+
+/** Run pypa code from an I/O layer: its errors come out coded. */
+export function codedPypa<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    throw fromPypaError(e);
+  }
 }

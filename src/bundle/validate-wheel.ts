@@ -27,11 +27,13 @@
 import { createHash } from "node:crypto";
 import type yauzl from "yauzl";
 import { WbError } from "../errors.js";
+import { HASH_ALGORITHMS } from "../model/hash-set.js";
 import { canonicalizeName } from "../pypa/names.js";
 import { hashFile, type Cache } from "../store/cache.js";
 import { openZipFile, readMember } from "../store/zip-file.js";
 
-const RECORD_HASHES = new Set(["sha256", "sha384", "sha512"]);
+/** RECORD digests wheelbarrow accepts: the integrity algorithms of src/model/hash-set.ts. */
+const RECORD_HASHES = new Set(HASH_ALGORITHMS.filter((a) => a.integrity).map((a) => a.name));
 const SCHEME_KEYS = ["purelib", "platlib", "headers", "scripts", "data"];
 const BROKEN_HINT = "the wheel is broken as published (or was changed before wheelbarrow downloaded it): do not bundle it; report it to its maintainers or to the index's owner";
 

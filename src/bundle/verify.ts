@@ -9,7 +9,7 @@
  * hashes (and, for the lock, paths and sizes); for archives, the top-level directory is the stem
  * the manifest implies.
  */
-import { WbError } from "../errors.js";
+import { WbError, codedPypa } from "../errors.js";
 import { canonicalizeName } from "../pypa/names.js";
 import { parsePylock } from "../pypa/pylock.js";
 import { versionsEqual } from "../pypa/versions.js";
@@ -149,7 +149,7 @@ function checkRecords(b: OpenedBundle, m: Manifest, p: Problems): void {
   const lockText = b.texts.get("pylock.toml");
   if (lockText !== undefined) {
     try {
-      const lock = parsePylock(lockText.toString("utf8"), "pylock.toml");
+      const lock = codedPypa(() => parsePylock(lockText.toString("utf8"), "pylock.toml"));
       const found = new Map<string, { version: string; sha256: string; path?: string; size?: number }>();
       for (const pk of lock.packages) {
         if (pk.wheels.length !== 1) p.add("pylock.toml", `${pk.name}: lists ${pk.wheels.length} wheels, a bundle's lock lists exactly one`);

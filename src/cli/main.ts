@@ -6,7 +6,7 @@
 import { terminalSafeJson, terminalSafeText } from "../text/terminal-safe.js";
 import { Command, CommanderError } from "commander";
 import { processContext, type Context } from "../context.js";
-import { WbError, isWbError } from "../errors.js";
+import { WbError, fromPypaError, isWbError } from "../errors.js";
 import { redactUrlsInText } from "../text/redact-url.js";
 import { noSpaceError } from "../commands/no-space.js";
 import { removeTrackedTemps } from "../store/temp-files.js";
@@ -88,7 +88,8 @@ export async function main(argv: string[], ctx: Context = processContext()): Pro
 }
 
 /** Any thrown value as the coded error the user sees. */
-export function toWbError(e: unknown): WbError {
+export function toWbError(thrown: unknown): WbError {
+  const e = fromPypaError(thrown);
   if (isWbError(e)) return e;
   if (e instanceof CommanderError) {
     return new WbError("E_USAGE", e.message.replace(/^error: /, ""), { hint: `run '${TOOL_NAME} --help' for usage` });

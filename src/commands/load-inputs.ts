@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { dirname, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { WbError } from "../errors.js";
+import { WbError, codedPypa } from "../errors.js";
 import { parsePylock } from "../pypa/pylock.js";
 import { canonicalizeName } from "../pypa/names.js";
 import { parseRequirement } from "../pypa/requirement.js";
@@ -50,7 +50,7 @@ export function loadInputs(opts: Pick<Settings, "lock" | "requirements" | "const
   const options: RequirementsOptions[] = [];
   const files = [...opts.requirements.map((f) => ({ f, constraint: false })), ...opts.constraints.map((f) => ({ f, constraint: true }))];
   for (const { f, constraint } of files) {
-    const parsed = parseRequirementsFile(f, fsReader, env, { constraint, cwd: opts.cwd });
+    const parsed = codedPypa(() => parseRequirementsFile(f, fsReader, env, { constraint, cwd: opts.cwd }));
     warnings.push(...parsed.warnings);
     if (parsed.noBinary.length) warnings.push(`${f}: --no-binary ${parsed.noBinary.join(",")} is ignored: a bundle ships wheels only`);
     options.push(parsed);
@@ -125,7 +125,7 @@ function loadPylock(path: string, cwd: string): LoadedInputs {
   } catch (e) {
     throw new WbError("E_USAGE", `cannot read the lock file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  const lock = parsePylock(text, path);
+  const lock = codedPypa(() => parsePylock(text, path));
   const base = dirname(path);
   const inputs: InputRequirement[] = [];
   for (const pkg of lock.packages) {
@@ -135,7 +135,7 @@ function loadPylock(path: string, cwd: string): LoadedInputs {
     if (pkg.wheels.length === 0 && archive && archiveRef && /\.whl$/i.test(archiveRef.split(/[?#]/)[0]!)) {
       const name = filenameFromUrl(archiveRef);
       pkg.wheels = [{ name, url: archive.url, path: archive.path, hashes: archive.hashes ?? {}, size: archive.size }];
-      pkg.version ??= parseWheelFilename(name).version;
+      pkg.version ??= codedPypa(() => parseWheelFilename(name)).version;
     }
     if (!pkg.version) throw new WbError("E_NOT_PINNED", `${path}: package ${pkg.name} has no version`, { hint: "a bundle needs exact versions" });
     if (pkg.wheels.length === 0) {

@@ -4,7 +4,8 @@
  * - One download per file, however many targets need it: requests are deduplicated by sha256
  *   (by URL when the index gave no hash).
  * - The file must match every hash the index gives (sha256, and md5, sha1, sha224, sha384,
- *   sha512, blake2b when given; the extra ones computed together in one pass, digests.ts) and,
+ *   sha512, blake2b when given; all computed while the download streams in, one hasher per
+ *   algorithm, src/util/multi-hasher.ts) and,
  *   when the requirements carry `--hash` values, at least one of them (pip's rule). A mismatch
  *   is retried once (a proxy may have served a stale or truncated body), then fails with
  *   E_INTEGRITY {expected, found, url}. A malformed digest is E_INTEGRITY naming the URL. A
@@ -26,6 +27,7 @@ import { WbError } from "../errors.js";
 import type { Net } from "../net/dispatcher.js";
 import type { Cache } from "../store/cache.js";
 import { digestFile, digestProblem, INDEX_HASH_ALGS, isIndexHashAlg } from "./digests.js";
+import { HashSet } from "../model/hash-set.js";
 import type { Reporter } from "../model/reporter.js";
 import { silentReporter } from "./reporter.js";
 
@@ -60,7 +62,7 @@ export interface DownloadAllOptions {
   /** Concurrent downloads (--jobs, default 8). */
   jobs: number;
   /**
-   * Re-hash a cached wheel before using it (--verify-cache). Otherwise a cache entry is trusted:
+   * Re-hash a cached wheel before using it (--verify-cache; once per run). Otherwise a cache entry is trusted:
    * it was verified when it was written, and the archive writer checks every wheel's sha256 as
    * it copies it, so a damaged entry still fails the bundle (E_INTEGRITY) rather than shipping.
    */
@@ -131,21 +133,68 @@ function mismatch(req: DownloadRequest, digests: Record<string, string>, size: n
   return null;
 }
 
-/** Which hashes the file fails for any of the requests, or null when it passes all. */
-async function mismatchAll(reqs: DownloadRequest[], path: string, sha256: string, size: number): Promise<{ expected: string[]; found: string } | null> {
-  // sha256 comes with the download; every other algorithm any request needs, in one pass.
+/** Every algorithm besides sha256 that any of the requests needs checked. */
+function extraAlgorithms(reqs: DownloadRequest[]): string[] {
   const algs = new Set<string>();
   for (const r of reqs) {
     for (const a of Object.keys(indexHashes(r))) algs.add(a);
     for (const e of parseExtra(r.extraHashes)) algs.add(e.alg);
   }
   algs.delete("sha256");
-  const digests = algs.size ? { ...(await digestFile(path, algs)), sha256 } : { sha256 };
+  return [...algs];
+}
+
+/** Which hashes the file's digests (computed in the one pass that read it) fail for any of the requests, or null. */
+function mismatchAll(reqs: DownloadRequest[], computed: HashSet, size: number): { expected: string[]; found: string } | null {
+  const digests = computed.toRecord();
   for (const r of reqs) {
     const bad = mismatch(r, digests, size);
     if (bad) return bad;
   }
   return null;
+}
+
+/**
+ * Digests computed in this run, per cache (one Cache per session) and sha256: a file
+ * downloaded or verified once in a run is not hashed again by a later request for it (the
+ * planner may have downloaded it for its METADATA), only for an algorithm not computed yet.
+ */
+const runDigests = new WeakMap<Cache, Map<string, HashSet>>();
+
+function remember(cache: Cache, sha256: string, digests: HashSet): void {
+  let m = runDigests.get(cache);
+  if (!m) runDigests.set(cache, (m = new Map()));
+  m.set(sha256, (m.get(sha256) ?? HashSet.EMPTY).union(digests));
+}
+
+/**
+ * The digests of a cache entry, or null when it is missing or damaged (a damaged one is
+ * removed). A trusted entry (verified when it was written, size as the index says) is not read
+ * at all unless --verify-cache asks or a request needs an algorithm besides sha256; then one
+ * pass computes sha256 and every other algorithm together. What this session already computed
+ * for a trusted entry is not computed again (--verify-cache re-hashes regardless).
+ */
+async function cachedDigests(o: Omit<DownloadAllOptions, "jobs">, sha256: string, size: number | undefined, algs: string[]): Promise<HashSet | null> {
+  if (!o.cache.hasWheel(sha256)) return null;
+  const path = o.cache.wheelPath(sha256);
+  const trusted = size === undefined || o.cache.wheelSize(sha256) === size;
+  // --verify-cache re-hashes every use, even of a file this session already hashed.
+  const known = trusted && !o.verifyCache ? runDigests.get(o.cache)?.get(sha256) : undefined;
+  if (known) {
+    const missing = algs.filter((a) => !known.has(a));
+    if (!missing.length) return known;
+    const more = await digestFile(path, missing, false);
+    remember(o.cache, sha256, more);
+    return known.union(more);
+  }
+  if (trusted && !o.verifyCache && algs.length === 0) return HashSet.of([{ alg: "sha256", hex: sha256 }]);
+  const d = await digestFile(path, algs);
+  if (d.get("sha256")[0] !== sha256) {
+    rmSync(path, { force: true });
+    return null;
+  }
+  remember(o.cache, sha256, d);
+  return d;
 }
 
 /** Download (or find in the cache) one file; `others` are further requests for the same file. */
@@ -154,12 +203,12 @@ export async function fetchToCache(req: DownloadRequest, o: Omit<DownloadAllOpti
   for (const r of [req, ...others]) indexHashes(r); // a malformed digest fails before any download
   const id = req.sha256 ?? req.url;
   const known = req.sha256?.toLowerCase() ?? o.cache.shaForUrl(req.url) ?? undefined;
-  // A trusted hit still costs a stat: an entry whose size differs from the index's is re-hashed.
-  const trusted = (sha: string) => o.cache.hasWheel(sha) && (req.size === undefined || o.cache.wheelSize(sha) === req.size);
-  if (known && (o.verifyCache || !trusted(known) ? await o.cache.verifyWheel(known) : true)) {
+  const algs = extraAlgorithms([req, ...others]);
+  const hit = known ? await cachedDigests(o, known, req.size, algs) : null;
+  if (known && hit) {
     const path = o.cache.wheelPath(known);
     const size = o.cache.wheelSize(known) ?? 0;
-    const bad = await mismatchAll([{ ...req, sha256: known }, ...others], path, known, size);
+    const bad = mismatchAll([{ ...req, sha256: known }, ...others], hit, size);
     if (!bad) {
       reporter.progress.fileDone(id, { filename: req.filename, bytes: size, cached: true });
       return { path, sha256: known, size, filename: req.filename, url: req.url, cached: true };
@@ -173,8 +222,8 @@ export async function fetchToCache(req: DownloadRequest, o: Omit<DownloadAllOpti
   for (let attempt = 1; attempt <= 2; attempt++) {
     const tmp = o.cache.downloadTempPath();
     try {
-      const r = await o.net.download(req.url, tmp, { maxBytes: req.size, onProgress: (b) => reporter.progress.fileProgress(id, b), missing: { what: req.filename, cache: o.cache.root, details: { file: req.filename } } });
-      const bad = await mismatchAll([req, ...others], tmp, r.sha256, r.size);
+      const r = await o.net.download(req.url, tmp, { maxBytes: req.size, onProgress: (b) => reporter.progress.fileProgress(id, b), missing: { what: req.filename, cache: o.cache.root, details: { file: req.filename } }, algorithms: algs });
+      const bad = mismatchAll([req, ...others], r.digests, r.size);
       if (bad) {
         lastFound = bad.found;
         expected = bad.expected;
@@ -183,6 +232,7 @@ export async function fetchToCache(req: DownloadRequest, o: Omit<DownloadAllOpti
         continue;
       }
       const path = o.cache.commitWheel(tmp, r.sha256);
+      remember(o.cache, r.sha256, r.digests);
       if (!req.sha256) o.cache.recordUrlSha(req.url, r.sha256);
       reporter.progress.fileDone(id, { filename: req.filename, bytes: r.size, cached: false });
       return { path, sha256: r.sha256, size: r.size, filename: req.filename, url: req.url, cached: false };

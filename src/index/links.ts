@@ -5,7 +5,7 @@
  * `name-` prefix of their stem followed by a valid version, as pip does).
  */
 import { filenameFromUrl, isSdistFilename, isWheelFilename, parseDistFilename } from "../pypa/dist-filename.js";
-import { digestProblem, isIndexHashAlg } from "../download/digests.js";
+import { checkedHashes as parseCheckedHashes, parseHashFragment } from "../pypa/hashes.js";
 import type { HtmlPage } from "./parse-html.js";
 import type { IndexFile } from "../model/index-file.js";
 import type { SourceInfo } from "../model/source-info.js";
@@ -13,33 +13,17 @@ import type { SourceInfo } from "../model/source-info.js";
 /**
  * The URL without fragment, the well-formed hashes its fragment names (`#<alg>=<hex>`, any of
  * the algorithms pip accepts; other fragment parts such as `egg=` are ignored), and the first
- * malformed digest of a known algorithm (`#sha256=abcd`), if any.
+ * malformed digest of a known algorithm (`#sha256=abcd`), if any (src/pypa/hashes.ts).
  */
 export function splitHashFragment(url: string): { url: string; hashes: Record<string, string>; problem?: string } {
-  const i = url.indexOf("#");
-  if (i === -1) return { url, hashes: {} };
-  const raw: Record<string, string> = {};
-  for (const part of url.slice(i + 1).split("&")) {
-    const eq = part.indexOf("=");
-    if (eq === -1) continue;
-    raw[part.slice(0, eq).toLowerCase()] = part.slice(eq + 1);
-  }
-  const { hashes, problem } = checkedHashes(raw);
-  return problem === undefined ? { url: url.slice(0, i), hashes } : { url: url.slice(0, i), hashes, problem };
+  const r = parseHashFragment(url);
+  return r.problem === undefined ? { url: r.url, hashes: r.hashes.toRecord() } : { url: r.url, hashes: r.hashes.toRecord(), problem: r.problem };
 }
 
 /** Known algorithms only, lowercased; a malformed digest of a known algorithm is reported, not kept. */
 export function checkedHashes(raw: Record<string, string>): { hashes: Record<string, string>; problem?: string } {
-  const hashes: Record<string, string> = {};
-  let problem: string | undefined;
-  for (const [a, hex] of Object.entries(raw)) {
-    const alg = a.toLowerCase();
-    if (!isIndexHashAlg(alg)) continue;
-    const bad = digestProblem(alg, hex);
-    if (bad) problem ??= bad;
-    else hashes[alg] = hex.toLowerCase();
-  }
-  return problem === undefined ? { hashes } : { hashes, problem };
+  const r = parseCheckedHashes(raw);
+  return r.problem === undefined ? { hashes: r.hashes.toRecord() } : { hashes: r.hashes.toRecord(), problem: r.problem };
 }
 
 /**

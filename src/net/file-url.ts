@@ -5,13 +5,13 @@
  * with 404 when the caller accepts one; `download` copies the file to `dest`, hashing it on the way.
  * Errors are E_NETWORK naming the (redacted) URL, as for a failed request.
  */
-import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { open, stat } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { WbError } from "../errors.js";
 import type { DownloadOptions, DownloadResult, GetOptions, HttpResponse } from "./http.js";
 import { DEFAULT_MAX_GET, tooLargeError } from "./limits.js";
+import { MultiHasher } from "../util/multi-hasher.js";
 
 export function isFileUrl(url: string): boolean {
   return /^file:/i.test(url);
@@ -78,7 +78,7 @@ export async function downloadFileUrl(url: string, dest: string, opts: DownloadO
     throw unreadable(display(url), "ENOENT", undefined);
   }
   const fh = await open(dest, "w");
-  const hash = createHash("sha256");
+  const hash = new MultiHasher(opts.algorithms);
   let written = 0;
   try {
     for await (const chunk of createReadStream(path)) {
@@ -91,5 +91,6 @@ export async function downloadFileUrl(url: string, dest: string, opts: DownloadO
   } finally {
     await fh.close();
   }
-  return { size: written, sha256: hash.digest("hex"), url, resumed: 0 };
+  const digests = hash.digest();
+  return { size: written, sha256: digests.get("sha256")[0]!, digests, url, resumed: 0 };
 }

@@ -10,12 +10,13 @@
  * each hop needs the credentials of its own host (and none of the previous host's), a resume must
  * be checked against the bytes already written, and every failure needs a precise error.
  */
-import { createHash } from "node:crypto";
 import { ftruncateSync, writeSync } from "node:fs";
 import { open } from "node:fs/promises";
 import type { Dispatcher } from "undici";
 import { WbError, isWbError } from "../errors.js";
 import { TOOL_VERSION } from "../version.js";
+import type { HashSet } from "../model/hash-set.js";
+import { MultiHasher } from "../util/multi-hasher.js";
 import { classifyError } from "./classify.js";
 import type { CredentialStore } from "./credentials.js";
 import { DEFAULT_MAX_DOWNLOAD, DEFAULT_MAX_GET, formatMiB, tooLargeError } from "./limits.js";
@@ -54,11 +55,15 @@ export interface DownloadOptions {
   onProgress?: (bytes: number) => void;
   /** What the download fetches that the cache lacks, for the --offline refusal (offline.ts). */
   missing?: CacheMiss;
+  /** Algorithms to compute besides sha256, in the same pass over the body (src/util/multi-hasher.ts). */
+  algorithms?: readonly string[];
 }
 
 export interface DownloadResult {
   size: number;
   sha256: string;
+  /** sha256 and every requested algorithm, computed as the body streamed in. */
+  digests: HashSet;
   /** Final URL after redirects. */
   url: string;
   /** How many times an interrupted body was resumed with a Range request. */
@@ -453,7 +458,7 @@ export class HttpClient {
     const limit = opts.maxBytes ?? DEFAULT_MAX_DOWNLOAD;
     const fh = await open(dest, "w");
     const fd = fh.fd;
-    let hash = createHash("sha256");
+    let hash = new MultiHasher(opts.algorithms);
     let written = 0;
     // The furthest any attempt got: a failure only "made progress" if it got further, so a
     // server that always cuts at the same byte and cannot resume still runs out of retries.
@@ -463,7 +468,7 @@ export class HttpClient {
     let finalUrl = url;
     const restart = (): void => {
       written = 0;
-      hash = createHash("sha256");
+      hash = new MultiHasher(opts.algorithms);
       ftruncateSync(fd, 0);
     };
     try {
@@ -515,7 +520,8 @@ export class HttpClient {
     } finally {
       await fh.close();
     }
-    return { size: written, sha256: hash.digest("hex"), url: finalUrl, resumed };
+    const digests = hash.digest();
+    return { size: written, sha256: digests.get("sha256")[0]!, digests, url: finalUrl, resumed };
   }
 
   private overSize(url: string, limit: number, declaredByIndex: boolean, announced?: number): WbError {

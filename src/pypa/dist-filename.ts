@@ -13,7 +13,7 @@
  * characters other than letters, digits, `_` (and `.` in a build tag) are rejected, and a tag
  * set may expand to at most MAX_EXPANDED_TAGS tags.
  */
-import { WbError } from "../errors.js";
+import { InvalidWheelFilename } from "./errors.js";
 import { canonicalizeName } from "./names.js";
 import { isValidVersion } from "./versions.js";
 
@@ -45,19 +45,8 @@ export interface WheelFilename {
 /** More tags than any real wheel carries; a bigger product is a malformed or hostile name. */
 export const MAX_EXPANDED_TAGS = 1024;
 
-export class WheelFilenameError extends WbError {
-  readonly filename: string;
-  readonly reason: string;
-
-  constructor(filename: string, reason: string) {
-    super("E_REQUIREMENTS", `invalid wheel filename ${JSON.stringify(filename)}: ${reason}`, {
-      details: { filename, reason },
-    });
-    this.name = "WheelFilenameError";
-    this.filename = filename;
-    this.reason = reason;
-  }
-}
+/** Thrown for a malformed wheel file name (src/pypa/errors.ts); the old name, kept for callers. */
+export { InvalidWheelFilename as WheelFilenameError };
 
 const NAME_RE = /^[\p{L}\p{N}_.]+$/u;
 const BUILD_RE = /^([0-9]+)([A-Za-z0-9_.]*)$/;
@@ -74,30 +63,30 @@ function hasControlCharacter(s: string): boolean {
 function splitTagSet(filename: string, what: string, part: string): string[] {
   const members = part.split(".");
   for (const m of members) {
-    if (m === "") throw new WheelFilenameError(filename, `empty member in the ${what} tag set ${JSON.stringify(part)}`);
-    if (!TAG_MEMBER_RE.test(m)) throw new WheelFilenameError(filename, `invalid ${what} tag ${JSON.stringify(m)} (letters, digits and _ only)`);
+    if (m === "") throw new InvalidWheelFilename(filename, `empty member in the ${what} tag set ${JSON.stringify(part)}`);
+    if (!TAG_MEMBER_RE.test(m)) throw new InvalidWheelFilename(filename, `invalid ${what} tag ${JSON.stringify(m)} (letters, digits and _ only)`);
   }
   return [...new Set(members.map((m) => m.toLowerCase()))];
 }
 
 export function parseWheelFilename(filename: string): WheelFilename {
-  if (hasControlCharacter(filename)) throw new WheelFilenameError(filename, "contains a newline or control character");
-  if (!filename.endsWith(".whl")) throw new WheelFilenameError(filename, "extension must be '.whl'");
+  if (hasControlCharacter(filename)) throw new InvalidWheelFilename(filename, "contains a newline or control character");
+  if (!filename.endsWith(".whl")) throw new InvalidWheelFilename(filename, "extension must be '.whl'");
   const stem = filename.slice(0, -4);
   const parts = stem.split("-");
   if (parts.length !== 5 && parts.length !== 6) {
-    throw new WheelFilenameError(filename, `wrong number of parts: expected name-version[-build]-python-abi-platform, found ${parts.length - 1} dashes`);
+    throw new InvalidWheelFilename(filename, `wrong number of parts: expected name-version[-build]-python-abi-platform, found ${parts.length - 1} dashes`);
   }
   const [name = "", version = ""] = parts;
-  if (name === "") throw new WheelFilenameError(filename, "empty project name");
-  if (!NAME_RE.test(name) || name.includes("__")) throw new WheelFilenameError(filename, `invalid project name ${JSON.stringify(name)}`);
-  if (!isValidVersion(version)) throw new WheelFilenameError(filename, `invalid version ${JSON.stringify(version)}`);
+  if (name === "") throw new InvalidWheelFilename(filename, "empty project name");
+  if (!NAME_RE.test(name) || name.includes("__")) throw new InvalidWheelFilename(filename, `invalid project name ${JSON.stringify(name)}`);
+  if (!isValidVersion(version)) throw new InvalidWheelFilename(filename, `invalid version ${JSON.stringify(version)}`);
 
   let build: BuildTag | undefined;
   if (parts.length === 6) {
     const raw = parts[2] ?? "";
     const m = BUILD_RE.exec(raw);
-    if (!m) throw new WheelFilenameError(filename, `invalid build tag ${JSON.stringify(raw)} (must start with a digit; then letters, digits, _ or .)`);
+    if (!m) throw new InvalidWheelFilename(filename, `invalid build tag ${JSON.stringify(raw)} (must start with a digit; then letters, digits, _ or .)`);
     build = { num: Number(m[1]), tag: m[2] ?? "", raw };
   }
   const [py = "", abi = "", plat = ""] = parts.slice(-3);
@@ -105,7 +94,7 @@ export function parseWheelFilename(filename: string): WheelFilename {
   const abiTags = splitTagSet(filename, "abi", abi);
   const platformTags = splitTagSet(filename, "platform", plat);
   const count = pythonTags.length * abiTags.length * platformTags.length;
-  if (count > MAX_EXPANDED_TAGS) throw new WheelFilenameError(filename, `the compressed tag sets expand to ${count} tags (at most ${MAX_EXPANDED_TAGS})`);
+  if (count > MAX_EXPANDED_TAGS) throw new InvalidWheelFilename(filename, `the compressed tag sets expand to ${count} tags (at most ${MAX_EXPANDED_TAGS})`);
   const tags: string[] = [];
   for (const p of pythonTags) for (const a of abiTags) for (const pl of platformTags) tags.push(`${p}-${a}-${pl}`);
 

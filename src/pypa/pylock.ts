@@ -16,10 +16,11 @@
  * dropped on reading.
  */
 import { parse, stringify, TomlError } from "smol-toml";
-import { WbError } from "../errors.js";
 import { canonicalizeName, isNormalizedName } from "./names.js";
 import { compareVersions, isValidVersion, versionsEqual } from "./versions.js";
-import { filenameFromUrl, parseWheelFilename, WheelFilenameError } from "./dist-filename.js";
+import { filenameFromUrl, parseWheelFilename } from "./dist-filename.js";
+import { parseHashTable } from "./hashes.js";
+import { InvalidHash, InvalidRequirementsInput, InvalidWheelFilename } from "./errors.js";
 
 export interface PylockWheel {
   name: string;
@@ -63,13 +64,12 @@ export interface Pylock {
 }
 
 type Table = Record<string, unknown>;
-const HEX_LENGTHS: Record<string, number> = { md5: 32, sha1: 40, sha224: 56, sha256: 64, sha384: 96, sha512: 128 };
 
 class Check {
   constructor(readonly file: string) {}
 
-  fail(where: string, what: string, hint?: string): WbError {
-    return new WbError("E_REQUIREMENTS", `${this.file}: ${where ? `${where}: ` : ""}${what}`, { hint, details: { file: this.file, ...(where ? { entry: where } : {}) } });
+  fail(where: string, what: string, hint?: string): InvalidRequirementsInput {
+    return new InvalidRequirementsInput(`${this.file}: ${where ? `${where}: ` : ""}${what}`, { hint, where: { file: this.file, ...(where ? { entry: where } : {}) } });
   }
 
   str(t: Table, key: string, where: string, required = false): string | undefined {
@@ -104,19 +104,14 @@ class Check {
   }
 
   hashes(t: Table, where: string): Record<string, string> {
-    const h = this.table(t, "hashes", where);
-    if (!h || Object.keys(h).length === 0) throw this.fail(where, "no hashes", "every file in a lock needs hashes = {sha256 = \"<hex>\"}");
-    const out: Record<string, string> = {};
-    for (const [alg, value] of Object.entries(h)) {
-      if (typeof value !== "string") throw this.fail(where, `hash '${alg}' must be a string`);
-      const len = HEX_LENGTHS[alg.toLowerCase()];
-      if (len !== undefined && !new RegExp(`^[0-9a-fA-F]{${len}}$`).test(value)) {
-        throw this.fail(where, `hash '${alg}' is not ${len} hex digits: '${value}'`);
-      }
-      out[alg] = value;
+    try {
+      return parseHashTable(this.table(t, "hashes", where)).raw;
+    } catch (e) {
+      if (e instanceof InvalidHash) throw this.fail(where, e.what, e.hints[0]);
+      throw e;
     }
-    return out;
   }
+
 
   pathOrUrl(t: Table, where: string): { url?: string; path?: string } {
     const url = this.str(t, "url", where);
@@ -133,7 +128,7 @@ export function parsePylock(text: string, file: string): Pylock {
   } catch (e) {
     if (e instanceof TomlError) {
       const what = (e.message.split("\n")[0] ?? "").replace(/^Invalid TOML document:\s*/, "");
-      throw new WbError("E_REQUIREMENTS", `${file}:${e.line}:${e.column}: invalid TOML: ${what}`, { details: { file, line: e.line, column: e.column } });
+      throw new InvalidRequirementsInput(`${file}:${e.line}:${e.column}: invalid TOML: ${what}`, { where: { file, line: e.line, column: e.column } });
     }
     throw e;
   }
@@ -231,7 +226,7 @@ function readWheel(c: Check, t: Table, where: string, pkg: PylockPackage): Pyloc
   try {
     parsed = parseWheelFilename(name);
   } catch (e) {
-    throw c.fail(where, e instanceof WheelFilenameError ? `'${name}' is not a wheel file name: ${e.reason}` : `'${name}' is not a wheel file name`);
+    throw c.fail(where, e instanceof InvalidWheelFilename ? `'${name}' is not a wheel file name: ${e.reason}` : `'${name}' is not a wheel file name`);
   }
   if (parsed.canonicalName !== pkg.name) throw c.fail(where, `wheel '${name}' does not belong to package '${pkg.name}'`);
   if (pkg.version !== undefined && !versionsEqual(parsed.version, pkg.version)) throw c.fail(where, `wheel '${name}' is not version ${pkg.version}`);

@@ -32,13 +32,15 @@
  */
 import { dirname, isAbsolute, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { WbError, WbErrorList } from "../errors.js";
 import { redactUrlsInText } from "../text/redact-url.js";
 import { canonicalizeName } from "./names.js";
 import { parseRequirement, RequirementSyntaxError, type Requirement } from "./requirement.js";
 import { isExactPin } from "./versions.js";
 import { filenameFromUrl, isSdistFilename, isWheelFilename, parseWheelFilename } from "./dist-filename.js";
 import { decodeRequirementsBytes, expandEnvVars, logicalLines, parseOptionTokens, shlexSplit, splitArgsOptions, type ParsedOption } from "./requirements-txt-lines.js";
+import { parseHashFragment, parseHashOption } from "./hashes.js";
+import { InvalidHash, InvalidRequirementsInput, PypaErrorList } from "./errors.js";
+import { hashAlgorithm, HashSet } from "../model/hash-set.js";
 
 export { decodeRequirementsBytes, expandEnvVars, logicalLines, shlexSplit, splitArgsOptions } from "./requirements-txt-lines.js";
 
@@ -84,7 +86,6 @@ export interface ParseOptions {
   cwd?: string;
 }
 
-const HASH_ALGS: Record<string, number> = { sha256: 64, sha384: 96, sha512: 128 };
 const URL_RE = /^[a-z][a-z0-9+.-]*:\/\//i;
 const VCS_RE = /^(git|hg|svn|bzr)\+/i;
 const NAMED_URL_RE = /^\s*[A-Za-z0-9][A-Za-z0-9._-]*\s*(\[[^\]]*\])?\s*@/;
@@ -116,11 +117,11 @@ function shown(ctx: Ctx, file: string): string {
   return r && !r.startsWith("..") && !isAbsolute(r) ? r : file;
 }
 
-function fail(ctx: Ctx, at: Where, what: string, hint?: string | string[]): WbError {
+function fail(ctx: Ctx, at: Where, what: string, hint?: string | string[]): InvalidRequirementsInput {
   const text = redactUrlsInText(at.text);
   // A long line is quoted by its start only (a message is read on a terminal).
   const quoted = text.length > 200 ? `${text.slice(0, 200)}… (${text.length} characters)` : text;
-  return new WbError("E_REQUIREMENTS", `${shown(ctx, at.file)}:${at.line}: ${what}: ${quoted}`, { hint, details: { file: at.file, line: at.line, text: quoted } });
+  return new InvalidRequirementsInput(`${shown(ctx, at.file)}:${at.line}: ${what}: ${quoted}`, { hint, where: { file: at.file, line: at.line, text: quoted } });
 }
 
 export function parseRequirementsFile(path: string, read: FileReader, env: Record<string, string | undefined>, opts: ParseOptions = {}): ParsedRequirements {
@@ -155,7 +156,7 @@ function parseFile(ctx: Ctx, file: string, constraint: boolean, chain: string[],
     const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
     const kind = constraint ? "constraints" : "requirements";
     if (from) throw fail(ctx, from, `cannot read the ${kind} file ${shown(ctx, file)} (${why})`);
-    throw new WbError("E_REQUIREMENTS", `cannot read the ${kind} file ${shown(ctx, file)}: ${why}`, { details: { file } });
+    throw new InvalidRequirementsInput(`cannot read the ${kind} file ${shown(ctx, file)}: ${why}`, { where: { file } });
   }
   ctx.out.files.push(file);
   ctx.seen.add(`${constraint ? "c" : "r"}:${file}`);
@@ -164,9 +165,9 @@ function parseFile(ctx: Ctx, file: string, constraint: boolean, chain: string[],
   else {
     const decoded = decodeRequirementsBytes(content.bytes);
     if (!decoded.ok) {
-      throw new WbError("E_REQUIREMENTS", `${shown(ctx, file)}:${decoded.line}: ${decoded.reason}`, {
+      throw new InvalidRequirementsInput(`${shown(ctx, file)}:${decoded.line}: ${decoded.reason}`, {
         hint: "save the file as UTF-8, or declare its encoding in the first line: # -*- coding: latin-1 -*-",
-        details: { file, line: decoded.line },
+        where: { file, line: decoded.line },
       });
     }
     text = decoded.text;
@@ -174,9 +175,9 @@ function parseFile(ctx: Ctx, file: string, constraint: boolean, chain: string[],
   const here = [...chain, file];
   for (const l of logicalLines(text)) {
     if (l.text.length > MAX_LINE_CHARS) {
-      throw new WbError("E_REQUIREMENTS", `${shown(ctx, file)}:${l.line}: the line is ${l.text.length} characters long, more than the ${MAX_LINE_CHARS} a requirement line may have: ${redactUrlsInText(l.text.slice(0, 60))}…`, {
+      throw new InvalidRequirementsInput(`${shown(ctx, file)}:${l.line}: the line is ${l.text.length} characters long, more than the ${MAX_LINE_CHARS} a requirement line may have: ${redactUrlsInText(l.text.slice(0, 60))}…`, {
         hint: "a requirement line is a name, a version specifier, a marker and hashes; this looks like a generated or damaged file",
-        details: { file, line: l.line, length: l.text.length, limit: MAX_LINE_CHARS },
+        where: { file, line: l.line, length: l.text.length, limit: MAX_LINE_CHARS },
       });
     }
     parseLine(ctx, { file, line: l.line, text: l.text }, constraint, here);
@@ -316,23 +317,18 @@ function include(ctx: Ctx, at: Where, target: string, constraint: boolean, chain
 }
 
 function parseHash(ctx: Ctx, at: Where, value: string): string {
-  const m = /^([A-Za-z0-9]+):([0-9A-Fa-f]+)$/.exec(value);
-  const alg = m?.[1]?.toLowerCase() ?? "";
-  const len = HASH_ALGS[alg];
-  if (!m || len === undefined) throw fail(ctx, at, `invalid --hash '${value}'`, "write --hash=sha256:<64 hex digits> (sha256, sha384 and sha512 are accepted)");
-  if (m[2]!.length !== len) throw fail(ctx, at, `invalid --hash '${value}': a ${alg} digest is ${len} hex digits`);
-  return `${alg}:${m[2]!.toLowerCase()}`;
+  try {
+    return parseHashOption(value).format(":")[0]!;
+  } catch (e) {
+    if (e instanceof InvalidHash) throw fail(ctx, at, e.what, e.hints.length ? e.hints : undefined);
+    throw e;
+  }
 }
 
-/** `#sha256=<hex>` (and sha384/sha512) in a URL fragment, as pip's Link reads them. */
+/** `#sha256=<hex>` (and sha384/sha512) in a URL fragment, as pip's Link reads them; malformed ones are ignored. */
 function fragmentHashes(url: string): string[] {
-  const hash = url.indexOf("#");
-  if (hash < 0) return [];
-  const out: string[] = [];
-  for (const m of url.slice(hash + 1).matchAll(/(?:^|&)(sha256|sha384|sha512)=([0-9a-fA-F]+)/g)) {
-    if (m[2]!.length === HASH_ALGS[m[1]!]) out.push(`${m[1]}:${m[2]!.toLowerCase()}`);
-  }
-  return out;
+  const { hashes } = parseHashFragment(url);
+  return HashSet.of(hashes.digests().filter((d) => hashAlgorithm(d.alg)?.integrity)).format(":");
 }
 
 function withHashes(own: string[], url: string): string[] {
@@ -418,7 +414,7 @@ function parseReq(ctx: Ctx, at: Where, text: string): Requirement {
 }
 
 function checkHashMode(ctx: Ctx): void {
-  const problems: WbError[] = [];
+  const problems: InvalidRequirementsInput[] = [];
   const why = ctx.hashOnRequirement ? "--hash is used" : "--require-hashes is set";
   for (const l of ctx.out.requirements) {
     const at = l.source;
@@ -430,5 +426,5 @@ function checkHashMode(ctx: Ctx): void {
     }
   }
   if (problems.length === 1) throw problems[0]!;
-  if (problems.length > 1) throw new WbErrorList(problems);
+  if (problems.length > 1) throw new PypaErrorList(problems);
 }

@@ -1,11 +1,16 @@
-/** The WbError a function throws (the test fails if it throws nothing or something else). */
+/**
+ * The coded error a function's failure becomes (the test fails if it throws nothing or
+ * something else). Errors of the pure src/pypa code pass through the boundary's converter
+ * (fromPypaError), as the CLI reports them.
+ */
 import { expect } from "vitest";
-import { WbError } from "../../src/errors.js";
+import { fromPypaError, WbError } from "../../src/errors.js";
 
 export function errorOf(fn: () => unknown): WbError {
   try {
     fn();
-  } catch (e) {
+  } catch (thrown) {
+    const e = fromPypaError(thrown);
     expect(e).toBeInstanceOf(WbError);
     return e as WbError;
   }

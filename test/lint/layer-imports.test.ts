@@ -36,6 +36,20 @@ describe("the layer import rule", () => {
     expect(msgs[0]).toContain("imports point down the layer table");
   });
 
+  it.each([
+    ["src/pypa/x.ts", 'import { WbError } from "../errors.js";'],
+    ["src/pypa/sub/x.ts", 'import { WbErrorList } from "../../errors.js";'],
+    ["src/model/x.ts", 'import type { ErrorCode } from "../errors.js";'],
+  ])("refuses the coded errors in %s: %s (pypa throws its own)", async (file, code) => {
+    const msgs = await restricted(file, `${code}\nexport const y = 1;\n`);
+    expect(msgs).toHaveLength(1);
+    expect(msgs[0]).toContain("this layer throws its own errors");
+  });
+
+  it("lets pypa import its own errors module and the hash set", async () => {
+    expect(await restricted("src/pypa/x.ts", 'import { InvalidHash } from "./errors.js";\nimport { HashSet } from "../model/hash-set.js";\nexport const y = [InvalidHash, HashSet];\n')).toEqual([]);
+  });
+
   it("refuses node:fs and the process global in the model module", async () => {
     const msgs = await restricted("src/model/x.ts", 'import { readFileSync } from "node:fs";\nexport const y = readFileSync(process.argv[1] ?? "");\n');
     expect(msgs).toHaveLength(2);

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { WbErrorList, type WbError } from "../../src/errors.js";
+import { fromPypaError, WbErrorList, type WbError } from "../../src/errors.js";
 import { fsReader } from "../../src/io/read-requirements.js";
 import {
   decodeRequirementsBytes,
@@ -92,7 +92,7 @@ describe("bounded work on hostile requirements files", () => {
     try {
       result = parseRequirementsFile("/r/a.txt", memory({ "/r/a.txt": line + "\n" }), {}).requirements.length;
     } catch (e) {
-      result = (e as WbError).code;
+      result = (fromPypaError(e) as WbError).code;
       expect((e as Error).message.length).toBeLessThan(400);
     }
     expect([1, "E_REQUIREMENTS"]).toContain(result);

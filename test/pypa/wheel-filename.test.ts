@@ -1,6 +1,7 @@
 // Wheel filenames against packaging.utils.parse_wheel_filename (fixtures/vectors/wheel-filenames.json,
 // made by scripts/vectors/tags_filenames.py), the deliberate deviations listed there, and URLs.
 import { readFileSync } from "node:fs";
+import { fromPypaError, type WbError } from "../../src/errors.js";
 import { describe, expect, it } from "vitest";
 import { normalizeVersion } from "../../src/pypa/versions.js";
 import {
@@ -100,7 +101,7 @@ describe("parseWheelFilename", () => {
       ["foo-1.0-py3-none-any/../x.whl", `invalid wheel filename "foo-1.0-py3-none-any/../x.whl": invalid platform tag "any/" (letters, digits and _ only)`],
     ];
     for (const [filename, message] of cases) {
-      const e = errorOf(() => parseWheelFilename(filename));
+      const e = fromPypaError(errorOf(() => parseWheelFilename(filename))) as WbError; // as the CLI reports it
       expect(e.code).toBe("E_REQUIREMENTS");
       expect(e.message).toBe(message);
       expect(e.details).toMatchObject({ filename });
