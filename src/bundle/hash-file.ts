@@ -16,7 +16,3 @@ export async function hashFile(path: string): Promise<Digest> {
   }
   return { sha256: h.digest("hex"), size };
 }
-
-export function hashBytes(data: Buffer): Digest {
-  return { sha256: createHash("sha256").update(data).digest("hex"), size: data.length };
-}

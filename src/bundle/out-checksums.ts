@@ -63,11 +63,3 @@ export function publishOutChecksums(s: StagedSums): void {
   renameSync(s.tmp, s.path);
   untrackTemp(s.tmp);
 }
-
-/** Stage and publish at once (for a directory whose archives are already in place). */
-export async function updateOutChecksums(outDir: string, fresh: Map<string, string>): Promise<string | null> {
-  const s = await stageOutChecksums(outDir, fresh);
-  if (!s) return null;
-  publishOutChecksums(s);
-  return s.path;
-}

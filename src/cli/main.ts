@@ -13,14 +13,14 @@ import { removeTrackedTemps } from "../store/temp-files.js";
 import { TOOL_NAME, TOOL_VERSION } from "../version.js";
 import { commandTable } from "./commands.js";
 import { BUNDLE, DIFF, INSPECT, LOCK, PROBE, TARGETS, VERIFY, addFlags, parseFlags } from "./flags.js";
-import type { CommandFlags, CommandName } from "../commands/flags.js";
+import type { CommandArgs, CommandFlags, CommandName } from "../commands/flags.js";
 import { createReporter } from "./progress.js";
 
 /**
  * The commands and their arguments; each command's flags come from its table in flags.ts and
  * reach `run` parsed and typed (a bad value is E_USAGE before the command starts).
  */
-export function buildProgram(run: <N extends CommandName>(name: N, args: unknown[], flags: CommandFlags[N]) => Promise<void>): Command {
+export function buildProgram(run: <N extends CommandName>(name: N, args: CommandArgs[N], flags: CommandFlags[N]) => Promise<void>): Command {
   const program = new Command(TOOL_NAME)
     .description("Offline bundler for portable, air-gapped Python deployments")
     .version(TOOL_VERSION, "-V, --version")
@@ -70,7 +70,8 @@ export async function main(argv: string[], ctx: Context = processContext()): Pro
     ctx.makeReporter ??= (o) => createReporter({ stderr: ctx.stderr, ...o });
     let exitCode = 0;
     const program = buildProgram(async (name, args, opts) => {
-      exitCode = await commandTable[name](args, opts, ctx);
+      const command = await commandTable[name]();
+      exitCode = await command(args, opts, ctx);
     });
     program.configureOutput({
       writeOut: (s) => ctx.stdout.write(s),

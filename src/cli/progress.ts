@@ -17,7 +17,8 @@
  * other download (a bar on a TTY, a line otherwise) as they happen, and when the batch later finds
  * them in the cache they count in its summary as downloaded in this run, not as cache hits.
  */
-import cliProgress from "cli-progress";
+import type cliProgress from "cli-progress";
+import { createRequire } from "node:module";
 import type { Output } from "../context.js";
 import type { DownloadProgress, Logger, Reporter } from "../model/reporter.js";
 import { terminalSafe, terminalSafeText } from "../text/terminal-safe.js";
@@ -155,6 +156,13 @@ class LineReporter extends BaseReporter {
   }
 }
 
+/** cli-progress, loaded when the first bar opens: a run without bars (no TTY, --no-progress, --quiet) never loads it. */
+let barLibrary: typeof cliProgress | null = null;
+function barLib(): typeof cliProgress {
+  barLibrary ??= createRequire(import.meta.url)("cli-progress") as typeof cliProgress;
+  return barLibrary;
+}
+
 interface Payload {
   label: string;
   text: string;
@@ -181,7 +189,7 @@ class BarReporter extends BaseReporter {
   }
 
   private openBars(total: number): void {
-    this.multi = new cliProgress.MultiBar({
+    this.multi = new (barLib().MultiBar)({
       stream: this.stream() as unknown as NodeJS.WritableStream,
       hideCursor: true,
       clearOnComplete: true,

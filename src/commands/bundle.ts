@@ -14,7 +14,7 @@ import { sweepStaleTemps } from "../store/temp-files.js";
 import { runTargets } from "./target-files.js";
 import { checkSpace, withSpace } from "./no-space.js";
 import { formatFor, sourceDateEpoch, type Settings } from "./settings.js";
-import type { BundleFlags } from "./flags.js";
+import type { CommandArgs, BundleFlags } from "./flags.js";
 import type { Target } from "../targets/target.js";
 import type { PlannedPackage } from "../plan/types.js";
 import { downloadAll, type DownloadedFile, type DownloadRequest } from "../download/downloader.js";
@@ -78,7 +78,7 @@ export function checkOutputs(opts: Pick<Settings, "out" | "format">, targets: Ta
 }
 
 /** `reader` is how the app and installer files are read (once per run); tests wrap it to count the reads. */
-export async function bundleCommand(args: unknown[], flags: BundleFlags, ctx: Context, reader: SourceReader = FS_READER): Promise<number> {
+export async function bundleCommand(args: CommandArgs["bundle"], flags: BundleFlags, ctx: Context, reader: SourceReader = FS_READER): Promise<number> {
   const opts = await readSettings("bundle", args[0], flags, ctx);
   const epoch = sourceDateEpoch(ctx.env);
   const { name, version } = opts;
@@ -95,9 +95,8 @@ export async function bundleCommand(args: unknown[], flags: BundleFlags, ctx: Co
     const requests = new Map<string, DownloadRequest>();
     for (const tp of plan.targets) {
       for (const p of tp.packages) {
-        requests.set(p.file.url, {
+        requests.set(p.file.url.key, {
           url: p.file.url,
-          displayUrl: p.file.displayUrl,
           filename: p.file.filename,
           sha256: p.sha256 ?? undefined,
           size: p.file.size,
@@ -123,7 +122,7 @@ export async function bundleCommand(args: unknown[], flags: BundleFlags, ctx: Co
     const onFile = (f: DownloadedFile) => checkFetchedWheel(f, { cache: session.cache, verifyCache: opts.verifyCache });
     const paths = await withSpace(downloads, () => downloadAll([...requests.values()], { net: session.net, cache: session.cache, jobs: opts.jobs, verifyCache: opts.verifyCache, reporter: session.reporter, onFile }));
     const provenance = await fetchProvenance(
-      plan.targets.flatMap((tp) => tp.packages.flatMap((p) => (p.file.provenance && paths.get(p.file.url) ? [{ filename: p.file.filename, sha256: paths.get(p.file.url)!.sha256, url: p.file.provenance }] : []))),
+      plan.targets.flatMap((tp) => tp.packages.flatMap((p) => (p.file.provenance && paths.get(p.file.url.key) ? [{ filename: p.file.filename, sha256: paths.get(p.file.url.key)!.sha256, url: p.file.provenance }] : []))),
       { net: session.net, cache: session.cache, warn: (m) => session.reporter.log.warn(m) },
     );
     const ownMetadata = await checkPlannedMetadata(plan.targets.flatMap((t) => t.packages), paths, session.cache);
@@ -144,7 +143,7 @@ export async function bundleCommand(args: unknown[], flags: BundleFlags, ctx: Co
     const results = [];
     for (const tp of plan.targets) {
       const packages: BundlePackage[] = tp.packages.map((p: PlannedPackage) => {
-        const got = paths.get(p.file.url);
+        const got = paths.get(p.file.url.key);
         if (!got) throw new Error(`internal: ${p.file.filename} was not downloaded`);
         return {
           name: p.name,
@@ -153,10 +152,10 @@ export async function bundleCommand(args: unknown[], flags: BundleFlags, ctx: Co
           sha256: got.sha256,
           size: got.size,
           requested: p.requested,
-          index: p.file.source.url,
-          url: p.file.displayUrl,
+          index: p.file.source.url.public,
+          url: p.file.url.public,
           cachePath: got.path,
-          metadata: ownMetadata.get(p.file.url) ?? p.metadata,
+          metadata: ownMetadata.get(p.file.url.key) ?? p.metadata,
           provenance: shippedProvenance(provenance.get(got.sha256)),
         };
       });

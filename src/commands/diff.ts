@@ -5,16 +5,16 @@
  */
 import { resolve } from "node:path";
 import type { Context } from "../context.js";
-import type { DiffFlags } from "./flags.js";
+import type { CommandArgs, DiffFlags } from "./flags.js";
 import { usageError } from "../errors.js";
 import { diffManifests, formatDiff } from "../bundle/diff.js";
 import { manifestOf } from "../bundle/inspect.js";
 import { openBundle } from "../bundle/read-bundle.js";
 import { terminalSafeJson } from "../text/terminal-safe.js";
 
-export async function diffCommand(args: unknown[], opts: DiffFlags, ctx: Context): Promise<number> {
+export async function diffCommand(args: CommandArgs["diff"], opts: DiffFlags, ctx: Context): Promise<number> {
   const [a, b] = args;
-  if (typeof a !== "string" || a === "" || typeof b !== "string" || b === "") throw usageError("diff needs two bundles: OLD NEW");
+  if (a === "" || b === "") throw usageError("diff needs two bundles: OLD NEW");
   const [oldB, newB] = await Promise.all([
     openBundle(resolve(ctx.cwd, a), { hash: false, display: a }),
     openBundle(resolve(ctx.cwd, b), { hash: false, display: b }),

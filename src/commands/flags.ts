@@ -124,3 +124,14 @@ export interface CommandFlags {
 }
 
 export type CommandName = keyof CommandFlags;
+
+/** Each command's positional arguments, as commander passes them (src/cli/main.ts). */
+export interface CommandArgs {
+  bundle: [spec?: string];
+  lock: [spec?: string];
+  verify: [bundle: string];
+  inspect: [bundle: string];
+  diff: [older: string, newer: string];
+  targets: [targets: string[]];
+  probe: [];
+}

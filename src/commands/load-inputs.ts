@@ -12,7 +12,7 @@ import { parseRequirement } from "../pypa/requirement.js";
 import { filenameFromUrl, parseWheelFilename, type WheelFilename } from "../pypa/dist-filename.js";
 import { parseRequirementsFile, type ReqLine } from "../pypa/requirements-txt.js";
 import { fsReader } from "../io/read-requirements.js";
-import { redactUrl } from "../text/redact-url.js";
+import { SafeUrl } from "../text/safe-url.js";
 import type { CandidateFile, InputRequirement } from "../plan/types.js";
 import { requirementsLayer, type RequirementsOptions, type Settings } from "./settings.js";
 
@@ -104,7 +104,7 @@ function directWheelInput(line: ReqLine, ref: NonNullable<ReqLine["wheel"]>, o: 
   }
   // Without the fragment: the fragment's hashes are already in line.hashes.
   const bare = url.split("#")[0]!;
-  const file: CandidateFile = { filename, url: bare, displayUrl: redactUrl(bare), hashes, yanked: false, coreMetadata: false, source: { name: "direct", url: o, kind: "direct" } };
+  const file: CandidateFile = { filename, url: SafeUrl.of(bare), hashes, yanked: false, coreMetadata: false, source: { name: "direct", url: SafeUrl.of(o), kind: "direct" } };
   // Keep the line's extras and marker: `name[extra] @ URL ; marker` and `./x.whl[extra] ; marker`.
   const extras = line.requirement?.extras ?? ref.extras ?? [];
   const marker = line.requirement?.markerText ?? ref.marker;
@@ -145,14 +145,13 @@ function loadPylock(path: string, cwd: string): LoadedInputs {
       const url = w.url ?? pathToFileURL(resolve(base, w.path ?? w.name)).href;
       return {
         filename: w.name ?? filenameFromUrl(url),
-        url,
-        displayUrl: redactUrl(w.url ?? w.path ?? url),
+        url: SafeUrl.of(url, w.url ?? w.path ?? url),
         hashes: Object.fromEntries(Object.entries(w.hashes).map(([k, v]) => [k.toLowerCase(), v.toLowerCase()])),
         yanked: false,
         coreMetadata: false,
         size: w.size,
         uploadTime: w.uploadTime,
-        source: { name: "lock", url: pkg.index ? redactUrl(pkg.index) : relative(cwd, path), kind: "lock" },
+        source: { name: "lock", url: SafeUrl.of(pkg.index ?? relative(cwd, path)), kind: "lock" },
       };
     });
     const markerPart = pkg.marker ? ` ; ${pkg.marker}` : "";

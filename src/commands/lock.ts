@@ -13,10 +13,10 @@ import { TOOL_NAME, TOOL_VERSION } from "../version.js";
 import { tempName, untrackTemp } from "../store/temp-files.js";
 import { noSpaceError } from "./no-space.js";
 import { readSettings, runPlan } from "./run-plan.js";
-import type { LockFlags } from "./flags.js";
+import type { CommandArgs, LockFlags } from "./flags.js";
 import { WbErrorList } from "../errors.js";
 
-export async function lockCommand(args: unknown[], flags: LockFlags, ctx: Context): Promise<number> {
+export async function lockCommand(args: CommandArgs["lock"], flags: LockFlags, ctx: Context): Promise<number> {
   const opts = await readSettings("lock", args[0], flags, ctx);
   const name = basename(opts.out);
   if (!opts.quiet && name !== "pylock.toml" && !/^pylock\.[^.]+\.toml$/.test(name)) {
@@ -77,8 +77,8 @@ export function planJson(plan: Plan, lockPath?: string): Record<string, unknown>
         sha256: p.sha256,
         size: p.file.size ?? null,
         requested: p.requested,
-        url: p.file.displayUrl,
-        index: p.file.source.url,
+        url: p.file.url.display,
+        index: p.file.source.url.display,
       })),
       warnings: tp.warnings,
     })),

@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Context } from "../context.js";
 import { WbError } from "../errors.js";
-import type { ProbeFlags } from "./flags.js";
+import type { CommandArgs, ProbeFlags } from "./flags.js";
 import { installerDir } from "./bundle.js";
 
 export const PROBE_SCRIPT = "probe.sh";
@@ -16,7 +16,7 @@ export function probeScript(): string {
   return readFileSync(join(installerDir(), PROBE_SCRIPT), "utf8");
 }
 
-export async function probeCommand(_args: unknown[], flags: ProbeFlags, ctx: Context): Promise<number> {
+export async function probeCommand(_args: CommandArgs["probe"], flags: ProbeFlags, ctx: Context): Promise<number> {
   if (!flags.script) {
     throw new WbError("E_USAGE", "wheelbarrow probe prints the probe script: give --script", {
       hint: ["wheelbarrow probe --script > probe.sh; on the target: sh probe.sh > target.json; here: wheelbarrow bundle --target-file target.json ..."],

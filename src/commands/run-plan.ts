@@ -15,8 +15,8 @@ import { runTargets } from "./target-files.js";
 import { openSession, type Session } from "./session.js";
 
 /** Reads the spec file (if one is named) and resolves the settings of its layers (settings.ts). */
-export async function readSettings(command: "bundle" | "lock", specArg: unknown, flags: RunFlags, ctx: Context): Promise<Settings> {
-  const spec = typeof specArg === "string" && specArg !== "" ? await readSpecFile(resolve(ctx.cwd, specArg)) : undefined;
+export async function readSettings(command: "bundle" | "lock", specArg: string | undefined, flags: RunFlags, ctx: Context): Promise<Settings> {
+  const spec = specArg !== undefined && specArg !== "" ? await readSpecFile(resolve(ctx.cwd, specArg)) : undefined;
   return resolveSettings({ command, cwd: ctx.cwd, flags, spec, env: ctx.env, platform: process.platform });
 }
 

@@ -9,7 +9,7 @@
  * list. Data goes to stdout; a bad target is an E_USAGE error (thrown, printed by the CLI).
  */
 import type { Context } from "../context.js";
-import type { TargetsFlags } from "./flags.js";
+import type { CommandArgs, TargetsFlags } from "./flags.js";
 import { TARGET_ALIASES } from "../targets/aliases.js";
 import { parseTarget, TARGET_FORM_HINTS } from "../targets/parse-target.js";
 import { runTargets } from "./target-files.js";
@@ -109,11 +109,11 @@ function explain(t: Target): string {
   return lines.join("\n") + "\n";
 }
 
-function targetArgs(args: unknown[]): string[] {
-  return args.flat(2).filter((a): a is string => typeof a === "string" && a.trim() !== "");
+function targetArgs([targets]: CommandArgs["targets"]): string[] {
+  return targets.filter((a) => a.trim() !== "");
 }
 
-export async function targetsCommand(args: unknown[], opts: TargetsFlags, ctx: Context): Promise<number> {
+export async function targetsCommand(args: CommandArgs["targets"], opts: TargetsFlags, ctx: Context): Promise<number> {
   const json = opts.json;
   const inputs = targetArgs(args);
   const files = opts.targetFile;

@@ -6,7 +6,7 @@
  */
 import { resolve } from "node:path";
 import type { Context } from "../context.js";
-import type { VerifyFlags } from "./flags.js";
+import type { CommandArgs, VerifyFlags } from "./flags.js";
 import { WbError, usageError } from "../errors.js";
 import { openBundle } from "../bundle/read-bundle.js";
 import { verifyOpened } from "../bundle/verify.js";
@@ -14,9 +14,9 @@ import { checkArchiveSignature, checkBundleSignature } from "../sign/bundle-sign
 import { describeSignature, signatureFlags } from "./signature-flags.js";
 import { terminalSafe, terminalSafeJson } from "../text/terminal-safe.js";
 
-export async function verifyCommand(args: unknown[], opts: VerifyFlags, ctx: Context): Promise<number> {
+export async function verifyCommand(args: CommandArgs["verify"], opts: VerifyFlags, ctx: Context): Promise<number> {
   const arg = args[0];
-  if (typeof arg !== "string" || arg === "") throw usageError("verify needs the bundle to check", "wheelbarrow verify dist/shop-2.3.0-manylinux_2_28_x86_64-cp311.tar.gz");
+  if (arg === "") throw usageError("verify needs the bundle to check", "wheelbarrow verify dist/shop-2.3.0-manylinux_2_28_x86_64-cp311.tar.gz");
   const json = opts.json;
   const sigOpts = await signatureFlags(opts, ctx);
   try {

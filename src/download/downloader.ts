@@ -29,13 +29,12 @@ import type { Cache } from "../store/cache.js";
 import { digestFile, digestProblem, INDEX_HASH_ALGS, isIndexHashAlg } from "./digests.js";
 import { HashSet } from "../model/hash-set.js";
 import type { Reporter } from "../model/reporter.js";
+import type { SafeUrl } from "../text/safe-url.js";
 import { silentReporter } from "./reporter.js";
 
 export interface DownloadRequest {
-  /** May carry credentials; never shown. */
-  url: string;
-  /** Redacted, for messages. */
-  displayUrl: string;
+  /** May carry credentials or a token; prints redacted. */
+  url: SafeUrl;
   filename: string;
   /** Lowercase hex from the index; undefined when the index served no sha256 (computed then). */
   sha256?: string;
@@ -51,6 +50,7 @@ export interface DownloadedFile {
   sha256: string;
   size: number;
   filename: string;
+  /** The request's `url.key`: an identity, never shown. */
   url: string;
   /** Served from the cache without a download. */
   cached: boolean;
@@ -95,9 +95,9 @@ function indexHashes(req: DownloadRequest): Record<string, string> {
   for (const alg of INDEX_HASH_ALGS) {
     const bad = out[alg] === undefined ? null : digestProblem(alg, out[alg]);
     if (bad) {
-      throw new WbError("E_INTEGRITY", `the index gives a malformed hash for ${req.filename} (${req.displayUrl}): ${bad}`, {
+      throw new WbError("E_INTEGRITY", `the index gives a malformed hash for ${req.filename} (${req.url}): ${bad}`, {
         hint: "the index page is broken or was tampered with; report it to the index's owner",
-        details: { url: req.displayUrl, file: req.filename },
+        details: { url: req.url.display, file: req.filename },
       });
     }
   }
@@ -109,9 +109,9 @@ function hasAnyHash(req: DownloadRequest): boolean {
 }
 
 function integrityError(req: DownloadRequest, expected: string[], found: string, attempts: number): WbError {
-  return new WbError("E_INTEGRITY", `${req.filename} from ${req.displayUrl} does not match its expected hash (${attempts === 1 ? "cached copy" : `${attempts} attempts`}): expected ${expected.join(" or ")}, found ${found}`, {
+  return new WbError("E_INTEGRITY", `${req.filename} from ${req.url} does not match its expected hash (${attempts === 1 ? "cached copy" : `${attempts} attempts`}): expected ${expected.join(" or ")}, found ${found}`, {
     hint: ["the index, a proxy or a cache in between served different bytes; retry later, or ask the index's owner", "if the requirements' --hash values are outdated, regenerate them"],
-    details: { expected, found, url: req.displayUrl, file: req.filename },
+    details: { expected, found, url: req.url.display, file: req.filename },
   });
 }
 
@@ -201,8 +201,8 @@ async function cachedDigests(o: Omit<DownloadAllOptions, "jobs">, sha256: string
 export async function fetchToCache(req: DownloadRequest, o: Omit<DownloadAllOptions, "jobs">, others: DownloadRequest[] = []): Promise<DownloadedFile> {
   const reporter = o.reporter ?? silentReporter;
   for (const r of [req, ...others]) indexHashes(r); // a malformed digest fails before any download
-  const id = req.sha256 ?? req.url;
-  const known = req.sha256?.toLowerCase() ?? o.cache.shaForUrl(req.url) ?? undefined;
+  const id = req.sha256 ?? req.url.key;
+  const known = req.sha256?.toLowerCase() ?? o.cache.shaForUrl(req.url.key) ?? undefined;
   const algs = extraAlgorithms([req, ...others]);
   const hit = known ? await cachedDigests(o, known, req.size, algs) : null;
   if (known && hit) {
@@ -211,7 +211,7 @@ export async function fetchToCache(req: DownloadRequest, o: Omit<DownloadAllOpti
     const bad = mismatchAll([{ ...req, sha256: known }, ...others], hit, size);
     if (!bad) {
       reporter.progress.fileDone(id, { filename: req.filename, bytes: size, cached: true });
-      return { path, sha256: known, size, filename: req.filename, url: req.url, cached: true };
+      return { path, sha256: known, size, filename: req.filename, url: req.url.key, cached: true };
     }
     // The index's own hash matched these bytes, so a new download would bring the same ones.
     if (req.sha256) throw integrityError(req, bad.expected, bad.found, 1);
@@ -222,7 +222,7 @@ export async function fetchToCache(req: DownloadRequest, o: Omit<DownloadAllOpti
   for (let attempt = 1; attempt <= 2; attempt++) {
     const tmp = o.cache.downloadTempPath();
     try {
-      const r = await o.net.download(req.url, tmp, { maxBytes: req.size, onProgress: (b) => reporter.progress.fileProgress(id, b), missing: { what: req.filename, cache: o.cache.root, details: { file: req.filename } }, algorithms: algs });
+      const r = await o.net.download(req.url.reveal(), tmp, { maxBytes: req.size, onProgress: (b) => reporter.progress.fileProgress(id, b), missing: { what: req.filename, cache: o.cache.root, details: { file: req.filename } }, algorithms: algs });
       const bad = mismatchAll([req, ...others], r.digests, r.size);
       if (bad) {
         lastFound = bad.found;
@@ -233,9 +233,9 @@ export async function fetchToCache(req: DownloadRequest, o: Omit<DownloadAllOpti
       }
       const path = o.cache.commitWheel(tmp, r.sha256);
       remember(o.cache, r.sha256, r.digests);
-      if (!req.sha256) o.cache.recordUrlSha(req.url, r.sha256);
+      if (!req.sha256) o.cache.recordUrlSha(req.url.key, r.sha256);
       reporter.progress.fileDone(id, { filename: req.filename, bytes: r.size, cached: false });
-      return { path, sha256: r.sha256, size: r.size, filename: req.filename, url: req.url, cached: false };
+      return { path, sha256: r.sha256, size: r.size, filename: req.filename, url: req.url.key, cached: false };
     } catch (e) {
       rmSync(tmp, { force: true });
       throw e;
@@ -252,7 +252,7 @@ export async function downloadAll(reqs: DownloadRequest[], o: DownloadAllOptions
   const reporter = o.reporter ?? silentReporter;
   const unique = new Map<string, DownloadRequest[]>();
   for (const r of reqs) {
-    const key = r.sha256 ? `sha256:${r.sha256.toLowerCase()}` : `url:${r.url}`;
+    const key = r.sha256 ? `sha256:${r.sha256.toLowerCase()}` : `url:${r.url.key}`;
     const list = unique.get(key);
     if (list) list.push(r);
     else unique.set(key, [r]);
@@ -260,7 +260,7 @@ export async function downloadAll(reqs: DownloadRequest[], o: DownloadAllOptions
   const groups = [...unique.values()];
   for (const g of groups) {
     const r = g[0]!;
-    if (/^https?:/i.test(r.url) && !g.some(hasAnyHash)) reporter.log.warn(`${r.filename} from ${r.displayUrl} comes with no hash from the index or the requirements: nothing but the connection vouches for its bytes`);
+    if (/^https?:/i.test(r.url.key) && !g.some(hasAnyHash)) reporter.log.warn(`${r.filename} from ${r.url} comes with no hash from the index or the requirements: nothing but the connection vouches for its bytes`);
   }
   const sizes = groups.map((g) => g[0]!.size);
   reporter.progress.start({ files: groups.length, bytes: sizes.every((s) => s !== undefined) ? sizes.reduce<number>((a, b) => a + (b ?? 0), 0) : undefined });
@@ -277,7 +277,7 @@ export async function downloadAll(reqs: DownloadRequest[], o: DownloadAllOptions
             // Every --hash set of every request for this file must be honoured.
             const f = await fetchToCache(first, o, others);
             await o.onFile?.(f);
-            for (const r of group) out.set(r.url, f);
+            for (const r of group) out.set(r.url.key, f);
             out.set(f.sha256, f);
           } catch (e) {
             failed ??= e;

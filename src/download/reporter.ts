@@ -1,5 +1,5 @@
 /**
- * Reporters that need no terminal: the silent one, and one that records every event (tests).
+ * The reporter that needs no terminal: the silent one (tests record with test/helpers/recording-reporter.ts).
  * The interfaces are src/model/reporter.ts; the CLI's drawing one is src/cli/progress.ts.
  */
 import type { DownloadProgress, Logger, Reporter } from "../model/reporter.js";
@@ -19,31 +19,3 @@ export const silentLogger: Logger = {
 };
 
 export const silentReporter: Reporter = { progress: silentProgress, log: silentLogger };
-
-export type ReporterEvent =
-  | { type: "start"; files: number; bytes?: number }
-  | { type: "file-start"; id: string; filename: string; size?: number }
-  | { type: "file-progress"; id: string; bytes: number }
-  | { type: "file-done"; id: string; filename: string; bytes: number; cached: boolean }
-  | { type: "finish" }
-  | { type: "info" | "warn" | "verbose"; message: string };
-
-/** Records every progress event and message, in order, in one list (tests). */
-export class RecordingReporter implements Reporter {
-  readonly events: ReporterEvent[] = [];
-  readonly progress: DownloadProgress = {
-    start: (info) => void this.events.push({ type: "start", ...info }),
-    fileStart: (id, info) => void this.events.push({ type: "file-start", id, ...info }),
-    fileProgress: (id, bytes) => void this.events.push({ type: "file-progress", id, bytes }),
-    fileDone: (id, info) => void this.events.push({ type: "file-done", id, ...info }),
-    finish: () => void this.events.push({ type: "finish" }),
-  };
-  readonly log: Logger = {
-    info: (message) => void this.events.push({ type: "info", message }),
-    warn: (message) => void this.events.push({ type: "warn", message }),
-    verbose: (message) => void this.events.push({ type: "verbose", message }),
-  };
-  messages(type: "info" | "warn" | "verbose"): string[] {
-    return this.events.flatMap((e) => (e.type === type ? [e.message] : []));
-  }
-}

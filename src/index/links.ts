@@ -9,6 +9,7 @@ import { checkedHashes as parseCheckedHashes, parseHashFragment } from "../pypa/
 import type { HtmlPage } from "./parse-html.js";
 import type { IndexFile } from "../model/index-file.js";
 import type { SourceInfo } from "../model/source-info.js";
+import { SafeUrl } from "../text/safe-url.js";
 
 /**
  * The URL without fragment, the well-formed hashes its fragment names (`#<alg>=<hex>`, any of
@@ -84,8 +85,7 @@ export function makeIndexFile(absUrl: string, fields: LinkFields, source: Source
   const given = checkedHashes(fields.hashes ?? {});
   const f: IndexFile = {
     filename,
-    url,
-    displayUrl: display(url),
+    url: SafeUrl.of(url),
     hashes: { ...fragHashes, ...given.hashes },
     yanked: fields.yanked ?? false,
     coreMetadata: fields.coreMetadata ?? false,
@@ -94,7 +94,7 @@ export function makeIndexFile(absUrl: string, fields: LinkFields, source: Source
   if (fields.requiresPython !== undefined && fields.requiresPython.trim() !== "") f.requiresPython = fields.requiresPython;
   if (fields.size !== undefined) f.size = fields.size;
   if (fields.uploadTime !== undefined) f.uploadTime = fields.uploadTime;
-  if (fields.provenance !== undefined) f.provenance = fields.provenance;
+  if (fields.provenance !== undefined) f.provenance = SafeUrl.of(fields.provenance);
   const problem = given.problem ?? fragProblem;
   if (problem !== undefined) f.hashProblem = problem;
   return f;

@@ -63,9 +63,9 @@ export function metadataDifferences(planned: CoreMetadata, own: CoreMetadata): s
 }
 
 function plannedFrom(file: IndexFile): string {
-  if (file.coreMetadata !== false) return `the index's metadata file ${file.displayUrl}.metadata`;
-  if (file.url.startsWith("file:")) return `${file.displayUrl} when it was planned`;
-  return `range reads of ${file.displayUrl}`;
+  if (file.coreMetadata !== false) return `the index's metadata file ${file.url}.metadata`;
+  if (file.url.isFile) return `${file.url} when it was planned`;
+  return `range reads of ${file.url}`;
 }
 
 /** The wheel's own METADATA (parsed), after checking it agrees with what planning used. */
@@ -73,25 +73,25 @@ export async function checkWheelMetadata(planned: PlannedWheel, got: DownloadedW
   const { file } = planned;
   let text: string;
   try {
-    text = await metadataFromZip(await zipFromFile(got.path), file.filename, file.displayUrl);
+    text = await metadataFromZip(await zipFromFile(got.path), file.filename, file.url.display);
   } catch (e) {
     if (e instanceof WbError) throw e;
-    throw new WbError("E_INTEGRITY", `${file.filename} from ${file.displayUrl} is not a readable wheel (zip): ${(e as Error).message}`, { details: { file: file.filename, url: file.displayUrl } });
+    throw new WbError("E_INTEGRITY", `${file.filename} from ${file.url} is not a readable wheel (zip): ${(e as Error).message}`, { details: { file: file.filename, url: file.url.display } });
   }
   let own: CoreMetadata;
   try {
     own = parseMetadata(text);
   } catch (e) {
-    throw new WbError("E_INTEGRITY", `the METADATA inside ${file.filename} (${file.displayUrl}) cannot be read: ${(e as Error).message}`, {
+    throw new WbError("E_INTEGRITY", `the METADATA inside ${file.filename} (${file.url}) cannot be read: ${(e as Error).message}`, {
       hint: "the wheel is broken as published; report it to its maintainers or the index's owner",
-      details: { file: file.filename, url: file.displayUrl },
+      details: { file: file.filename, url: file.url.display },
     });
   }
   const diffs = metadataDifferences(planned.metadata, own);
   if (diffs.length) {
-    throw new WbError("E_INTEGRITY", `the metadata planning used for ${file.filename} (${plannedFrom(file)}) does not match the wheel's own METADATA (${file.displayUrl}): ${diffs.join("; ")}`, {
+    throw new WbError("E_INTEGRITY", `the metadata planning used for ${file.filename} (${plannedFrom(file)}) does not match the wheel's own METADATA (${file.url}): ${diffs.join("; ")}`, {
       hint: ["the index serves metadata that is not the wheel's: report it to the index's owner", "nothing was bundled; the dependency check cannot be trusted for this wheel"],
-      details: { file: file.filename, url: file.displayUrl, planned: plannedFrom(file), differences: diffs },
+      details: { file: file.filename, url: file.url.display, planned: plannedFrom(file), differences: diffs },
     });
   }
   cache.writeMetadata(got.sha256, text);
@@ -106,15 +106,15 @@ export async function checkPlannedMetadata(planned: Iterable<PlannedWheel>, down
   const out = new Map<string, CoreMetadata>();
   const errors: WbError[] = [];
   for (const p of planned) {
-    if (out.has(p.file.url)) continue;
-    const got = downloaded.get(p.file.url);
+    if (out.has(p.file.url.key)) continue;
+    const got = downloaded.get(p.file.url.key);
     if (!got) throw new Error(`internal: ${p.file.filename} was not downloaded`);
     try {
-      out.set(p.file.url, await checkWheelMetadata(p, got, cache));
+      out.set(p.file.url.key, await checkWheelMetadata(p, got, cache));
     } catch (e) {
       if (!(e instanceof WbError)) throw e;
       errors.push(e);
-      out.set(p.file.url, p.metadata);
+      out.set(p.file.url.key, p.metadata);
     }
   }
   if (errors.length) throw errors.length === 1 ? errors[0]! : new WbErrorList(errors);

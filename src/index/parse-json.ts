@@ -7,7 +7,7 @@
 import type { IndexFile } from "../model/index-file.js";
 
 /** A file entry as the page states it: an IndexFile before its `url` (which may be relative) is resolved and attributed to a source. */
-export type JsonFileEntry = Omit<IndexFile, "displayUrl" | "source">;
+export type JsonFileEntry = Omit<IndexFile, "url" | "provenance" | "source"> & { url: string; provenance?: string };
 
 export interface JsonPage {
   name?: string;

@@ -22,6 +22,7 @@ import { fetchProjectPage, parseProjectPage, type IndexDeps } from "./simple-api
 import type { IndexFile, ProjectListing } from "../model/index-file.js";
 import type { SourceInfo } from "../model/source-info.js";
 import { fetchWheelMetadata } from "./wheel-metadata.js";
+import { SafeUrl } from "../text/safe-url.js";
 
 export type { IndexFile, ProjectListing } from "../model/index-file.js";
 export type { SourceInfo } from "../model/source-info.js";
@@ -84,7 +85,7 @@ export class Sources {
     this.ordered = indexes.map((ix) => this.indexSource(ix.url, ix.name));
     findLinks.forEach((url, i) => {
       const clean = stripCredentials(url);
-      const info: SourceInfo = { name: o.findLinks.length > 1 ? `find-links #${i + 1}` : "find-links", url: net.displayUrl(clean), kind: "find-links" };
+      const info: SourceInfo = { name: o.findLinks.length > 1 ? `find-links #${i + 1}` : "find-links", url: SafeUrl.of(clean), kind: "find-links" };
       const fl = new FindLinks(clean, info, this.deps);
       this.ordered.push({ info, url: clean, getProject: (p) => fl.getProject(p) });
     });
@@ -106,7 +107,7 @@ export class Sources {
 
   private indexSource(url: string, name: string): Source {
     const clean = stripCredentials(url);
-    const info: SourceInfo = { name, url: this.net.displayUrl(clean), kind: "index" };
+    const info: SourceInfo = { name, url: SafeUrl.of(clean), kind: "index" };
     if (/^file:/i.test(clean)) {
       let fi: FileIndex | null = null;
       return {

@@ -33,9 +33,9 @@ function sidecarHashes(file: IndexFile): Record<string, string> {
     if (!isIndexHashAlg(alg)) continue;
     const bad = digestProblem(alg, hex);
     if (bad) {
-      throw new WbError("E_INTEGRITY", `the index gives a malformed core-metadata hash for ${file.filename} (${file.displayUrl}): ${bad}`, {
+      throw new WbError("E_INTEGRITY", `the index gives a malformed core-metadata hash for ${file.filename} (${file.url}): ${bad}`, {
         hint: "the index page is broken or was tampered with; report it to the index's owner",
-        details: { url: file.displayUrl, file: file.filename },
+        details: { url: file.url.display, file: file.filename },
       });
     }
     out[alg] = hex.toLowerCase();
@@ -46,21 +46,21 @@ function sidecarHashes(file: IndexFile): Record<string, string> {
 /** E_INTEGRITY when the index gave a malformed digest for the wheel itself. */
 export function checkHashSyntax(file: IndexFile): void {
   if (file.hashProblem === undefined) return;
-  throw new WbError("E_INTEGRITY", `the index gives a malformed hash for ${file.filename} (${file.displayUrl}): ${file.hashProblem}`, {
+  throw new WbError("E_INTEGRITY", `the index gives a malformed hash for ${file.filename} (${file.url}): ${file.hashProblem}`, {
     hint: "the index page is broken or was tampered with; report it to the index's owner",
-    details: { url: file.displayUrl, file: file.filename },
+    details: { url: file.url.display, file: file.filename },
   });
 }
 
 function notAWheel(file: IndexFile, e: unknown): WbError {
-  return new WbError("E_INTEGRITY", `${file.filename} from ${file.displayUrl} is not a readable wheel (zip): ${(e as Error).message}`, {
-    details: { file: file.filename, url: file.displayUrl },
+  return new WbError("E_INTEGRITY", `${file.filename} from ${file.url} is not a readable wheel (zip): ${(e as Error).message}`, {
+    details: { file: file.filename, url: file.url.display },
   });
 }
 
 async function fromLocalZip(path: string, file: IndexFile): Promise<string> {
   try {
-    return await metadataFromZip(await zipFromFile(path), file.filename, file.displayUrl);
+    return await metadataFromZip(await zipFromFile(path), file.filename, file.url.display);
   } catch (e) {
     throw isWbError(e) ? e : notAWheel(file, e);
   }
@@ -68,9 +68,9 @@ async function fromLocalZip(path: string, file: IndexFile): Promise<string> {
 
 /** The sidecar's bytes, verified against every hash the page gives for it. */
 async function fromSidecar(file: IndexFile, deps: IndexDeps, expected: Record<string, string>, missing: CacheMiss): Promise<Buffer> {
-  const url = `${file.url}.metadata`;
-  const shown = `${file.displayUrl}.metadata`;
-  const res = await deps.net.get(url, { allowStatus: [404, 410], maxBytes: MAX_METADATA, what: `the core metadata of ${file.filename}`, missing });
+  const url = file.url.append(".metadata");
+  const shown = url.display;
+  const res = await deps.net.get(url.reveal(), { allowStatus: [404, 410], maxBytes: MAX_METADATA, what: `the core metadata of ${file.filename}`, missing });
   if (res.status === 404 || res.status === 410) {
     throw new WbError("E_NETWORK", `the index advertises core metadata for ${file.filename}, but ${shown} answered HTTP ${res.status}`, {
       hint: "the index is inconsistent (PEP 658); report it to the index's owner",
@@ -104,7 +104,7 @@ function originOf(url: string): string {
 
 /** METADATA by range requests, or null when the server does not honour Range. */
 async function fromRanges(file: IndexFile, deps: IndexDeps, missing: CacheMiss): Promise<string | null> {
-  const origin = originOf(file.url);
+  const origin = originOf(file.url.key);
   let known = noRanges.get(deps.net);
   if (!known) noRanges.set(deps.net, (known = new Set()));
   // Pins plan concurrently: while the first probe of an origin is out, the others wait for it
@@ -118,7 +118,7 @@ async function fromRanges(file: IndexFile, deps: IndexDeps, missing: CacheMiss):
   if (!pending) probes.set(origin, new Promise<void>((res) => (settle = res)));
   let tail;
   try {
-    tail = await deps.net.get(file.url, { range: { suffix: MIN_FETCH }, maxBytes: MIN_FETCH, what: `the end of ${file.filename}`, missing });
+    tail = await deps.net.get(file.url.reveal(), { range: { suffix: MIN_FETCH }, maxBytes: MIN_FETCH, what: `the end of ${file.filename}`, missing });
   } catch (e) {
     settle();
     throw e;
@@ -130,21 +130,21 @@ async function fromRanges(file: IndexFile, deps: IndexDeps, missing: CacheMiss):
   if (ignored) known.add(origin);
   settle(); // the waiting probes see the answer (or, after a failure, try for themselves)
   if (ignored || !m) {
-    deps.reporter?.log.verbose(`${originOf(file.displayUrl)} does not answer Range requests; wheels from it are downloaded whole for their METADATA`);
+    deps.reporter?.log.verbose(`${originOf(file.url.display)} does not answer Range requests; wheels from it are downloaded whole for their METADATA`);
     return null;
   }
   const size = Number(m[3]);
   const reader = new RangeReader(
     size,
     async (start, end) => {
-      const r = await deps.net.get(file.url, { range: [start, end], maxBytes: end - start + 1, what: `a byte range of ${file.filename}`, missing });
+      const r = await deps.net.get(file.url.reveal(), { range: [start, end], maxBytes: end - start + 1, what: `a byte range of ${file.filename}`, missing });
       if (r.status !== 206) throw new Error(`the server stopped honouring Range (HTTP ${r.status})`);
       return r.body;
     },
     { start: Number(m[1]), buf: tail.body },
   );
   try {
-    return await metadataFromZip(await zipFromReader(reader, size), file.filename, file.displayUrl);
+    return await metadataFromZip(await zipFromReader(reader, size), file.filename, file.url.display);
   } catch (e) {
     throw isWbError(e) ? e : notAWheel(file, e);
   }
@@ -172,9 +172,9 @@ export async function fetchWheelMetadata(file: IndexFile, deps: IndexDeps): Prom
     const data = deps.cache.readSidecar(sidecarSha);
     if (data && digestMismatches(sidecar, digestBytes(data, Object.keys(sidecar))).length === 0) return data.toString("utf8");
   }
-  if (file.url.startsWith("file:")) return fromLocalZip(fileURLToPath(file.url), file);
+  if (file.url.isFile) return fromLocalZip(fileURLToPath(file.url.reveal()), file);
   // Unverified, for this very URL and claimed hash only (never found from another index's page).
-  const unverified = deps.cache.readUnverifiedMetadata(file.url, sha);
+  const unverified = deps.cache.readUnverifiedMetadata(file.url.key, sha);
   if (unverified !== null) return unverified;
   // From here on the network: offline, the Net refuses the first request naming the METADATA.
   const missing: CacheMiss = { what: `the METADATA of ${file.filename}`, cache: deps.cache.root, details: { file: file.filename } };
@@ -182,16 +182,16 @@ export async function fetchWheelMetadata(file: IndexFile, deps: IndexDeps): Prom
     const data = await fromSidecar(file, deps, sidecar, missing);
     const text = data.toString("utf8");
     if (sidecarSha) deps.cache.writeSidecar(data);
-    else deps.cache.writeUnverifiedMetadata(file.url, sha, text);
+    else deps.cache.writeUnverifiedMetadata(file.url.key, sha, text);
     return text;
   }
   const ranged = await fromRanges(file, deps, missing);
   if (ranged !== null) {
-    deps.cache.writeUnverifiedMetadata(file.url, sha, ranged);
+    deps.cache.writeUnverifiedMetadata(file.url.key, sha, ranged);
     return ranged;
   }
-  deps.reporter?.log.verbose(`${file.displayUrl}: no metadata sidecar and no Range support; downloading the wheel`);
-  const got = await fetchToCache({ url: file.url, displayUrl: file.displayUrl, filename: file.filename, sha256: sha, size: file.size, indexHashes: file.hashes }, { net: deps.net, cache: deps.cache, reporter: deps.reporter });
+  deps.reporter?.log.verbose(`${file.url}: no metadata sidecar and no Range support; downloading the wheel`);
+  const got = await fetchToCache({ url: file.url, filename: file.filename, sha256: sha, size: file.size, indexHashes: file.hashes }, { net: deps.net, cache: deps.cache, reporter: deps.reporter });
   const text = await fromLocalZip(got.path, file);
   deps.cache.writeMetadata(got.sha256, text);
   return text;

@@ -2,14 +2,17 @@
  * What an index, a find-links source or the cache says about a project's files. The index
  * readers (src/index) produce these; the planner's CandidateFile (src/plan/types.ts) is this type.
  */
+import type { SafeUrl } from "../text/safe-url.js";
 import type { SourceInfo } from "./source-info.js";
 
 export interface IndexFile {
   filename: string;
-  /** Absolute, without fragment; credentials are never added here (the Net knows them per host). */
-  url: string;
-  /** Redacted, for messages, locks and manifests. */
-  displayUrl: string;
+  /**
+   * Absolute, without fragment; credentials are never added here (the Net knows them per host),
+   * but a query may carry a token. Shown as `url.display`, written to files as `url.public`,
+   * requested with `url.reveal()`.
+   */
+  url: SafeUrl;
   /** Lowercase algorithm -> lowercase hex (from the JSON `hashes` or the URL's `#alg=hex`). */
   hashes: Record<string, string>;
   /** Set when the index gave a malformed digest for the file (not hex, wrong length): using the file is E_INTEGRITY. */
@@ -22,7 +25,7 @@ export interface IndexFile {
   size?: number;
   uploadTime?: string;
   /** PEP 740: absolute URL of the file's provenance object, when the index offers one. */
-  provenance?: string;
+  provenance?: SafeUrl;
   source: SourceInfo;
 }
 

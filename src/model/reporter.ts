@@ -2,7 +2,7 @@
  * What the core tells the user while it works, in two parts: download progress as events, and a
  * logger for messages. The core never writes to a terminal; the CLI draws both
  * (src/cli/progress.ts: bars on a TTY, plain lines otherwise), tests record them
- * (src/download/reporter.ts). Messages and file names passed here are already redacted; the CLI
+ * (test/helpers/recording-reporter.ts). Messages and file names passed here are already redacted; the CLI
  * escapes them for the terminal. A shared model type: any layer may import it.
  */
 

@@ -20,7 +20,6 @@ import { MultiHasher } from "../util/multi-hasher.js";
 import { classifyError } from "./classify.js";
 import type { CredentialStore } from "./credentials.js";
 import { DEFAULT_MAX_DOWNLOAD, DEFAULT_MAX_GET, formatMiB, tooLargeError } from "./limits.js";
-import type { CacheMiss } from "./offline.js";
 import { stripCredentials, type Redactor } from "./redact.js";
 
 export interface HttpResponse {
@@ -32,6 +31,16 @@ export interface HttpResponse {
   body: Buffer;
   /** A range was asked for and the server answered 200 with the whole file; body is empty. */
   rangeIgnored?: boolean;
+}
+
+/** What a request would have fetched, for the --offline refusal (offline.ts). */
+export interface CacheMiss {
+  /** The thing, as the message names it: "the index page of demo from https://…", "the METADATA of x.whl". */
+  what: string;
+  /** The cache directory the thing is not in. */
+  cache?: string;
+  /** Extra error details (the file name, ...). */
+  details?: Record<string, unknown>;
 }
 
 export interface GetOptions {

@@ -10,17 +10,9 @@
  */
 import { WbError } from "../errors.js";
 import { isFileUrl } from "./file-url.js";
-import type { DownloadOptions, DownloadResult, GetOptions, HttpResponse } from "./http.js";
+import type { CacheMiss, DownloadOptions, DownloadResult, GetOptions, HttpResponse } from "./http.js";
 
-/** What a request would have fetched, for the --offline refusal. */
-export interface CacheMiss {
-  /** The thing, as the message names it: "the index page of demo from https://…", "the METADATA of x.whl". */
-  what: string;
-  /** The cache directory the thing is not in. */
-  cache?: string;
-  /** Extra error details (the file name, ...). */
-  details?: Record<string, unknown>;
-}
+export type { CacheMiss } from "./http.js";
 
 export const OFFLINE_HINT = "run the same command once without --offline (with the same --cache-dir) to fill the cache";
 

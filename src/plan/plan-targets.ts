@@ -19,6 +19,7 @@ import { fitsHint } from "./suggest.js";
 import { resolveTarget } from "./resolve.js";
 import { targetMarker } from "./to-pylock.js";
 import type { CandidateFile, InputRequirement, Plan, PlannedPackage, PlanOptions, PlanSource, ProjectFiles, TargetPlan } from "./types.js";
+import { SafeUrl } from "../text/safe-url.js";
 
 export interface PlanResult {
   plan: Plan;
@@ -39,8 +40,8 @@ export class MemoSource implements PlanSource {
     return p;
   }
   fetchMetadata(file: CandidateFile): Promise<string> {
-    let p = this.metadata.get(file.url);
-    if (!p) this.metadata.set(file.url, (p = this.inner.fetchMetadata(file)));
+    let p = this.metadata.get(file.url.key);
+    if (!p) this.metadata.set(file.url.key, (p = this.inner.fetchMetadata(file)));
     return p;
   }
 }
@@ -262,7 +263,7 @@ async function selectPin(pin: Pin, target: Target, source: MemoSource): Promise<
   const what = `${requirementToString(pin.input.requirement)} (${pin.input.origin})`;
   let project: ProjectFiles | null;
   if (pin.input.files) {
-    project = { name: pin.name, files: pin.input.files, source: pin.input.files[0]?.source ?? { name: "lock", url: pin.input.origin, kind: "lock" } };
+    project = { name: pin.name, files: pin.input.files, source: pin.input.files[0]?.source ?? { name: "lock", url: SafeUrl.of(pin.input.origin), kind: "lock" } };
   } else {
     project = await source.getProject(pin.name);
   }
@@ -281,14 +282,14 @@ async function selectPin(pin: Pin, target: Target, source: MemoSource): Promise<
   try {
     metadata = parseMetadata(text);
   } catch (e) {
-    return { error: new WbError("E_INTEGRITY", `the METADATA of ${r.file.filename} cannot be read: ${(e as Error).message}`, { details: { file: r.file.displayUrl } }) };
+    return { error: new WbError("E_INTEGRITY", `the METADATA of ${r.file.filename} cannot be read: ${(e as Error).message}`, { details: { file: r.file.url.display } }) };
   }
   const fv = fileVersion(pin.name, r.file.filename).version ?? pin.version;
   if (canonicalizeName(metadata.name) !== pin.name || !versionsEqual(metadata.version, fv)) {
     return {
       error: new WbError("E_INTEGRITY", `${r.file.filename} says it is ${metadata.name} ${metadata.version} in its METADATA, which does not match its file name`, {
         hint: "the index serves a mislabelled wheel; report it to the index's owner",
-        details: { file: r.file.displayUrl, expected: `${pin.name} ${fv}`, found: `${metadata.name} ${metadata.version}` },
+        details: { file: r.file.url.display, expected: `${pin.name} ${fv}`, found: `${metadata.name} ${metadata.version}` },
       }),
     };
   }

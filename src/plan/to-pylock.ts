@@ -3,13 +3,12 @@
  * (name, version) listing the wheels every target uses; a marker when the entry applies to only
  * some targets (built from sys_platform, platform_machine, python_version and
  * implementation_name: what a lock consumer can evaluate); hashes, sizes and URLs without
- * credentials (publicUrl, whatever the caller passed). wheelbarrow's own facts go under [packages.tool.wheelbarrow].
+ * credentials (`SafeUrl.public`). wheelbarrow's own facts go under [packages.tool.wheelbarrow].
  *
  * `index` (PEP 751: the Simple API index the files were found on) is written only when there is
  * one: a wheel named by URL or path in a requirements file has only its wheel's `url`, and a
  * package taken from an input lock that named no index has none either.
  */
-import { publicUrl } from "../text/redact-url.js";
 import type { Pylock, PylockPackage, PylockWheel } from "../pypa/pylock.js";
 import type { Target } from "../targets/target.js";
 import type { CandidateFile, Plan, PlannedPackage } from "./types.js";
@@ -25,12 +24,12 @@ export function targetMarker(t: Target): string {
 function lockIndex(source: CandidateFile["source"]): string | undefined {
   if (source.kind === "direct") return undefined;
   // An input lock's package keeps its index URL; without one its source is the lock's own path.
-  if (source.kind === "lock" && !/^(https?|file):/i.test(source.url)) return undefined;
-  return publicUrl(source.url);
+  if (source.kind === "lock" && !/^(https?|file):/i.test(source.url.display)) return undefined;
+  return source.url.public;
 }
 
 function wheelEntry(p: PlannedPackage): PylockWheel {
-  const w: PylockWheel = { name: p.file.filename, url: publicUrl(p.file.displayUrl), hashes: {} };
+  const w: PylockWheel = { name: p.file.filename, url: p.file.url.public, hashes: {} };
   if (p.sha256) w.hashes["sha256"] = p.sha256;
   if (p.file.size !== undefined) w.size = p.file.size;
   if (p.file.uploadTime) w.uploadTime = p.file.uploadTime;

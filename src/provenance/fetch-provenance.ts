@@ -11,12 +11,14 @@ import { dirname, join } from "node:path";
 import { WbError } from "../errors.js";
 import type { Net } from "../net/dispatcher.js";
 import type { Cache } from "../store/cache.js";
+import type { SafeUrl } from "../text/safe-url.js";
 import { ProvenanceError, checkProvenance, describePublisher, type ProvenanceSummary } from "./provenance.js";
 
 export interface ProvenanceRequest {
   filename: string;
   sha256: string;
-  url: string;
+  /** The index's provenance URL (may carry a token); prints redacted. */
+  url: SafeUrl;
 }
 
 export interface FetchedProvenance {
@@ -48,12 +50,12 @@ function readCached(path: string): Buffer | null {
 }
 
 async function fetchOne(r: ProvenanceRequest, d: ProvenanceDeps): Promise<FetchedProvenance | null> {
-  const shown = d.net.displayUrl(r.url);
+  const shown = d.net.displayUrl(r.url.reveal());
   const path = cachePath(d.cache, r.sha256);
   let data = readCached(path);
   const fromCache = data !== null;
   if (data === null) {
-    const res = await d.net.get(r.url, { allowStatus: [404, 410], maxBytes: MAX_BYTES, headers: { accept: "application/vnd.pypi.integrity.v1+json, application/json;q=0.9" }, missing: { what: `the provenance of ${r.filename} (${shown})`, cache: d.cache.root, details: { file: r.filename } } });
+    const res = await d.net.get(r.url.reveal(), { allowStatus: [404, 410], maxBytes: MAX_BYTES, headers: { accept: "application/vnd.pypi.integrity.v1+json, application/json;q=0.9" }, missing: { what: `the provenance of ${r.filename} (${shown})`, cache: d.cache.root, details: { file: r.filename } } });
     if (res.status === 404 || res.status === 410) {
       d.warn(`the index lists a provenance for ${r.filename}, but ${shown} answers ${res.status}; the bundle ships without it`);
       return null;

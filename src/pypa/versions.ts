@@ -432,11 +432,6 @@ export function filterVersions(versions: string[], specifier: string, opts: { pr
   return filterWith(versions, (v) => v, parseSpecifierSet(specifier), opts.prereleases);
 }
 
-/** Like filterVersions, for objects carrying a version. */
-export function filterBy<T>(items: T[], key: (item: T) => string, specifier: string, opts: { prereleases?: boolean } = {}): T[] {
-  return filterWith(items, key, parseSpecifierSet(specifier), opts.prereleases);
-}
-
 /** packaging SpecifierSet(specifier).contains(version, prereleases). Throws InvalidSpecifierError. */
 export function satisfies(version: string, specifier: string, opts: { prereleases?: boolean } = {}): boolean {
   return filterVersions([version], specifier, opts).length === 1;

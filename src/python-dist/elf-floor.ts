@@ -14,8 +14,6 @@ export interface ElfInfo {
   glibc: [number, number] | null;
 }
 
-export const ELF_MACHINES: Record<string, number> = { x86_64: 62, aarch64: 183, i686: 3, armv7: 40, ppc64le: 21, s390x: 22, riscv64: 243 };
-
 const SHT_GNU_VERNEED = 0x6ffffffe;
 const MAX_SECTIONS = 65535;
 const MAX_ENTRIES = 100_000;

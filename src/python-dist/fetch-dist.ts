@@ -17,6 +17,7 @@ import { fetchPage } from "../index/simple-api.js";
 import { parsePbsFilename, pbsTripleFor, type PbsFilename } from "./pbs-filename.js";
 import { selectDist, versionFits, type DistTarget } from "./select-dist.js";
 import { scanDist } from "./scan-dist.js";
+import { SafeUrl } from "../text/safe-url.js";
 
 export interface DistSource {
   /** A mirror directory URL (https, http, file) holding archives and SHA256SUMS. */
@@ -174,7 +175,7 @@ export async function fetchDist(src: DistSource, t: FloorTarget, o: FetchDistOpt
   else throw new Error("internal: fetchDist needs a mirror or a dist");
   const name = checkDistName(parsePbsFilename(ref.filename), ref.filename, t);
   const displayUrl = o.net.displayUrl(ref.url);
-  const got = await fetchToCache({ url: ref.url, displayUrl, filename: ref.filename, sha256: ref.sha256 }, { net: o.net, cache: o.cache, verifyCache: o.verifyCache, reporter: o.reporter });
+  const got = await fetchToCache({ url: SafeUrl.of(ref.url), filename: ref.filename, sha256: ref.sha256 }, { net: o.net, cache: o.cache, verifyCache: o.verifyCache, reporter: o.reporter });
   const scan = await scanDist(got.path);
   if (scan.problems.length) {
     throw new WbError("E_PYTHON_DIST", `${ref.filename} is not shaped like a python-build-standalone install_only archive: ${scan.problems.slice(0, 5).join("; ")}`, {

@@ -86,11 +86,6 @@ export function fingerprint(blob: Buffer): string {
   return "SHA256:" + createHash("sha256").update(blob).digest("base64").replace(/=+$/, "");
 }
 
-/** `type base64` (the authorized_keys / allowed_signers form, without a comment). */
-export function formatPublicKey(k: { type: string; blob: Buffer }): string {
-  return `${k.type} ${k.blob.toString("base64")}`;
-}
-
 /** Parses `type base64 [comment]` (a .pub file's line). */
 export function parsePublicKeyLine(line: string): SshPublicKey {
   const m = /^\s*(\S+)\s+([A-Za-z0-9+/]+={0,2})(\s.*)?$/.exec(line);

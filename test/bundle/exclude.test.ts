@@ -55,7 +55,7 @@ describe("ExcludeMatcher", () => {
     expect(new ExcludeMatcher(patterns).excludes(path, isDir)).toBe(excluded);
   });
 
-  test("built-in names", () => {
+  test("VCS, cache, virtualenv and bytecode names are excluded by default; look-alikes such as .env and gitignore are not", () => {
     for (const n of [".git", "__pycache__", "x.pyc", "y.pyo", ".venv", "venv", "node_modules", ".tox", ".mypy_cache", ".pytest_cache", ".DS_Store"]) expect(builtinExcluded(n), n).toBe(true);
     for (const n of ["env", "gitignore", ".gitignore", "pyc", "app.py", ".env"]) expect(builtinExcluded(n), n).toBe(false);
   });

@@ -101,7 +101,7 @@ describe("SHA256SUMS and requirements.txt", () => {
     });
   });
 
-  test("requirements.txt round trip", () => {
+  test("the bundle's requirements.txt parses back to the same pins and hashes", () => {
     const text = formatRequirements(
       [
         { name: "zeta", version: "1.0", sha256: H("a") },

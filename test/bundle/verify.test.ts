@@ -87,7 +87,7 @@ describe("verify: intact bundles", () => {
 });
 
 describe("verify: one byte changed anywhere is named", () => {
-  test("a wheel", async () => {
+  test("a wheel with one flipped byte is reported as differing from SHA256SUMS and the manifest", async () => {
     const d = copyDir();
     const whl = packages[0]!;
     flipByte(join(d, "wheels", whl.filename));
@@ -99,14 +99,14 @@ describe("verify: one byte changed anywhere is named", () => {
     expect(e.details["problems"]).toEqual([{ file: `wheels/${whl.filename}`, problems: [expect.stringContaining("content differs")] }]);
   });
 
-  test("an app file", async () => {
+  test("an app file with one flipped byte is reported as differing from SHA256SUMS and the manifest", async () => {
     const d = copyDir();
     flipByte(join(d, "app", "run.py"), 0);
     const e = await problemsOf(d);
     expect(e.message.split("\n").slice(1)).toEqual([expect.stringMatching(/^ {2}app\/run\.py: content differs from SHA256SUMS and manifest\.json \(sha256 expected [0-9a-f]{16}…, found [0-9a-f]{16}…\)$/)]);
   });
 
-  test("the manifest", async () => {
+  test("an edited manifest.json is reported as differing from SHA256SUMS", async () => {
     const d = copyDir();
     const p = join(d, "manifest.json");
     writeFileSync(p, readFileSync(p, "utf8").replace('"version": "2.3.0"', '"version": "2.3.1"'));
@@ -114,7 +114,7 @@ describe("verify: one byte changed anywhere is named", () => {
     expect(e.message.split("\n").slice(1)).toEqual([expect.stringMatching(/^ {2}manifest\.json: content differs from SHA256SUMS \(sha256 expected/)]);
   });
 
-  test("SHA256SUMS itself", async () => {
+  test("an edited SHA256SUMS shows the file it no longer lists as unexpected and the name it invented as missing", async () => {
     const d = copyDir();
     const p = join(d, "SHA256SUMS");
     writeFileSync(p, readFileSync(p, "utf8").replace("app/run.py", "app/run.pz"));
@@ -287,7 +287,7 @@ describe("verify: unexpected files and inconsistent records", () => {
     expect(e.message).toContain("manifest.json: manifest.json is malformed: packages[0].path must be a relative path inside the bundle, got \"../../etc/passwd\"; packages[0].sha256 must be 64 lowercase hex digits; packages[0].path must be wheels/helper-0.3-py3-none-any.whl, got ../../etc/passwd");
   });
 
-  test("not a bundle", async () => {
+  test("a plain file or an empty directory is refused as not a bundle", async () => {
     const f = join(root, "plain.txt");
     writeFileSync(f, "hello");
     await expect(verifyBundle(f)).rejects.toThrow(`${f} is neither a .tar.gz nor a .zip bundle`);

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildProgram } from "../../src/cli/main.js";
 import { commandTable } from "../../src/cli/commands.js";
 import { bundleCommand } from "../../src/commands/bundle.js";
-import type { BundleFlags } from "../../src/commands/flags.js";
+import type { BundleFlags, CommandArgs } from "../../src/commands/flags.js";
 import { FS_READER, INSTALLER_FILES, type SourceReader } from "../../src/bundle/write-bundle.js";
 import { buildWheel } from "../helpers/wheel-builder.js";
 import { runCli } from "../helpers/run-cli.js";
@@ -62,8 +62,8 @@ async function bundleWith(args: string[], reader: SourceReader): Promise<{ code:
   const { ctx, err } = fakeContext(dir);
   let code = -1;
   await buildProgram(async (name, a, opts) => {
-    expect(commandTable[name]).toBe(bundleCommand);
-    code = await bundleCommand(a, opts as BundleFlags, ctx, reader);
+    expect(await commandTable[name]()).toBe(bundleCommand);
+    code = await bundleCommand(a as CommandArgs["bundle"], opts as BundleFlags, ctx, reader);
   }).parseAsync(args, { from: "user" });
   return { code, stderr: err() };
 }

@@ -35,8 +35,8 @@ describe("diff command", () => {
     expect(d.old.bundle).toBe(a.path);
   });
 
-  it("needs two bundles", async () => {
+  it("an empty second bundle argument is E_USAGE asking for two bundles", async () => {
     const { ctx } = fakeContext(root);
-    await expect(diffCommand([a.path], { json: false }, ctx)).rejects.toMatchObject({ code: "E_USAGE", message: "diff needs two bundles: OLD NEW" });
+    await expect(diffCommand([a.path, ""], { json: false }, ctx)).rejects.toMatchObject({ code: "E_USAGE", message: "diff needs two bundles: OLD NEW" });
   });
 });

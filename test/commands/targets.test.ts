@@ -1,6 +1,6 @@
 // `wheelbarrow targets`: the alias table and target explanations, text and --json, through a
 // fake Context that captures stdout and stderr.
-import type { TargetsFlags } from "../../src/commands/flags.js";
+import type { CommandArgs, TargetsFlags } from "../../src/commands/flags.js";
 import { describe, expect, it } from "vitest";
 import type { Context } from "../../src/context.js";
 import { DEFAULT_PYTHON, TAGS_SHOWN, targetsCommand } from "../../src/commands/targets.js";
@@ -106,7 +106,7 @@ describe("wired through the CLI parser", () => {
     let code = -1;
     const program = buildProgram(async (name, args, opts) => {
       expect(name).toBe("targets");
-      code = await targetsCommand(args, opts as TargetsFlags, ctx);
+      code = await targetsCommand(args as CommandArgs["targets"], opts as TargetsFlags, ctx);
     });
     await program.parseAsync(["targets", "linux-aarch64@3.11", "win_arm64@3.12", "--json"], { from: "user" });
     expect(code).toBe(0);

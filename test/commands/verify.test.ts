@@ -56,7 +56,7 @@ describe("verify command", () => {
   it("without --json nothing reaches stdout on failure; a missing argument is E_USAGE", async () => {
     const { ctx, out } = fakeContext(root);
     await expect(verifyCommand(["nope"], { json: false }, ctx)).rejects.toThrow("no such bundle: nope");
-    await expect(verifyCommand([undefined], { json: false }, ctx)).rejects.toMatchObject({ code: "E_USAGE", message: "verify needs the bundle to check" });
+    await expect(verifyCommand([""], { json: false }, ctx)).rejects.toMatchObject({ code: "E_USAGE", message: "verify needs the bundle to check" });
     expect(out()).toBe("");
   });
 });

@@ -12,11 +12,12 @@ import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Cache } from "../../src/store/cache.js";
 import { downloadAll, type DownloadRequest } from "../../src/download/downloader.js";
-import { RecordingReporter } from "../../src/download/reporter.js";
+import { RecordingReporter } from "../helpers/recording-reporter.js";
 import { buildWheel, type BuiltWheel } from "../helpers/wheel-builder.js";
 import { startIndexServer, type IndexServer, type IndexServerOptions } from "../helpers/index-server.js";
 import { alwaysStatus, cutBody, delay, neverAnswer, wrongBody } from "../helpers/http-faults.js";
 import { expectNoSecrets, rejection, tempDir, testNet } from "../net/net-helpers.js";
+import { SafeUrl } from "../../src/text/safe-url.js";
 
 const SECRET = "dl-s3cret-token";
 let wheels: BuiltWheel[];
@@ -37,9 +38,9 @@ async function serve(o: Partial<IndexServerOptions> = {}): Promise<IndexServer> 
   return s;
 }
 
-function req(s: IndexServer, w: BuiltWheel, extra: Partial<DownloadRequest> = {}): DownloadRequest {
-  const url = `${s.origin}/packages/${w.filename}`;
-  return { url, displayUrl: url, filename: w.filename, sha256: w.sha256, size: w.size, ...extra };
+function req(s: IndexServer, w: BuiltWheel, extra: Omit<Partial<DownloadRequest>, "url"> & { url?: string } = {}): DownloadRequest {
+  const url = extra.url ?? `${s.origin}/packages/${w.filename}`;
+  return { filename: w.filename, sha256: w.sha256, size: w.size, ...extra, url: SafeUrl.of(url) };
 }
 
 /** Every regular file under the cache root (temp files included). */
@@ -68,12 +69,12 @@ describe("downloadAll", () => {
     const cache = new Cache(tempDir("wb-cache-"));
     const net = testNet();
     const reporter = new RecordingReporter();
-    const reqs = [req(s, wheels[0]!), req(s, wheels[0]!), req(s, wheels[1]!), { ...req(s, wheels[1]!), url: `${s.origin}/packages/${wheels[1]!.filename}?mirror=2` }];
+    const reqs = [req(s, wheels[0]!), req(s, wheels[0]!), req(s, wheels[1]!), req(s, wheels[1]!, { url: `${s.origin}/packages/${wheels[1]!.filename}?mirror=2` })];
     const got = await downloadAll(reqs, { net, cache, jobs: 8, reporter });
     expect(s.requests.map((r) => r.url).sort()).toEqual([`/packages/${wheels[0]!.filename}`, `/packages/${wheels[1]!.filename}`]);
-    expect(got.get(reqs[0]!.url)!.path).toBe(cache.wheelPath(wheels[0]!.sha256));
+    expect(got.get(reqs[0]!.url.key)!.path).toBe(cache.wheelPath(wheels[0]!.sha256));
     expect(got.get(wheels[1]!.sha256)!.size).toBe(wheels[1]!.size);
-    expect(got.get(reqs[3]!.url)!.sha256).toBe(wheels[1]!.sha256);
+    expect(got.get(reqs[3]!.url.key)!.sha256).toBe(wheels[1]!.sha256);
     expect(cacheFiles(cache.root)).toEqual([wheels[0]!, wheels[1]!].map((w) => `wheels-v1/sha256/${w.sha256.slice(0, 2)}/${w.sha256}`).sort());
     expect(reporter.events[0]).toEqual({ type: "start", files: 2, bytes: wheels[0]!.size + wheels[1]!.size });
     expect(reporter.events.filter((e) => e.type === "file-done").map((e) => (e as { cached: boolean }).cached)).toEqual([false, false]);
@@ -112,7 +113,7 @@ describe("downloadAll", () => {
     const cache = new Cache(tempDir("wb-cache-"));
     const net = testNet();
     const url = `${s.origin.replace("http://", `http://u:${SECRET}@`)}/packages/${wheels[2]!.filename}`;
-    const r = { ...req(s, wheels[2]!), url, displayUrl: net.displayUrl(url) };
+    const r = req(s, wheels[2]!, { url });
     const e = await rejection(downloadAll([r], { net, cache, jobs: 2 }));
     expect(e.code).toBe("E_INTEGRITY");
     const found = "sha256:" + (await import("node:crypto")).createHash("sha256").update("not the wheel you are looking for").digest("hex");
@@ -166,12 +167,12 @@ describe("downloadAll", () => {
     const net = testNet();
     const r = req(s, wheels[5]!, { sha256: undefined });
     const got = await downloadAll([r], { net, cache, jobs: 1 });
-    expect(got.get(r.url)!.sha256).toBe(wheels[5]!.sha256);
-    expect(cache.shaForUrl(r.url)).toBe(wheels[5]!.sha256);
+    expect(got.get(r.url.key)!.sha256).toBe(wheels[5]!.sha256);
+    expect(cache.shaForUrl(r.url.key)).toBe(wheels[5]!.sha256);
     await net.close();
     const offlineNet = testNet({ offline: true });
     const again = await downloadAll([r], { net: offlineNet, cache, jobs: 1 });
-    expect(again.get(r.url)!.cached).toBe(true);
+    expect(again.get(r.url.key)!.cached).toBe(true);
     await offlineNet.close();
   });
 
@@ -225,7 +226,7 @@ describe("faults leave nothing in the cache", () => {
     const net = testNet({ retries: 2, readTimeoutMs: 250 });
     const url = `${s.origin.replace("http://", `http://u:${SECRET}@`)}/packages/${w().filename}`;
     const reporter = new RecordingReporter();
-    const e = await rejection(downloadAll([{ ...req(s, w()), url, displayUrl: net.displayUrl(url) }], { net, cache: new Cache(root), jobs: 1, reporter }));
+    const e = await rejection(downloadAll([req(s, w(), { url })], { net, cache: new Cache(root), jobs: 1, reporter }));
     expect(e.code).toBe(code);
     expect(e.message).toBe(message(new URL(s.origin).port));
     expect(cacheFiles(root)).toEqual([]);

@@ -11,12 +11,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Cache } from "../../src/store/cache.js";
 import { downloadAll, type DownloadRequest } from "../../src/download/downloader.js";
 import { digestBytes, digestProblem, INDEX_HASH_ALGS } from "../../src/download/digests.js";
-import { RecordingReporter } from "../../src/download/reporter.js";
+import { RecordingReporter } from "../helpers/recording-reporter.js";
 import { Sources } from "../../src/index/sources.js";
 import { buildWheel, type BuiltWheel } from "../helpers/wheel-builder.js";
 import { startIndexServer, type IndexServer } from "../helpers/index-server.js";
 import { runCli } from "../helpers/run-cli.js";
 import { rejection, tempDir, testNet } from "../net/net-helpers.js";
+import { SafeUrl } from "../../src/text/safe-url.js";
 
 const hasPython = spawnSync("python3", ["-c", "import hashlib"]).status === 0;
 let wheel: BuiltWheel;
@@ -39,9 +40,9 @@ afterAll(async () => {
   await server.close();
 });
 
-function req(extra: Partial<DownloadRequest>): DownloadRequest {
+function req(extra: Omit<Partial<DownloadRequest>, "url">): DownloadRequest {
   const url = `${server.origin}/packages/${wheel.filename}`;
-  return { url, displayUrl: url, filename: wheel.filename, size: wheel.size, ...extra };
+  return { filename: wheel.filename, size: wheel.size, ...extra, url: SafeUrl.of(url) };
 }
 
 describe("digests", () => {

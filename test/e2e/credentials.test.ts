@@ -3,8 +3,10 @@
  * demands Basic auth: random (seeded) user names and passwords full of `@ : / % # ?` and
  * non-ASCII, given in the index URL, in `name @ URL` and bare-URL requirement lines and in a
  * `--lock` input, appear in no stdout/stderr (success, --json, --verbose, E_INTEGRITY,
- * E_NO_SUCH_PACKAGE), in no file written (pylock.toml, manifest, SBOM, the archive itself) and
- * nowhere in the cache. And WHEELBARROW_INDEX_USERNAME/_PASSWORD go to the index the user named,
+ * E_NO_SUCH_PACKAGE, and `inspect`/`verify`/`diff` of the bundles), in no file written
+ * (pylock.toml, manifest, SBOM, requirements.txt, the archive itself) and nowhere in the cache.
+ * Likewise a token in the query of file URLs (the index's links and a direct wheel URL, as a
+ * pre-signed URL carries one): it is sent to the server, and shown and written only as `***`. And WHEELBARROW_INDEX_USERNAME/_PASSWORD go to the index the user named,
  * never to one a requirements file chose.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -78,10 +80,12 @@ describe("credentials never leak (seeded property test through the CLI)", () => 
       const rnd = seeded(seed * 7919);
       const user = randomCredential(rnd);
       const pass = randomCredential(rnd);
-      const forms = [...secretForms(user), ...secretForms(pass)];
+      const token = `Tok${Math.floor(rnd() * 36 ** 6).toString(36)}x`;
+      const forms = [...secretForms(user), ...secretForms(pass), token];
       const auth = { username: user, password: pass };
-      // The index has alpha, beta, gamma; a second host (same credentials) serves direct wheel URLs.
-      const srv: IndexServer = await startIndexServer({ files: wheels.slice(0, 3), auth });
+      // The index has alpha, beta, gamma, its file links carrying a token; a second host (same
+      // credentials) serves direct wheel URLs.
+      const srv: IndexServer = await startIndexServer({ files: wheels.slice(0, 3), auth, fileQuery: `token=${token}` });
       const host: IndexServer = await startIndexServer({ files: wheels.slice(2), auth });
       try {
         const withCreds = (u: string) => urlWithCredentials(rnd, u, user, pass);
@@ -90,7 +94,7 @@ describe("credentials never leak (seeded property test through the CLI)", () => 
         const cache = join(work, "cache");
         const index = ["--index-url", withCreds(srv.indexUrl), "--cache-dir", cache];
         // All pinned, with a bare wheel URL (only on the second host): the direct file is what ships.
-        const req = write(`req-${seed}.txt`, [`alpha==1.0`, `beta==1.1`, `${withCreds(files(wheels[3]!, host))}#sha256=${wheels[3]!.sha256}`, ""].join("\n"));
+        const req = write(`req-${seed}.txt`, [`alpha==1.0`, `beta==1.1`, `${withCreds(files(wheels[3]!, host))}?X-Amz-Signature=${token}#sha256=${wheels[3]!.sha256}`, ""].join("\n"));
         // A `name @ URL` line.
         const named = write(`named-${seed}.txt`, [`alpha==1.0`, `beta==1.1`, `gamma @ ${withCreds(files(wheels[2]!, host))}`, ""].join("\n"));
 
@@ -102,7 +106,11 @@ describe("credentials never leak (seeded property test through the CLI)", () => 
         expectCliClean("lock", lock, forms);
         expectNoSecret("pylock.toml", readFileSync(lockOut, "utf8"), forms);
         // The direct wheel is written without its credentials, and its #sha256 fragment becomes the wheel's hashes entry.
-        expect(readFileSync(lockOut, "utf8")).toContain(`url = "${files(wheels[3]!, host)}"`);
+        expect(readFileSync(lockOut, "utf8")).toContain(`url = "${files(wheels[3]!, host)}?X-Amz-Signature=***"`);
+        expect(readFileSync(lockOut, "utf8")).toContain(`url = "${files(wheels[0]!)}?token=***"`);
+        // The tokens were sent: the request URLs carry them.
+        expect(srv.requests.some((q) => q.url.startsWith(`/packages/${wheels[0]!.filename}?token=${token}`))).toBe(true);
+        expect(host.requests.some((q) => q.url === `/packages/${wheels[3]!.filename}?X-Amz-Signature=${token}`)).toBe(true);
         expect(readFileSync(lockOut, "utf8")).toContain(`sha256 = "${wheels[3]!.sha256}"`);
         const namedLock = await runCli(["lock", "-r", named, ...index, ...TARGET, "--out", join(work, "named.toml"), "--json", "--verbose"]);
         expect(namedLock.stderr).not.toContain("error[");
@@ -120,6 +128,14 @@ describe("credentials never leak (seeded property test through the CLI)", () => 
         expect(asDir.code).toBe(0);
         expectCliClean("bundle --format dir", asDir, forms);
         const written = [...filesUnder(outDir), ...filesUnder(dirOut)];
+        // Reading the bundles back shows nothing secret either.
+        const archive = readdirSync(outDir).find((f) => f.endsWith(".tar.gz"))!;
+        for (const args of [["inspect", join(outDir, archive)], ["inspect", join(outDir, archive), "--json"], ["verify", join(outDir, archive), "--json"], ["diff", join(outDir, archive), join(dirOut, readdirSync(dirOut).find((f) => !f.includes("SHA256SUMS"))!)]]) {
+          const r = await runCli(args);
+          expect(r.stderr).not.toContain("error[");
+          expect(r.code).toBe(0);
+          expectCliClean(args.join(" "), r, forms);
+        }
         expect(written.some((f) => f.path.endsWith("manifest.json"))).toBe(true);
         expect(written.some((f) => f.path.endsWith("(gunzipped)"))).toBe(true);
 
@@ -161,7 +177,10 @@ describe("credentials never leak (seeded property test through the CLI)", () => 
         expect(missing.code).toBe(1);
         expectCliClean("failure of a name @ URL line", missing, forms);
 
-        for (const f of [...written, ...filesUnder(cache)]) expectNoSecret(f.path, f.bytes, forms);
+        for (const f of written) expectNoSecret(f.path, f.bytes, forms);
+        // The cache keeps index pages as served (they are replayed on a 304), so the index's own
+        // links keep their token there; it holds no credential and no token anywhere else.
+        for (const f of filesUnder(cache)) expectNoSecret(f.path, f.bytes, f.path.includes("/simple-v1/") ? forms.filter((x) => x !== token) : forms);
         expect(filesUnder(cache).length).toBeGreaterThan(0);
       } finally {
         await srv.close();

@@ -58,6 +58,8 @@ export interface IndexServerOptions {
   tls?: { key: string; cert: string; ca?: string; requestCert?: boolean };
   /** Absolute URL prefix for file links (files served elsewhere). */
   filesBaseUrl?: string;
+  /** A query appended to every file link (`token=...`: a pre-signed URL's secret); ignored when serving. */
+  fileQuery?: string;
   faults?: FaultHandler[];
 }
 
@@ -170,7 +172,7 @@ export async function startIndexServer(o: IndexServerOptions): Promise<IndexServ
   const fileHref = (f: ServedFile, abs: boolean) => {
     const enc = encodeURIComponent(f.filename);
     const base = o.filesBaseUrl ? `${o.filesBaseUrl.replace(/\/$/, "")}/` : abs ? `${origin}/packages/` : "../../packages/";
-    return `${base}${enc}${o.noHashes ? "" : `#sha256=${f.sha256}`}`;
+    return `${base}${enc}${o.fileQuery ? `?${o.fileQuery}` : ""}${o.noHashes ? "" : `#sha256=${f.sha256}`}`;
   };
 
   const projectPage = (req: http.IncomingMessage, res: http.ServerResponse, name: string, list: ServedFile[]) => {
@@ -224,7 +226,8 @@ export async function startIndexServer(o: IndexServerOptions): Promise<IndexServ
       }
     }
     const url = new URL(req.url ?? "/", "http://x");
-    const path = decodeURIComponent(url.pathname);
+    // A PEP 658 sidecar of a link with a query is asked for as `<file>?<query>.metadata` (as pip does).
+    const path = decodeURIComponent(url.pathname) + (url.search.endsWith(".metadata") ? ".metadata" : "");
     if (path === "/simple/" || path === "/simple") {
       const items = [...projects.keys()].sort().map((p) => `<a href="${p}/">${p}</a>`);
       res.writeHead(200, { "content-type": "text/html" });

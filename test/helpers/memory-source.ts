@@ -2,6 +2,7 @@
 import type { CandidateFile, InputRequirement, PlanSource, ProjectFiles } from "../../src/plan/types.js";
 import { parseRequirement } from "../../src/pypa/requirement.js";
 import { canonicalizeName } from "../../src/pypa/names.js";
+import { SafeUrl } from "../../src/text/safe-url.js";
 
 export interface Dist {
   name: string;
@@ -14,7 +15,7 @@ export interface Dist {
   uploadTime?: string;
 }
 
-const src = { name: "fixture", url: "http://127.0.0.1/simple/", kind: "index" as const };
+const src = { name: "fixture", url: SafeUrl.of("http://127.0.0.1/simple/"), kind: "index" as const };
 
 export function memorySource(dists: Dist[]): PlanSource & { metadataReads: string[] } {
   const metadataReads: string[] = [];
@@ -25,8 +26,7 @@ export function memorySource(dists: Dist[]): PlanSource & { metadataReads: strin
     const filename = `${d.name.replace(/[-.]/g, "_")}-${d.version}-${d.tag ?? "py3-none-any"}.whl`;
     const file: CandidateFile = {
       filename,
-      url: `http://127.0.0.1/files/${filename}`,
-      displayUrl: `http://127.0.0.1/files/${filename}`,
+      url: SafeUrl.of(`http://127.0.0.1/files/${filename}`),
       hashes: { sha256: "0".repeat(64) },
       yanked: d.yanked ?? false,
       coreMetadata: true,
@@ -37,7 +37,7 @@ export function memorySource(dists: Dist[]): PlanSource & { metadataReads: strin
     p.files.push(file);
     byName.set(key, p);
     meta.set(
-      file.url,
+      file.url.key,
       [
         `Metadata-Version: 2.1`,
         `Name: ${d.name}`,
@@ -55,7 +55,7 @@ export function memorySource(dists: Dist[]): PlanSource & { metadataReads: strin
     },
     async fetchMetadata(file) {
       metadataReads.push(file.filename);
-      return meta.get(file.url)!;
+      return meta.get(file.url.key)!;
     },
   };
 }

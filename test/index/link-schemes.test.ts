@@ -9,8 +9,9 @@ import { htmlPageFiles } from "../../src/index/links.js";
 import { parseHtmlPage } from "../../src/index/parse-html.js";
 import { parseProjectPage } from "../../src/index/simple-api.js";
 import type { SourceInfo } from "../../src/model/source-info.js";
+import { SafeUrl } from "../../src/text/safe-url.js";
 
-const SRC: SourceInfo = { name: "t", url: "https://idx.example/simple/", kind: "index" };
+const SRC: SourceInfo = { name: "t", url: SafeUrl.of("https://idx.example/simple/"), kind: "index" };
 const id = (u: string) => u;
 const W = "demo-1.0-py3-none-any.whl";
 
@@ -26,14 +27,14 @@ describe("link schemes", () => {
   it("a remote HTML page: only http(s) links, file:// ignored with a warning", () => {
     const warnings: string[] = [];
     const files = htmlPageFiles(parseHtmlPage(html), "https://idx.example/simple/demo/", SRC, id, (m) => warnings.push(m));
-    expect(files.map((f) => f.url)).toEqual([`https://files.example/${W}`, "https://idx.example/packages/demo-1.1-py3-none-any.whl"]);
+    expect(files.map((f) => f.url.reveal())).toEqual([`https://files.example/${W}`, "https://idx.example/packages/demo-1.1-py3-none-any.whl"]);
     expect(warnings).toEqual([`https://idx.example/simple/demo/ links to a file on this machine (file:///etc/${W}); ignored: a remote index may not point at local files`]);
   });
 
   it("a local page (file:// index or find-links file) may link to local files, never to other schemes", () => {
     const warnings: string[] = [];
     const files = htmlPageFiles(parseHtmlPage(html), "file:///srv/simple/demo/index.html", SRC, id, (m) => warnings.push(m));
-    expect(files.map((f) => f.url)).toEqual([`file:///etc/${W}`, `https://files.example/${W}`, "file:///srv/packages/demo-1.1-py3-none-any.whl"]);
+    expect(files.map((f) => f.url.reveal())).toEqual([`file:///etc/${W}`, `https://files.example/${W}`, "file:///srv/packages/demo-1.1-py3-none-any.whl"]);
     expect(warnings).toEqual([]);
   });
 
@@ -56,7 +57,7 @@ describe("link schemes", () => {
       { displayUrl: id },
       (m) => warnings.push(m),
     );
-    expect(listing.files.map((f) => f.url)).toEqual([`https://idx.example/packages/${W}`]);
+    expect(listing.files.map((f) => f.url.reveal())).toEqual([`https://idx.example/packages/${W}`]);
     expect(warnings).toEqual([`https://idx.example/simple/demo/ links to a file on this machine (file:///etc/${W}); ignored: a remote index may not point at local files`]);
   });
 });

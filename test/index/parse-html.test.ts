@@ -2,8 +2,9 @@ import { describe, expect, it } from "vitest";
 import { decodeEntities, parseHtmlPage } from "../../src/index/parse-html.js";
 import { htmlPageFiles, splitHashFragment, fileBelongsTo } from "../../src/index/links.js";
 import type { SourceInfo } from "../../src/model/source-info.js";
+import { SafeUrl } from "../../src/text/safe-url.js";
 
-const SRC: SourceInfo = { name: "t", url: "https://idx.example/simple/", kind: "index" };
+const SRC: SourceInfo = { name: "t", url: SafeUrl.of("https://idx.example/simple/"), kind: "index" };
 const id = (u: string) => u;
 
 describe("decodeEntities", () => {
@@ -51,7 +52,7 @@ describe("parseHtmlPage", () => {
 
   it("turns links into files against the final URL after redirects", () => {
     const files = htmlPageFiles(parseHtmlPage(page), "https://idx.example/api/pypi/simple/demo/", SRC, id);
-    expect(files.map((f) => [f.filename, f.url, f.hashes, f.requiresPython, f.yanked, f.coreMetadata])).toEqual([
+    expect(files.map((f) => [f.filename, f.url.reveal(), f.hashes, f.requiresPython, f.yanked, f.coreMetadata])).toEqual([
       ["demo-1.0-py3-none-any.whl", "https://idx.example/api/pypi/packages/demo-1.0-py3-none-any.whl", { sha256: "abababababababababababababababababababababababababababababababab" }, ">=3.8", false, { sha256: "ccdd" }],
       ["demo-0.9.tar.gz", "https://idx.example/api/pypi/packages/demo-0.9.tar.gz", { md5: "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee" }, undefined, "", false],
       ["demo-0.8-py3-none-any.whl", "https://idx.example/api/pypi/packages/demo-0.8-py3-none-any.whl", {}, undefined, "broken build", true],
@@ -65,7 +66,7 @@ describe("parseHtmlPage", () => {
 <a href="https://elsewhere.example/x/torch-2.3.0-cp311-cp311-win_amd64.whl">abs</a>
 <a href="readme.txt">not a distribution</a></body></html>`;
     const files = htmlPageFiles(parseHtmlPage(html), "https://idx.example/simple/torch/", SRC, id);
-    expect(files.map((f) => [f.filename, f.url])).toEqual([
+    expect(files.map((f) => [f.filename, f.url.reveal()])).toEqual([
       ["torch-2.3.0+cpu-cp311-cp311-linux_x86_64.whl", "https://idx.example/files/torch-2.3.0%2Bcpu-cp311-cp311-linux_x86_64.whl"],
       ["torch-2.3.0-cp311-cp311-win_amd64.whl", "https://elsewhere.example/x/torch-2.3.0-cp311-cp311-win_amd64.whl"],
     ]);
@@ -79,7 +80,7 @@ describe("parseHtmlPage", () => {
 });
 
 describe("links", () => {
-  it("splits hash fragments", () => {
+  it("a #sha256= fragment becomes a lowercase hash and leaves the URL without its fragment", () => {
     expect(splitHashFragment(`https://h/f.whl#sha256=${"AB".repeat(32)}&egg=x`)).toEqual({ url: "https://h/f.whl", hashes: { sha256: "ab".repeat(32) } });
     expect(splitHashFragment("https://h/f.whl")).toEqual({ url: "https://h/f.whl", hashes: {} });
   });

@@ -8,13 +8,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Cache } from "../../src/store/cache.js";
 import { ACCEPT, fetchProjectPage, parseProjectPage } from "../../src/index/simple-api.js";
 import { Sources } from "../../src/index/sources.js";
-import { RecordingReporter } from "../../src/download/reporter.js";
+import { RecordingReporter } from "../helpers/recording-reporter.js";
 import type { IndexFile } from "../../src/model/index-file.js";
 import type { SourceInfo } from "../../src/model/source-info.js";
 import { buildWheel, type BuiltWheel } from "../helpers/wheel-builder.js";
 import { startIndexServer, type IndexServer, type IndexServerOptions } from "../helpers/index-server.js";
 import { redirect } from "../helpers/http-faults.js";
 import { rejection, tempDir, testNet } from "../net/net-helpers.js";
+import { SafeUrl } from "../../src/text/safe-url.js";
 
 let wheels: BuiltWheel[];
 const servers: IndexServer[] = [];
@@ -51,7 +52,7 @@ function sources(indexUrl: string, o: { offline?: boolean; cache?: Cache; report
 
 /** The fields both formats carry (JSON adds size and upload-time). */
 function common(f: IndexFile) {
-  return { filename: f.filename, url: f.url, hashes: f.hashes, requiresPython: f.requiresPython, yanked: f.yanked, coreMetadata: f.coreMetadata };
+  return { filename: f.filename, url: f.url.reveal(), hashes: f.hashes, requiresPython: f.requiresPython, yanked: f.yanked, coreMetadata: f.coreMetadata };
 }
 
 describe("JSON and HTML", () => {
@@ -62,11 +63,11 @@ describe("JSON and HTML", () => {
     expect(srv.requests[0]!.headers["accept"]).toBe(ACCEPT);
     expect(listing.name).toBe("demo");
     expect(listing.apiVersion).toBe("1.1");
-    expect(listing.source).toEqual({ name: "index-url", url: srv.indexUrl, kind: "index" });
+    expect({ ...listing.source, url: listing.source.url.display }).toEqual({ name: "index-url", url: srv.indexUrl, kind: "index" });
     const byName = new Map(listing.files.map((f) => [f.filename, f]));
     expect([...byName.keys()].sort()).toEqual([wheels[0]!.filename, wheels[1]!.filename, wheels[2]!.filename].sort());
     const w0 = byName.get(wheels[0]!.filename)!;
-    expect(w0.url).toBe(`${srv.origin}/packages/${wheels[0]!.filename}`);
+    expect(w0.url.reveal()).toBe(`${srv.origin}/packages/${wheels[0]!.filename}`);
     expect(w0.hashes).toEqual({ sha256: wheels[0]!.sha256 });
     expect(w0.yanked).toBe("broken <build>");
     expect(w0.size).toBe(wheels[0]!.size);
@@ -90,11 +91,11 @@ describe("JSON and HTML", () => {
     await b.net.close();
   });
 
-  it("<base href> pages", async () => {
+  it("links of a page with <base href> resolve against the base", async () => {
     const srv = await serve({ format: "html", baseHref: true });
     const { s, net } = sources(srv.indexUrl);
     const files = (await s.getProject("demo"))!.files;
-    expect(files.map((f) => f.url).sort()).toEqual(wheels.slice(0, 3).map((w) => `${srv.origin}/packages/${w.filename}`).sort());
+    expect(files.map((f) => f.url.reveal()).sort()).toEqual(wheels.slice(0, 3).map((w) => `${srv.origin}/packages/${w.filename}`).sort());
     await net.close();
   });
 
@@ -104,7 +105,7 @@ describe("JSON and HTML", () => {
       const { s, net } = sources(srv.indexUrl);
       const [f] = (await s.getProject("local_ver"))!.files;
       expect(f!.filename).toBe("local_ver-1.0+cpu-py3-none-any.whl");
-      expect(f!.url).toBe(`${srv.origin}/packages/local_ver-1.0%2Bcpu-py3-none-any.whl`);
+      expect(f!.url.reveal()).toBe(`${srv.origin}/packages/local_ver-1.0%2Bcpu-py3-none-any.whl`);
       await net.close();
     }
   });
@@ -114,7 +115,7 @@ describe("JSON and HTML", () => {
       const srv = await serve({ format, faults: [redirect(/^\/api\/pypi\/legacy\/simple\//, (req) => req.url!.replace("/api/pypi/legacy", ""), 301)] });
       const { s, net } = sources(`${srv.origin}/api/pypi/legacy/simple/`);
       const files = (await s.getProject("demo"))!.files;
-      expect(files.map((f) => f.url)).toContain(`${srv.origin}/packages/${wheels[0]!.filename}`);
+      expect(files.map((f) => f.url.reveal())).toContain(`${srv.origin}/packages/${wheels[0]!.filename}`);
       await net.close();
     }
   });
@@ -159,7 +160,7 @@ describe("versions and content types", () => {
   });
 
   it("application/vnd.pypi.simple.v1+html is read as HTML", () => {
-    const src: SourceInfo = { name: "x", url: "https://h/simple/", kind: "index" };
+    const src: SourceInfo = { name: "x", url: SafeUrl.of("https://h/simple/"), kind: "index" };
     const listing = parseProjectPage(
       { url: "https://h/simple/a/", finalUrl: "https://h/simple/a/", status: 200, contentType: "application/vnd.pypi.simple.v1+html; charset=utf-8", body: '<a href="../../f/a-1.0-py3-none-any.whl#sha256=00">a</a>', fetchedAt: "" },
       "a",
@@ -167,7 +168,7 @@ describe("versions and content types", () => {
       { displayUrl: (u) => u },
       () => undefined,
     );
-    expect(listing.files.map((f) => f.url)).toEqual(["https://h/f/a-1.0-py3-none-any.whl"]);
+    expect(listing.files.map((f) => f.url.reveal())).toEqual(["https://h/f/a-1.0-py3-none-any.whl"]);
   });
 });
 

@@ -60,7 +60,7 @@ describe("first source wins", () => {
     expect(b.requests.length).toBe(before);
     const op = (await s.getProject("only_public"))!;
     expect(op.files.map((f) => f.filename)).toEqual([onlyPublic.filename]);
-    expect(op.source).toEqual({ name: "extra-index-url", url: b.indexUrl, kind: "index" });
+    expect({ ...op.source, url: op.source.url.display }).toEqual({ name: "extra-index-url", url: b.indexUrl, kind: "index" });
     expect(s.sources.map((x) => x.name)).toEqual(["index-url", "extra-index-url"]);
     await net.close();
   });
@@ -122,9 +122,9 @@ describe("credentials", () => {
     const url = locked.indexUrl.replace("http://", "http://u:right@");
     const { s, net } = make({ indexUrl: url });
     const listing = (await s.getProject("shared"))!;
-    expect(listing.source.url).toBe(locked.indexUrl);
-    expect(listing.files[0]!.url).not.toContain("right");
-    expect(listing.files[0]!.displayUrl).not.toContain("right");
+    expect(listing.source.url.display).toBe(locked.indexUrl);
+    expect(listing.files[0]!.url.reveal()).not.toContain("right");
+    expect(listing.files[0]!.url.display).not.toContain("right");
     await net.close();
   });
 });
@@ -133,10 +133,10 @@ describe("find-links", () => {
   it("a local directory: its wheels and the links of its .html files; consulted after the indexes", async () => {
     const { s, net } = make({ indexUrl: a.indexUrl, findLinks: [flDir] });
     const fl = (await s.getProject("fl-pkg"))!;
-    expect(fl.files.map((f) => [f.filename, f.url])).toEqual([[flW.filename, pathToFileURL(join(flDir, flW.filename)).toString()]]);
+    expect(fl.files.map((f) => [f.filename, f.url.reveal()])).toEqual([[flW.filename, pathToFileURL(join(flDir, flW.filename)).toString()]]);
     expect(fl.source.kind).toBe("find-links");
     const linked = (await s.getProject("fl-linked"))!;
-    expect(linked.files[0]!.url).toBe(pathToFileURL(join(flDir, "..", "elsewhere", linked.files[0]!.filename)).toString());
+    expect(linked.files[0]!.url.reveal()).toBe(pathToFileURL(join(flDir, "..", "elsewhere", linked.files[0]!.filename)).toString());
     expect(linked.files[0]!.hashes["sha256"]).toMatch(/^[0-9a-f]{64}$/);
     // The index has "shared": find-links is not merged in.
     expect((await s.getProject("shared"))!.source.kind).toBe("index");
@@ -152,7 +152,7 @@ describe("find-links", () => {
     expect(await html.s.getProject("fl-pkg")).toBeNull();
     const url = make({ noIndex: true, findLinks: [`${stat.origin}/fl/links.html`] });
     const viaHttp = (await url.s.getProject("fl-linked"))!;
-    expect(viaHttp.files[0]!.url).toBe(`${stat.origin}/elsewhere/${viaHttp.files[0]!.filename}`);
+    expect(viaHttp.files[0]!.url.reveal()).toBe(`${stat.origin}/elsewhere/${viaHttp.files[0]!.filename}`);
     for (const x of [rel, html, url]) await x.net.close();
   });
 
@@ -176,7 +176,7 @@ describe("file:// indexes", () => {
     copyFileSync(onlyPublic.path, join(root, "simple", "Only_Public", onlyPublic.filename));
     const { s, net } = make({ indexUrl: pathToFileURL(join(root, "simple")).toString() });
     const shared = (await s.getProject("shared"))!;
-    expect(shared.files.map((f) => [f.url, f.hashes, f.requiresPython])).toEqual([[pathToFileURL(join(root, "files", internal.filename)).toString(), { sha256: internal.sha256 }, ">=3.7"]]);
+    expect(shared.files.map((f) => [f.url.reveal(), f.hashes, f.requiresPython])).toEqual([[pathToFileURL(join(root, "files", internal.filename)).toString(), { sha256: internal.sha256 }, ">=3.7"]]);
     const op = (await s.getProject("only-public"))!;
     expect(op.files.map((f) => f.filename)).toEqual([onlyPublic.filename]);
     expect(await s.getProject("absent")).toBeNull();

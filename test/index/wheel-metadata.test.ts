@@ -16,6 +16,7 @@ import { buildWheel, type BuiltWheel } from "../helpers/wheel-builder.js";
 import { startIndexServer, type IndexServer, type IndexServerOptions } from "../helpers/index-server.js";
 import { wrongBody } from "../helpers/http-faults.js";
 import { rejection, tempDir, testNet } from "../net/net-helpers.js";
+import { SafeUrl } from "../../src/text/safe-url.js";
 
 let big: BuiltWheel;
 const servers: IndexServer[] = [];
@@ -63,7 +64,7 @@ describe("PEP 658 sidecar", () => {
     const { net, s, file, fileRequests } = await setup({ metadata: "broken" });
     const e = await rejection(s.fetchMetadata(file));
     expect(e.code).toBe("E_NETWORK");
-    expect(e.message).toBe(`the index advertises core metadata for ${big.filename}, but ${file.displayUrl}.metadata answered HTTP 404`);
+    expect(e.message).toBe(`the index advertises core metadata for ${big.filename}, but ${file.url.display}.metadata answered HTTP 404`);
     expect(fileRequests()).toHaveLength(1);
     await net.close();
   });
@@ -82,7 +83,7 @@ describe("range reads", () => {
     // Not downloaded, but the METADATA is cached for --offline: for this URL only, as nobody verified it.
     expect(cache.hasWheel(big.sha256)).toBe(false);
     expect(cache.readMetadata(big.sha256)).toBeNull();
-    expect(cache.readUnverifiedMetadata(file.url, big.sha256)).toBe(big.metadata);
+    expect(cache.readUnverifiedMetadata(file.url.key, big.sha256)).toBe(big.metadata);
     expect(cache.readUnverifiedMetadata("http://other.example/" + big.filename, big.sha256)).toBeNull();
     await net.close();
   });
@@ -109,7 +110,7 @@ describe("range reads", () => {
     const file = (await s.getProject("fake"))!.files[0]!;
     const e = await rejection(s.fetchMetadata(file));
     expect(e.code).toBe("E_INTEGRITY");
-    expect(e.message).toBe(`fake-1.0-py3-none-any.whl from ${file.displayUrl} is not a readable wheel (zip): End of central directory record signature not found. Either not a zip file, or file is truncated.`);
+    expect(e.message).toBe(`fake-1.0-py3-none-any.whl from ${file.url.display} is not a readable wheel (zip): End of central directory record signature not found. Either not a zip file, or file is truncated.`);
     expect(srv.requests.filter((r) => r.url.startsWith("/packages/")).every((r) => r.headers["range"])).toBe(true);
     await net.close();
   });
@@ -130,7 +131,7 @@ describe("local files and the cache", () => {
     const cache = new Cache(tempDir("wb-cache-"));
     const net = testNet();
     const s = new Sources({ extraIndexUrls: [], findLinks: [], noIndex: true }, net, cache, { cwd: "/" });
-    const file: IndexFile = { filename: big.filename, url: pathToFileURL(big.path).toString(), displayUrl: big.path, hashes: {}, yanked: false, coreMetadata: false, source: { name: "fl", url: "x", kind: "find-links" } };
+    const file: IndexFile = { filename: big.filename, url: SafeUrl.of(pathToFileURL(big.path).toString(), big.path), hashes: {}, yanked: false, coreMetadata: false, source: { name: "fl", url: SafeUrl.of("x"), kind: "find-links" } };
     expect(await s.fetchMetadata(file)).toBe(big.metadata);
     await net.close();
   });

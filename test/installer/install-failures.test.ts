@@ -110,7 +110,7 @@ describe("install.py refuses a damaged bundle (E_BUNDLE) before or during the bu
     expect(existsSync(target)).toBe(false);
   });
 
-  it("a symlink member", async () => {
+  it("a wheel holding a symlink member is E_BUNDLE and is not installed", async () => {
     const dir = await bundle({ wheels: [{ spec: pureWheel({ corrupt: { symlinkMember: "pure_lib/__init__.py" } }) }] });
     expect(failOverExisting(dir, "E_BUNDLE")).toBe(
       "error[E_BUNDLE]: pure_lib-1.0-py3-none-any.whl holds a symlink member pure_lib/__init__.py\nhint: wheels must not contain symlinks: do not install it\n",

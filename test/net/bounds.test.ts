@@ -15,6 +15,7 @@ import { buildWheel, type BuiltWheel } from "../helpers/wheel-builder.js";
 import { startIndexServer, type IndexServer, type IndexServerOptions } from "../helpers/index-server.js";
 import { endlessBody, wrongBody } from "../helpers/http-faults.js";
 import { rejection, tempDir, testNet } from "./net-helpers.js";
+import { SafeUrl } from "../../src/text/safe-url.js";
 
 let wheels: BuiltWheel[];
 const servers: IndexServer[] = [];
@@ -85,7 +86,7 @@ describe("download size bounds", () => {
     const root = tempDir("wb-cache-");
     const cache = new Cache(root);
     const url = `${srv.origin}/packages/${w.filename}`;
-    const e = await rejection(fetchToCache({ url, displayUrl: url, filename: w.filename, sha256: w.sha256, size: w.size }, { net, cache }));
+    const e = await rejection(fetchToCache({ url: SafeUrl.of(url), filename: w.filename, sha256: w.sha256, size: w.size }, { net, cache }));
     expect(e.code).toBe("E_INTEGRITY");
     expect(e.message).toContain(url);
     expect(e.message).toContain(`the ${w.size} bytes the index declares`);

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fetchProvenance } from "../../src/provenance/fetch-provenance.js";
 import { Cache } from "../../src/store/cache.js";
 import { rejection, tempDir, testNet } from "./net-helpers.js";
+import { SafeUrl } from "../../src/text/safe-url.js";
 
 let server: Server;
 let origin: string;
@@ -78,7 +79,7 @@ describe("the offline Net", () => {
     const net = testNet({ offline: true });
     const cache = new Cache(tempDir("wb-cache-"));
     const before = requests;
-    const e = await rejection(fetchProvenance([{ filename: "demo-1.0-py3-none-any.whl", sha256: "a".repeat(64), url: `${origin}/prov` }], { net, cache, warn: () => undefined }));
+    const e = await rejection(fetchProvenance([{ filename: "demo-1.0-py3-none-any.whl", sha256: "a".repeat(64), url: SafeUrl.of(`${origin}/prov`) }], { net, cache, warn: () => undefined }));
     expect(e.code).toBe("E_NETWORK");
     expect(e.message).toBe(`--offline: the provenance of demo-1.0-py3-none-any.whl (${origin}/prov) is not in the cache (${cache.root})`);
     expect(requests).toBe(before);

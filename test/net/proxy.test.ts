@@ -130,7 +130,7 @@ describe("through a real forward proxy", () => {
     await proxy.close();
   });
 
-  it("proxy authentication accepted", async () => {
+  it("a proxy URL with user:password authenticates to the proxy and the request goes through it", async () => {
     const proxy = await startProxy({ user: "carol", pass: PROXY_SECRET });
     const net = testNet({ proxy: `http://carol:${PROXY_SECRET}@127.0.0.1:${proxy.port}` });
     expect((await net.get(`${index.indexUrl}demo/`)).status).toBe(200);

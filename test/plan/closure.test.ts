@@ -8,7 +8,7 @@ import { planTargets } from "../../src/plan/plan-targets.js";
 import { parseTarget } from "../../src/targets/parse-target.js";
 import { memorySource, inputs as pins, type Dist } from "../helpers/memory-source.js";
 
-const opts = { pre: false, preferBinary: false, onlyBinary: [], resolve: false, maxSteps: 1000 };
+const opts = { pre: false, resolve: false, maxSteps: 1000 };
 const linux = parseTarget("manylinux_2_28_x86_64@3.11");
 const win = parseTarget("win_amd64@3.11");
 const arm = parseTarget("manylinux_2_28_aarch64@3.11");

@@ -9,8 +9,9 @@ import { parseWheelFilename } from "../../src/pypa/dist-filename.js";
 import { parseTarget } from "../../src/targets/parse-target.js";
 import type { CandidateFile, PlanSource } from "../../src/plan/types.js";
 import { inputs, memorySource, type Dist } from "../helpers/memory-source.js";
+import { SafeUrl } from "../../src/text/safe-url.js";
 
-const opts = { pre: false, preferBinary: false, onlyBinary: [], resolve: true, maxSteps: 10_000 };
+const opts = { pre: false, resolve: true, maxSteps: 10_000 };
 const linux39 = parseTarget("manylinux_2_31_x86_64@3.9");
 const linux = parseTarget("manylinux_2_28_x86_64@3.11");
 
@@ -62,8 +63,8 @@ describe("resolution failures", () => {
   });
 
   it("only source distributions: E_SDIST_ONLY", async () => {
-    const src = { name: "fixture", url: "http://127.0.0.1/simple/", kind: "index" as const };
-    const file: CandidateFile = { filename: "legacy-1.0.tar.gz", url: "http://127.0.0.1/f/legacy-1.0.tar.gz", displayUrl: "http://127.0.0.1/f/legacy-1.0.tar.gz", hashes: {}, yanked: false, coreMetadata: false, source: src };
+    const src = { name: "fixture", url: SafeUrl.of("http://127.0.0.1/simple/"), kind: "index" as const };
+    const file: CandidateFile = { filename: "legacy-1.0.tar.gz", url: SafeUrl.of("http://127.0.0.1/f/legacy-1.0.tar.gz"), hashes: {}, yanked: false, coreMetadata: false, source: src };
     const source: PlanSource = {
       getProject: async (n) => (n === "legacy" ? { name: "legacy", files: [file], source: src } : null),
       fetchMetadata: async () => "",

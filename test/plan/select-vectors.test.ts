@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import { parseTarget } from "../../src/targets/parse-target.js";
 import { selectFile } from "../../src/plan/select-file.js";
 import type { CandidateFile, ProjectFiles } from "../../src/plan/types.js";
+import { SafeUrl } from "../../src/text/safe-url.js";
 
 interface Case {
   project: string;
@@ -22,12 +23,11 @@ const data = JSON.parse(readFileSync(new URL("../../fixtures/vectors/selection.j
   cases: Case[];
 };
 
-const source = { name: "fixture", url: "http://127.0.0.1/simple/", kind: "index" as const };
+const source = { name: "fixture", url: SafeUrl.of("http://127.0.0.1/simple/"), kind: "index" as const };
 function project(name: string): ProjectFiles {
   const files: CandidateFile[] = data.projects[name]!.map((f) => ({
     filename: f.filename,
-    url: `http://127.0.0.1/files/${encodeURIComponent(f.filename)}`,
-    displayUrl: `http://127.0.0.1/files/${encodeURIComponent(f.filename)}`,
+    url: SafeUrl.of(`http://127.0.0.1/files/${encodeURIComponent(f.filename)}`),
     hashes: {},
     requiresPython: f.requires_python,
     yanked: f.yanked ?? false,

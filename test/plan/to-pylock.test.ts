@@ -12,15 +12,16 @@ import { evaluateMarker, parseMarker } from "../../src/pypa/markers.js";
 import { planToPylock, targetMarker } from "../../src/plan/to-pylock.js";
 import { parseTarget } from "../../src/targets/parse-target.js";
 import type { CandidateFile, Plan, PlannedPackage } from "../../src/plan/types.js";
+import { SafeUrl } from "../../src/text/safe-url.js";
 
 const packaging = pylockPackagingVersion();
 
-const src = { name: "pypi", url: "https://pypi.example/simple/", kind: "index" as const };
+const src = { name: "pypi", url: SafeUrl.of("https://pypi.example/simple/"), kind: "index" as const };
 function pkg(name: string, version: string, filename: string, sha: string, source: CandidateFile["source"] = src): PlannedPackage {
   return {
     name,
     version,
-    file: { filename, url: `https://user:secret@pypi.example/files/${filename}`, displayUrl: `https://pypi.example/files/${filename}`, hashes: { sha256: sha }, yanked: false, coreMetadata: true, size: 10, source },
+    file: { filename, url: SafeUrl.of(`https://user:secret@pypi.example/files/${filename}`), hashes: { sha256: sha }, yanked: false, coreMetadata: true, size: 10, source },
     sha256: sha,
     requested: true,
     allowedHashes: [],
@@ -56,7 +57,7 @@ describe("planToPylock", () => {
     expect(evaluateMarker(parseMarker(pywin.marker!), linux.markerEnv)).toBe(false);
     expect(lock.packages.find((p) => p.name === "six")!.marker).toBeUndefined();
   });
-  it("never writes credentials", () => {
+  it("writes wheel URLs without the index credentials they were fetched with", () => {
     expect(text).not.toContain("secret");
     expect(text).toContain("https://pypi.example/files/six-1.17.0-py2.py3-none-any.whl");
   });
@@ -71,9 +72,9 @@ describe("planToPylock: index only where the files came from an index (PEP 751)"
         warnings: [],
         packages: [
           pkg("six", "1.17.0", "six-1.17.0-py2.py3-none-any.whl", "b".repeat(64)),
-          pkg("direct", "1.0", "direct-1.0-py3-none-any.whl", "e".repeat(64), { name: "direct", url: "requirements.txt:3", kind: "direct" }),
-          pkg("locked", "2.0", "locked-2.0-py3-none-any.whl", "f".repeat(64), { name: "lock", url: "old/pylock.toml", kind: "lock" }),
-          pkg("relocked", "3.0", "relocked-3.0-py3-none-any.whl", "0".repeat(64), { name: "lock", url: "https://mirror.example/simple/", kind: "lock" }),
+          pkg("direct", "1.0", "direct-1.0-py3-none-any.whl", "e".repeat(64), { name: "direct", url: SafeUrl.of("requirements.txt:3"), kind: "direct" }),
+          pkg("locked", "2.0", "locked-2.0-py3-none-any.whl", "f".repeat(64), { name: "lock", url: SafeUrl.of("old/pylock.toml"), kind: "lock" }),
+          pkg("relocked", "3.0", "relocked-3.0-py3-none-any.whl", "0".repeat(64), { name: "lock", url: SafeUrl.of("https://mirror.example/simple/"), kind: "lock" }),
         ],
       },
     ],

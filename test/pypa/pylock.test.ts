@@ -28,7 +28,7 @@ const STRICTER = new Set(["bad/hash-not-hex.toml"]);
 
 describe("parsePylock agrees with packaging.pylock (fixtures/pylock/oracle.json)", () => {
   const files = Object.entries(oracle.files);
-  it("covers every fixture", () => {
+  it("finds at least 20 pylock fixtures to check", () => {
     expect(files.length).toBeGreaterThanOrEqual(20);
   });
   for (const [rel, expected] of files) {

@@ -52,7 +52,7 @@ describe("selectDist", () => {
     const none = errorOf(() => selectDist(entries, linux("3.12", { arch: "s390x" }), "M"));
     expect(none.hints[0]).toContain("no install_only archive for s390x-unknown-linux-gnu at all");
   });
-  it("refuses PyPy targets", () => {
+  it("a PyPy target gets no python-build-standalone interpreter: E_PYTHON_DIST", () => {
     expect(errorOf(() => selectDist(entries, linux("3.10", { implementation: "pypy" }), "M")).code).toBe("E_PYTHON_DIST");
   });
 });

@@ -85,7 +85,7 @@ describe("manifest python entry", () => {
     const { python: _p, ...without } = m;
     expect(Object.keys(JSON.parse(serializeManifest(without)))).not.toContain("python");
   });
-  it("is shape-checked", () => {
+  it("a manifest python block with a bad path, sha256 or floor is refused, every problem named", () => {
     const bad = JSON.parse(serializeManifest(m));
     bad.python.path = "wheels/x.tar.gz";
     bad.python.sha256 = "nope";

@@ -5,13 +5,21 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { updateOutChecksums } from "../../src/bundle/out-checksums.js";
+import { publishOutChecksums, stageOutChecksums } from "../../src/bundle/out-checksums.js";
+
+/** Stage and publish at once, as a run does for a directory whose archives are already in place. */
+async function updateOutChecksums(outDir: string, fresh: Map<string, string>): Promise<string | null> {
+  const s = await stageOutChecksums(outDir, fresh);
+  if (!s) return null;
+  publishOutChecksums(s);
+  return s.path;
+}
 
 const dir = mkdtempSync(join(tmpdir(), "wb-outsums-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const sha = (b: string) => createHash("sha256").update(b).digest("hex");
 
-describe("updateOutChecksums", () => {
+describe("the --out SHA256SUMS (stageOutChecksums + publishOutChecksums)", () => {
   it("covers every archive in --out, keeps earlier lines, drops stale ones, ignores temp files, dirs and signatures", async () => {
     const out = join(dir, "out");
     mkdirSync(out);

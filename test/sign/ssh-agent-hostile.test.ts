@@ -46,7 +46,7 @@ describe("ssh-agent replies are bounds-checked", () => {
       expect((e as WbError).message).toMatch(why);
     });
   }
-  it("no agent listening", async () => {
+  it("an SSH_AUTH_SOCK with no agent listening is E_SIGNATURE naming the failed connection", async () => {
     const e = (await openSigner({ agent: true, env: { SSH_AUTH_SOCK: join(dir, "nothing-here") } }).catch((x: unknown) => x)) as WbError;
     expect(e.code).toBe("E_SIGNATURE");
     expect(e.message).toContain("cannot connect to the agent");

@@ -17,7 +17,7 @@ describe("defaultCacheDir", () => {
     expect(defaultCacheDir(env, platform)).toBe(want);
   });
 
-  it("windows uses LOCALAPPDATA", () => {
+  it("on Windows the default cache is under LOCALAPPDATA", () => {
     expect(defaultCacheDir({ LOCALAPPDATA: "C:\\Users\\u\\AppData\\Local" }, "win32")).toContain(join("wheelbarrow", "Cache"));
   });
 });

@@ -4,7 +4,7 @@ import { parseTarget } from "../../src/targets/parse-target.js";
 import { platformMachine } from "../../src/targets/marker-env.js";
 
 describe("marker environment", () => {
-  it("Linux glibc CPython", () => {
+  it("a manylinux CPython target gets the posix/linux marker environment of its machine and Python", () => {
     expect(parseTarget("manylinux_2_28_aarch64@3.11").markerEnv).toEqual({
       os_name: "posix",
       sys_platform: "linux",
