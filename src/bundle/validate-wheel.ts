@@ -10,9 +10,17 @@
  * reason, as E_BUNDLE naming the wheel: it is broken as published, not altered after the
  * bundle was built.
  *
- * The file is first hashed: when it is not the wheel its sha256 says (a damaged cache), nothing
- * is judged here and the archive writer reports E_INTEGRITY as it copies the file. Results are
- * remembered per sha256 for the process, so a wheel shared by several targets is read once.
+ * The bundle command checks each wheel as soon as the downloader has it in the cache
+ * (checkFetchedWheel), while other files download; the archive writer's call (validateWheel)
+ * then finds the verdict. The zip is opened once, read in blocks (store/zip-file.ts), and its
+ * members inflated and hashed a few at a time, each chunk hashed and dropped as it comes; the
+ * first failing member in member order is the one reported, as if checked one by one.
+ *
+ * Bytes not hashed in this run (a trusted cache hit) are hashed alongside the check: when the
+ * file is not the wheel its sha256 says (a damaged cache), nothing is judged here and the
+ * archive writer reports E_INTEGRITY as it copies the file. A pass is remembered per sha256 and
+ * file name for the process (a wheel shared by several targets is read once) and kept in the
+ * cache with WHEEL_CHECK_VERSION (docs/cache.md), so a later run does not open it again.
  * Member names are decoded as Python's zipfile does (UTF-8 when the zip says so; otherwise
  * bytes above 0x7f are read as Latin-1 here, which only changes how a name is shown).
  */
@@ -21,7 +29,7 @@ import type yauzl from "yauzl";
 import { WbError } from "../errors.js";
 import { HASH_ALGORITHMS } from "../model/hash-set.js";
 import { canonicalizeName } from "../pypa/names.js";
-import { hashFile } from "../store/cache.js";
+import { hashFile, type Cache } from "../store/cache.js";
 import { openZipFile, readMember } from "../store/zip-file.js";
 
 /** RECORD digests wheelbarrow accepts: the integrity algorithms of src/model/hash-set.ts. */
@@ -158,6 +166,48 @@ async function readText(zip: yauzl.ZipFile, members: Member[], path: string, fil
   return text;
 }
 
+/** One member the installer copies, with its RECORD row; or the refusal that stops the walk there. */
+type MemberStep = { member: Member; want: RecordEntry } | { refused: WbError };
+
+/** Members checked at once: a big one inflates in the thread pool while others are read and hashed. */
+const LANES = 3;
+
+/** Does the member inflate to its RECORD size and hash? Each chunk is hashed as it comes and dropped. */
+async function memberMatches(zip: yauzl.ZipFile, m: Member, want: RecordEntry): Promise<boolean> {
+  const h = createHash(want.alg);
+  let size = 0;
+  try {
+    await readMember(zip, m.entry, (c) => {
+      h.update(c);
+      size += c.length;
+    });
+  } catch {
+    return false;
+  }
+  return h.digest().equals(Buffer.from(want.digest, "base64url")) && (want.size === null || want.size === size);
+}
+
+/**
+ * Every step, LANES at a time in order; the refusal is the first failing step's in member order,
+ * exactly as if they were checked one by one (no step after a known failure is started).
+ */
+async function checkMembers(zip: yauzl.ZipFile, steps: MemberStep[], filename: string): Promise<void> {
+  let next = 0;
+  let failedAt = steps.length;
+  const lane = async (): Promise<void> => {
+    while (next < failedAt) {
+      const i = next++;
+      const s = steps[i]!;
+      if ("refused" in s ? true : !(await memberMatches(zip, s.member, s.want))) failedAt = Math.min(failedAt, i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(LANES, steps.length) }, lane));
+  const failed = steps[failedAt];
+  if (!failed) return;
+  if ("refused" in failed) throw failed.refused;
+  throw refuse(filename, `${filename}: ${failed.member.name} does not match the hash or size in the wheel's RECORD`);
+}
+
 async function validate(path: string, filename: string): Promise<void> {
   let zip: yauzl.ZipFile;
   try {
@@ -209,48 +259,104 @@ async function validate(path: string, filename: string): Promise<void> {
     }
     // What the installer copies, and checks against RECORD as it copies.
     const skip = new Set([...unsigned, ...["INSTALLER", "REQUESTED", "direct_url.json"].map((n) => `${distInfo}/${n}`)]);
+    const steps: MemberStep[] = [];
     for (const m of members) {
       if (m.name.endsWith("/") || skip.has(m.name)) continue;
       const parts = m.name.split("/");
       if (parts.includes("__pycache__")) continue;
       if (parts[0] === dataDir) {
-        if (parts.length < 3 || !SCHEME_KEYS.includes(parts[1]!)) throw refuse(filename, `${filename}: ${m.name} is not in ${dataDir}/{${SCHEME_KEYS.join(",")}}/`);
-        if (parts[1] === "scripts" && parts.length !== 3) throw refuse(filename, `${filename}: script ${m.name} is in a subdirectory`);
+        if (parts.length < 3 || !SCHEME_KEYS.includes(parts[1]!)) {
+          steps.push({ refused: refuse(filename, `${filename}: ${m.name} is not in ${dataDir}/{${SCHEME_KEYS.join(",")}}/`) });
+          break;
+        }
+        if (parts[1] === "scripts" && parts.length !== 3) {
+          steps.push({ refused: refuse(filename, `${filename}: script ${m.name} is in a subdirectory`) });
+          break;
+        }
       }
-      const want = record.get(m.name)!;
-      const h = createHash(want.alg);
-      let size = 0;
-      try {
-        await readMember(zip, m.entry, (c) => {
-          h.update(c);
-          size += c.length;
-        });
-      } catch {
-        throw refuse(filename, `${filename}: ${m.name} does not match the hash or size in the wheel's RECORD`);
-      }
-      const expected = Buffer.from(want.digest, "base64url");
-      if (!h.digest().equals(expected) || (want.size !== null && want.size !== size)) {
-        throw refuse(filename, `${filename}: ${m.name} does not match the hash or size in the wheel's RECORD`);
-      }
+      steps.push({ member: m, want: record.get(m.name)! });
     }
+    await checkMembers(zip, steps, filename);
   } finally {
     zip.close();
   }
 }
 
-/** sha256 + file name of wheels that passed, for this process. */
-const passed = new Set<string>();
+/**
+ * The check's version, stored with each verdict in the cache (`wheel-checks-v1/`, docs/cache.md):
+ * raise it whenever the check refuses something it used to pass, so that every cached wheel is
+ * checked again by the new rules.
+ */
+export const WHEEL_CHECK_VERSION = 1;
+
+/** A wheel file and what is known of its bytes. */
+export interface WheelFile {
+  path: string;
+  filename: string;
+  /** The sha256 the bundle records for the file. */
+  sha256: string;
+  /** The bytes at `path` were hashed to `sha256` in this run (a download, or a re-hashed cache hit). */
+  hashed: boolean;
+}
+
+/** The verdicts of one process: what passed (by sha256 and file name), and how often the check ran. */
+export class WheelChecks {
+  private readonly passed = new Set<string>();
+  /** How many times a wheel was opened and checked (the rest were remembered verdicts). */
+  runs = 0;
+
+  constructor(private readonly check: (path: string, filename: string) => Promise<void> = validate) {}
+
+  /**
+   * Refuse (E_BUNDLE, naming the wheel) what the installer would refuse. A wheel that passed
+   * before, in this process or (with `cache`, unless `recheck`) in an earlier run whose verdict
+   * the cache keeps for this check version, is not opened again. When the bytes were not hashed
+   * in this run they are hashed alongside the check: a file that is not the wheel its sha256
+   * says (a damaged cache) is not judged here, and no verdict is kept for it; the archive writer
+   * reports E_INTEGRITY as it copies the file.
+   */
+  async ensure(f: WheelFile, o: { cache?: Cache; recheck?: boolean } = {}): Promise<void> {
+    const key = `${f.sha256}\n${f.filename}`;
+    if (o.recheck) this.passed.delete(key);
+    if (this.passed.has(key)) return;
+    if (o.cache && !o.recheck) {
+      const kept = o.cache.readWheelCheck(f.sha256);
+      if (kept?.version === WHEEL_CHECK_VERSION && kept.filename === f.filename) {
+        this.passed.add(key);
+        return;
+      }
+    }
+    this.runs++;
+    const bytes = f.hashed ? Promise.resolve(true) : hashFile(f.path).then((h) => h.sha256 === f.sha256, () => false);
+    const verdict = await this.check(f.path, f.filename).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    // Missing or not the wheel the bundle records: the archive writer reports it (E_INTEGRITY).
+    if (!(await bytes)) return;
+    if (verdict !== null) throw verdict;
+    this.passed.add(key);
+    o.cache?.writeWheelCheck(f.sha256, { version: WHEEL_CHECK_VERSION, filename: f.filename });
+  }
+}
+
+/** This process's verdicts. */
+export const wheelChecks = new WheelChecks();
 
 /**
  * Refuse (E_BUNDLE, naming the wheel) what the installer would refuse. `sha256` is the hash the
  * bundle records for the file; a file that does not have it is left to the archive writer.
  */
-export async function validateWheel(path: string, filename: string, sha256: string): Promise<void> {
-  const key = `${sha256}\n${filename}`;
-  if (passed.has(key)) return;
-  const actual = await hashFile(path).catch(() => null);
-  // Missing or not the wheel the bundle records: the archive writer reports it (E_INTEGRITY).
-  if (actual?.sha256 !== sha256) return;
-  await validate(path, filename);
-  passed.add(key);
+export function validateWheel(path: string, filename: string, sha256: string): Promise<void> {
+  return wheelChecks.ensure({ path, filename, sha256, hashed: false });
+}
+
+/**
+ * The check of a wheel the downloader just put in (or found in) the cache, as soon as it is
+ * there: a download was hashed as it came; a cache hit was re-hashed with --verify-cache, which
+ * also checks it again instead of trusting the verdict the cache keeps.
+ */
+export function checkFetchedWheel(f: { path: string; filename: string; sha256: string; cached: boolean }, o: { cache: Cache; verifyCache: boolean }): Promise<void> {
+  if (!f.filename.endsWith(".whl")) return Promise.resolve();
+  return wheelChecks.ensure({ path: f.path, filename: f.filename, sha256: f.sha256, hashed: !f.cached || o.verifyCache }, { cache: o.cache, recheck: o.verifyCache });
 }

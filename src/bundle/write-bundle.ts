@@ -176,6 +176,7 @@ async function readPackages(packages: BundlePackage[], python: BundlePython | un
     const sboms = await readWheelSboms(p.cachePath).catch(() => []);
     out.push({ ...p, metadata, sboms });
   }
+  // A remembered verdict for a wheel checked as it was downloaded; a full check otherwise.
   for (const p of packages) await validateWheel(p.cachePath, p.filename, p.sha256);
   await Promise.all(packages.map(checkWheelSize));
   if (python) {

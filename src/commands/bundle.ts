@@ -17,7 +17,8 @@ import { formatFor, sourceDateEpoch, type Settings } from "./settings.js";
 import type { CommandArgs, BundleFlags } from "./flags.js";
 import type { Target } from "../targets/target.js";
 import type { PlannedPackage } from "../plan/types.js";
-import { downloadAll, type DownloadRequest } from "../download/downloader.js";
+import { downloadAll, type DownloadedFile, type DownloadRequest } from "../download/downloader.js";
+import { checkFetchedWheel } from "../bundle/validate-wheel.js";
 import { checkPlannedMetadata } from "../index/metadata-agreement.js";
 import { TOOL_VERSION } from "../version.js";
 import { readSettings, runPlan } from "./run-plan.js";
@@ -117,7 +118,9 @@ export async function bundleCommand(args: CommandArgs["bundle"], flags: BundleFl
     const known = toFetch.reduce((n, r) => n + (r.size ?? 0), 0);
     const downloads = { path: session.cache.root, what: "the downloads", needed: known || undefined, atLeast: toFetch.some((r) => r.size === undefined) };
     if (!opts.offline) checkSpace(downloads);
-    const paths = await withSpace(downloads, () => downloadAll([...requests.values()], { net: session.net, cache: session.cache, jobs: opts.jobs, verifyCache: opts.verifyCache, reporter: session.reporter }));
+    // Each wheel is checked as soon as it is in the cache, while the others download.
+    const onFile = (f: DownloadedFile) => checkFetchedWheel(f, { cache: session.cache, verifyCache: opts.verifyCache });
+    const paths = await withSpace(downloads, () => downloadAll([...requests.values()], { net: session.net, cache: session.cache, jobs: opts.jobs, verifyCache: opts.verifyCache, reporter: session.reporter, onFile }));
     const provenance = await fetchProvenance(
       plan.targets.flatMap((tp) => tp.packages.flatMap((p) => (p.file.provenance && paths.get(p.file.url.key) ? [{ filename: p.file.filename, sha256: paths.get(p.file.url.key)!.sha256, url: p.file.provenance }] : []))),
       { net: session.net, cache: session.cache, warn: (m) => session.reporter.log.warn(m) },

@@ -18,6 +18,8 @@
  *   download with E_NETWORK naming the file.
  * - On the first failure no new download starts; those in flight finish or clean up, then the
  *   first error is thrown.
+ * - `onFile` (the bundle's wheel check) runs on each file as soon as it is in the cache, in the
+ *   file's --jobs slot; its failure is the file's failure.
  */
 import { rmSync } from "node:fs";
 import pLimit from "p-limit";
@@ -66,6 +68,12 @@ export interface DownloadAllOptions {
    */
   verifyCache?: boolean;
   reporter?: Reporter;
+  /**
+   * Called with each file as soon as it is in the cache (downloaded or a hit), in its --jobs
+   * slot, so that work on it overlaps the other downloads; a rejection fails the run as a
+   * failed download does.
+   */
+  onFile?: (f: DownloadedFile) => Promise<void>;
 }
 
 function parseExtra(extra: string[] | undefined): { alg: string; hex: string }[] {
@@ -268,6 +276,7 @@ export async function downloadAll(reqs: DownloadRequest[], o: DownloadAllOptions
           try {
             // Every --hash set of every request for this file must be honoured.
             const f = await fetchToCache(first, o, others);
+            await o.onFile?.(f);
             for (const r of group) out.set(r.url.key, f);
             out.set(f.sha256, f);
           } catch (e) {

@@ -13,6 +13,9 @@
  *   <root>/simple-v1/<ab>/<key>.json        index responses (body, validators), key = sha256 of
  *                                           the credential-free URL; for --offline and ETags
  *   <root>/urls-v1/<ab>/<key>               sha256 of a file whose index gave no hash
+ *   <root>/wheel-checks-v1/<ab>/<hex>       the wheel check's verdict on the wheel whose bytes
+ *                                           wheelbarrow hashed to <hex>: passed, by which check
+ *                                           version, under which file name (JSON)
  *
  * Every write goes to a temp file in the destination directory and is renamed into place, so a
  * reader never sees a partial file and two wheelbarrow processes sharing the cache are safe:
@@ -65,6 +68,12 @@ export async function hashFile(path: string): Promise<{ sha256: string; size: nu
   return { sha256: h.digest("hex"), size };
 }
 
+/** A wheel that passed the wheel check (src/bundle/validate-wheel.ts): which check, under which file name. */
+export interface WheelCheckRecord {
+  version: number;
+  filename: string;
+}
+
 /** A cached index response. */
 export interface CachedPage {
   /** Credential-free URL that was asked for. */
@@ -103,6 +112,7 @@ export class Cache {
     const got = await hashFile(p);
     if (got.sha256 === sha256.toLowerCase()) return true;
     rmSync(p, { force: true });
+    rmSync(this.wheelCheckPath(sha256), { force: true });
     return false;
   }
 
@@ -256,6 +266,26 @@ export class Cache {
 
   recordUrlSha(url: string, sha256: string): void {
     this.writeAtomic(this.urlShaPath(url), check(sha256));
+  }
+
+  private wheelCheckPath(sha256: string): string {
+    const s = check(sha256);
+    return join(this.root, "wheel-checks-v1", s.slice(0, 2), s);
+  }
+
+  /** The kept verdict of the wheel check on the wheel with this sha256; null when none (or unreadable). */
+  readWheelCheck(sha256: string): WheelCheckRecord | null {
+    try {
+      const r = JSON.parse(readFileSync(this.wheelCheckPath(sha256), "utf8")) as Partial<WheelCheckRecord>;
+      return typeof r.version === "number" && typeof r.filename === "string" ? { version: r.version, filename: r.filename } : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Only for a wheel whose bytes the caller hashed to `sha256` and checked. */
+  writeWheelCheck(sha256: string, record: WheelCheckRecord): void {
+    this.writeAtomic(this.wheelCheckPath(sha256), JSON.stringify(record));
   }
 
   /** Size of a cached wheel, or null. */
