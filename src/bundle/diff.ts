@@ -6,14 +6,12 @@
  * follow the packages) are compared by path and sha256. The embedded interpreter (manifest
  * `python`, docs/bundle-format.md) is compared on its own: added, removed, changed (another triple
  * or implementation), upgraded / downgraded (PEP 440 version, then PBS build date), rebuilt (same
- * version and build, another archive sha256, size or name) or unchanged. Pure apart from
- * openBundle. The text form escapes every string from the manifests for the terminal.
+ * version and build, another archive sha256, size or name) or unchanged. Pure (the command
+ * opens the bundles). The text form escapes every string from the manifests for the terminal.
  */
 import { canonicalizeName } from "../pypa/names.js";
 import { compareVersions as pep440Compare, parseVersion } from "../pypa/versions.js";
 import type { Manifest, ManifestPackage, ManifestPython } from "./manifest.js";
-import { manifestOf } from "./inspect.js";
-import { openBundle } from "./read-bundle.js";
 import { table } from "./text-table.js";
 import { terminalSafe } from "../text/terminal-safe.js";
 
@@ -132,11 +130,6 @@ export function diffManifests(a: Manifest, b: Manifest, where: { old: { bundle: 
     else if (o !== n) d.files.changed.push(path);
   }
   return d;
-}
-
-export async function diffBundles(oldPath: string, newPath: string): Promise<BundleDiff> {
-  const [a, b] = await Promise.all([openBundle(oldPath, { hash: false }), openBundle(newPath, { hash: false })]);
-  return diffManifests(manifestOf(a), manifestOf(b), { old: { bundle: a.source, stem: a.root }, new: { bundle: b.source, stem: b.root } });
 }
 
 export function formatDiff(d: BundleDiff): string {

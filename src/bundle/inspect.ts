@@ -6,7 +6,7 @@
  */
 import { WbError } from "../errors.js";
 import { MANIFEST_NAME, parseManifest, type Manifest, type ManifestFile, type ManifestPackage, type TargetInfo } from "./manifest.js";
-import { openBundle, type OpenedBundle } from "./read-bundle.js";
+import type { OpenedBundle } from "./read-bundle.js";
 import { formatBytes, table } from "./text-table.js";
 
 export interface InspectReport {
@@ -51,10 +51,6 @@ export function inspectOpened(b: OpenedBundle): InspectReport {
     files: m.files,
     sizes: { archive: b.size, wheels: sum(m.packages), app: sum(app), appFiles: app.length, other: sum(m.files) - sum(app) },
   };
-}
-
-export async function inspectBundle(path: string): Promise<InspectReport> {
-  return inspectOpened(await openBundle(path, { hash: false }));
 }
 
 export function describeTarget(t: TargetInfo): string {

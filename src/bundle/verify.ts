@@ -14,7 +14,7 @@ import { canonicalizeName } from "../pypa/names.js";
 import { parsePylock } from "../pypa/pylock.js";
 import { versionsEqual } from "../pypa/versions.js";
 import { MANIFEST_NAME, SUMS_NAME, SUMS_SIG_NAME, parseManifest, type Manifest } from "./manifest.js";
-import { openBundle, type OpenedBundle } from "./read-bundle.js";
+import type { OpenedBundle } from "./read-bundle.js";
 import { parseRequirementsOut } from "./requirements-out.js";
 import { parseSha256Sums } from "./sha256sums.js";
 import { terminalSafe } from "../text/terminal-safe.js";
@@ -224,6 +224,3 @@ export function verifyOpened(b: OpenedBundle): VerifyReport {
   };
 }
 
-export async function verifyBundle(path: string): Promise<VerifyReport> {
-  return verifyOpened(await openBundle(path, { hash: true }));
-}

@@ -420,9 +420,3 @@ export function publishBundles(staged: StagedBundle[]): void {
   }
 }
 
-/** Stage and publish one bundle. */
-export async function writeBundle(input: BundleInput): Promise<BundleResult> {
-  const s = await stageBundle(input);
-  publishBundles([s]);
-  return { path: s.path, format: s.format, size: s.size, sha256: s.sha256, stem: s.stem };
-}

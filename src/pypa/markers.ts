@@ -316,16 +316,6 @@ export function markerToString(m: Marker): string {
   return render(m, true);
 }
 
-export function markerVariables(m: Marker): string[] {
-  const out: string[] = [];
-  const visit = (n: Marker): void => {
-    if (n.kind !== "compare") return n.items.forEach(visit);
-    for (const o of [n.left, n.right]) if (o.kind === "variable" && !out.includes(o.name)) out.push(o.name);
-  };
-  visit(m);
-  return out;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Evaluation
 // ---------------------------------------------------------------------------------------------

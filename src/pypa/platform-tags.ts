@@ -91,11 +91,6 @@ export function macosPlatforms(arch: string, major: number, minor: number): stri
   return out;
 }
 
-/** packaging's _normalize_string: `.`, `-` and space become `_`. */
-export function normalizePlatformString(s: string): string {
-  return s.replace(/[.\- ]/g, "_");
-}
-
 function product(interpreter: string, abi: string, platforms: readonly string[]): string[] {
   return platforms.map((p) => `${interpreter}-${abi}-${p}`);
 }

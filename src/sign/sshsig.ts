@@ -10,7 +10,6 @@
  * verifying, as ssh-keygen does. Parsing is bounds-checked (a hostile .sig is an ordinary input).
  * Pure: no I/O.
  */
-import { createHash } from "node:crypto";
 import { checkSshSignature, parsePublicKeyBlob, type SshPublicKey } from "./ssh-public-key.js";
 import { SshReader, SshWireError, sshString, u32 } from "./ssh-wire.js";
 
@@ -28,10 +27,6 @@ export interface SshSig {
   hashAlg: SigHash;
   /** The SSH signature blob (`string alg, string sig`). */
   signature: Buffer;
-}
-
-export function digestOf(hashAlg: SigHash, message: Buffer): Buffer {
-  return createHash(hashAlg).update(message).digest();
 }
 
 /** What the key actually signs, from the message's digest. */

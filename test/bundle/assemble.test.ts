@@ -7,12 +7,13 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
 import { archivePlan, assembleBundle, type AssembleInput } from "../../src/bundle/assemble.js";
-import { collectRunFiles, writeBundle } from "../../src/bundle/write-bundle.js";
+import { collectRunFiles } from "../../src/bundle/write-bundle.js";
 import { readParsedWheelMetadata } from "../../src/bundle/wheel-metadata.js";
 import { parseMetadata } from "../../src/pypa/metadata.js";
 import { parseSha256Sums } from "../../src/bundle/sha256sums.js";
 import { WbError } from "../../src/errors.js";
 import { LINUX, bundleInput, makeApp, makeInstallerDir, makePackages, removeTempDirs, tempDir } from "./helpers.js";
+import { writeBundle } from "../helpers/bundle-api.js";
 
 afterAll(removeTempDirs);
 

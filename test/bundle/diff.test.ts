@@ -1,11 +1,12 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { diffBundles, formatDiff } from "../../src/bundle/diff.js";
-import { formatInspect, inspectBundle } from "../../src/bundle/inspect.js";
-import { writeBundle, type BundlePackage, type BundleResult } from "../../src/bundle/write-bundle.js";
+import { formatDiff } from "../../src/bundle/diff.js";
+import { formatInspect } from "../../src/bundle/inspect.js";
+import { type BundlePackage, type BundleResult } from "../../src/bundle/write-bundle.js";
 import type { WheelSpec } from "../helpers/wheel-builder.js";
 import { bundleInput, makeApp, makeInstallerDir, makePackages, removeTempDirs, tempDir, WINDOWS } from "./helpers.js";
+import { diffBundles, inspectBundle, writeBundle } from "../helpers/bundle-api.js";
 
 let root: string;
 let oldB: BundleResult;

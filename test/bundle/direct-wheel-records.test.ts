@@ -9,10 +9,9 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { verifyBundle } from "../../src/bundle/verify.js";
-import { writeBundle } from "../../src/bundle/write-bundle.js";
 import { parsePylock } from "../../src/pypa/pylock.js";
 import { bundleInput, makeInstallerDir, makePackages, removeTempDirs, tempDir } from "./helpers.js";
+import { verifyBundle, writeBundle } from "../helpers/bundle-api.js";
 
 const packaging = pylockPackagingVersion();
 afterAll(removeTempDirs);

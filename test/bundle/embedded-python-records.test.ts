@@ -10,13 +10,13 @@ import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { diffBundles, diffManifests, formatDiff } from "../../src/bundle/diff.js";
-import { formatInspect, inspectBundle, manifestOf } from "../../src/bundle/inspect.js";
+import { diffManifests, formatDiff } from "../../src/bundle/diff.js";
+import { formatInspect, manifestOf } from "../../src/bundle/inspect.js";
 import type { Manifest } from "../../src/bundle/manifest.js";
 import { openBundle } from "../../src/bundle/read-bundle.js";
-import { verifyBundle } from "../../src/bundle/verify.js";
-import { writeBundle, type BundlePackage, type BundlePython, type BundleResult } from "../../src/bundle/write-bundle.js";
+import { type BundlePackage, type BundlePython, type BundleResult } from "../../src/bundle/write-bundle.js";
 import { LINUX, bundleInput, makeInstallerDir, makePackages, removeTempDirs, tempDir } from "./helpers.js";
+import { diffBundles, inspectBundle, verifyBundle, writeBundle } from "../helpers/bundle-api.js";
 
 const BUILD_OLD = "20240726";
 const BUILD_NEW = "20240814";

@@ -6,12 +6,12 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { diffBundles, formatDiff } from "../../src/bundle/diff.js";
-import { verifyBundle } from "../../src/bundle/verify.js";
+import { formatDiff } from "../../src/bundle/diff.js";
 import { compareVersions, versionsEqual } from "../../src/pypa/versions.js";
-import { writeBundle, type BundleResult } from "../../src/bundle/write-bundle.js";
+import { type BundleResult } from "../../src/bundle/write-bundle.js";
 import type { WheelSpec } from "../helpers/wheel-builder.js";
 import { bundleInput, makeInstallerDir, makePackages, removeTempDirs, tempDir } from "./helpers.js";
+import { diffBundles, verifyBundle, writeBundle } from "../helpers/bundle-api.js";
 
 const spec = (version: string): WheelSpec[] => [{ name: "tinyweb", version, files: { "tinyweb/__init__.py": `v = '${version}'\n` } }];
 

@@ -12,10 +12,10 @@ import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { WbError } from "../../src/errors.js";
 import { parseCsv, unsafeReason, validateWheel } from "../../src/bundle/validate-wheel.js";
-import { writeBundle } from "../../src/bundle/write-bundle.js";
 import { buildWheel, type WheelSpec } from "../helpers/wheel-builder.js";
 import { tempDir } from "../net/net-helpers.js";
 import { bundleInput, makeInstallerDir } from "./helpers.js";
+import { writeBundle } from "../helpers/bundle-api.js";
 
 const INSTALL_PY = resolve(import.meta.dirname, "..", "..", "src", "installer", "install.py");
 const hasPython = spawnSync("python3", ["-c", "import zipfile"]).status === 0;

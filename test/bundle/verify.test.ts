@@ -3,13 +3,13 @@ import { createHash } from "node:crypto";
 import { cpSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { writeBundle, type BundleResult } from "../../src/bundle/write-bundle.js";
-import { verifyBundle } from "../../src/bundle/verify.js";
+import { type BundleResult } from "../../src/bundle/write-bundle.js";
 import { openBundle } from "../../src/bundle/read-bundle.js";
 import { formatSha256Sums } from "../../src/bundle/sha256sums.js";
 import { WbError } from "../../src/errors.js";
 import type { BundlePackage } from "../../src/bundle/write-bundle.js";
 import { APP_EXCLUDES, bundleInput, makeApp, makeInstallerDir, makePackages, removeTempDirs, tempDir } from "./helpers.js";
+import { verifyBundle, writeBundle } from "../helpers/bundle-api.js";
 
 let root: string;
 let packages: BundlePackage[];

@@ -6,12 +6,12 @@ import { randomBytes } from "node:crypto";
 import { afterAll, afterEach, describe, expect, test, vi } from "vitest";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { Ajv } from "ajv";
-import { writeBundle, type BundleFormat } from "../../src/bundle/write-bundle.js";
+import { type BundleFormat } from "../../src/bundle/write-bundle.js";
 import { openBundle } from "../../src/bundle/read-bundle.js";
-import { verifyBundle } from "../../src/bundle/verify.js";
 import { WbError } from "../../src/errors.js";
 import { buildWheel } from "../helpers/wheel-builder.js";
 import { APP_EXCLUDES, APP_SHIPPED, TARGETS, bundleInput, makeApp, makeInstallerDir, makePackages, removeTempDirs, tempDir } from "./helpers.js";
+import { verifyBundle, writeBundle } from "../helpers/bundle-api.js";
 
 const FORMATS: BundleFormat[] = ["tar.gz", "zip", "dir"];
 

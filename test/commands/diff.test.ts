@@ -2,8 +2,9 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { diffCommand } from "../../src/commands/diff.js";
-import { writeBundle, type BundleResult } from "../../src/bundle/write-bundle.js";
+import { type BundleResult } from "../../src/bundle/write-bundle.js";
 import { WHEEL_SPECS, bundleInput, fakeContext, makeInstallerDir, makePackages, removeTempDirs, tempDir } from "../bundle/helpers.js";
+import { writeBundle } from "../helpers/bundle-api.js";
 
 let root: string;
 let a: BundleResult;

@@ -2,8 +2,9 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inspectCommand } from "../../src/commands/inspect.js";
-import { writeBundle, type BundleResult } from "../../src/bundle/write-bundle.js";
+import { type BundleResult } from "../../src/bundle/write-bundle.js";
 import { bundleInput, fakeContext, makeInstallerDir, makePackages, removeTempDirs, tempDir, WINDOWS } from "../bundle/helpers.js";
+import { writeBundle } from "../helpers/bundle-api.js";
 
 let root: string;
 let bundle: BundleResult;

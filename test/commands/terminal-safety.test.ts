@@ -6,9 +6,10 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { writeBundle, type BundleResult } from "../../src/bundle/write-bundle.js";
+import { type BundleResult } from "../../src/bundle/write-bundle.js";
 import { runCli } from "../helpers/run-cli.js";
 import { bundleInput, makeInstallerDir, makePackages, removeTempDirs, tempDir } from "../bundle/helpers.js";
+import { writeBundle } from "../helpers/bundle-api.js";
 
 const OSC8 = "\x1b]8;;https://evil.example/\x07click me\x1b]8;;\x07";
 const CLEAR = "\x1b[2J";

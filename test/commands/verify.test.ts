@@ -3,10 +3,11 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { verifyCommand } from "../../src/commands/verify.js";
-import { writeBundle, type BundleResult } from "../../src/bundle/write-bundle.js";
+import { type BundleResult } from "../../src/bundle/write-bundle.js";
 import { WbError } from "../../src/errors.js";
 import { runCli } from "../helpers/run-cli.js";
 import { bundleInput, fakeContext, makeInstallerDir, makePackages, removeTempDirs, tempDir } from "../bundle/helpers.js";
+import { writeBundle } from "../helpers/bundle-api.js";
 
 let root: string;
 let bundle: BundleResult;

@@ -13,10 +13,10 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { writeBundle } from "../../src/bundle/write-bundle.js";
 import { installerDir } from "../../src/commands/bundle.js";
 import { bundleInput, makePackages } from "../bundle/helpers.js";
 import { pyenvPython, run } from "./harness.js";
+import { writeBundle } from "../helpers/bundle-api.js";
 
 const py311 = pyenvPython("3.11.7");
 const py312 = pyenvPython("3.12.1");

@@ -8,7 +8,6 @@ import {
   macosPlatforms,
   manylinuxPlatforms,
   musllinuxPlatforms,
-  normalizePlatformString,
   pypyTags,
   supportedTags,
   tagIndexOf,
@@ -119,9 +118,5 @@ describe("CPython 3.12 on manylinux_2_28_x86_64: platform count, legacy-alias or
     const c = compatibleTags(3, 10, ["win_amd64"], "pp3");
     expect(c.slice(0, 3)).toEqual(["py310-none-win_amd64", "py3-none-win_amd64", "py39-none-win_amd64"]);
     expect(c).toContain("pp3-none-any");
-  });
-
-  it("normalises platform strings as packaging does", () => {
-    expect(normalizePlatformString("macosx-10.9-x86 64")).toBe("macosx_10_9_x86_64");
   });
 });

@@ -4,8 +4,6 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { describe, expect, it } from "vitest";
-import { writeBundle } from "../../src/bundle/write-bundle.js";
-import { verifyBundle } from "../../src/bundle/verify.js";
 import { buildManifest, parseManifest, serializeManifest, type Manifest } from "../../src/bundle/manifest.js";
 import { splitDistFlag } from "../../src/cli/flags.js";
 import { distSources } from "../../src/python-dist/dist-sources.js";
@@ -13,6 +11,7 @@ import { mirrorBase, parseDistRef } from "../../src/python-dist/fetch-dist.js";
 import { parseSpecText } from "../../src/spec/spec-file.js";
 import { errorOf } from "../helpers/error-of.js";
 import { LINUX, MACOS, bundleInput, makeInstallerDir, makePackages, tempDir } from "../bundle/helpers.js";
+import { verifyBundle, writeBundle } from "../helpers/bundle-api.js";
 
 const H = (c: string) => c.repeat(64);
 const PBS = "cpython-3.12.4+20240726-x86_64-unknown-linux-gnu-install_only_stripped.tar.gz";
