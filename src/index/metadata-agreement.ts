@@ -6,6 +6,7 @@
  * naming both sources. The wheel's own METADATA, parsed here once, is then what the bundle uses
  * (SBOM), and its text is cached under the wheel's verified sha256.
  */
+import pLimit from "p-limit";
 import { WbError, WbErrorList } from "../errors.js";
 import { parseMetadata, type CoreMetadata } from "../pypa/metadata.js";
 import { canonicalizeName } from "../pypa/names.js";
@@ -114,21 +115,19 @@ export async function checkPlannedMetadata(planned: Iterable<PlannedWheel>, down
   }
   // Several wheels at once (each is a few small reads), errors kept in the plan's order.
   const wheels = [...distinct.values()];
-  const results: ({ ok: CoreMetadata } | { error: WbError })[] = new Array(wheels.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < wheels.length) {
-      const i = next++;
-      const p = wheels[i]!;
-      try {
-        results[i] = { ok: await checkWheelMetadata(p, downloaded.get(p.file.url.key)!, cache) };
-      } catch (e) {
-        if (!(e instanceof WbError)) throw e;
-        results[i] = { error: e };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(CONCURRENT_CHECKS, wheels.length) }, worker));
+  const limit = pLimit(CONCURRENT_CHECKS);
+  const results = await Promise.all(
+    wheels.map((p) =>
+      limit(async (): Promise<{ ok: CoreMetadata } | { error: WbError }> => {
+        try {
+          return { ok: await checkWheelMetadata(p, downloaded.get(p.file.url.key)!, cache) };
+        } catch (e) {
+          if (!(e instanceof WbError)) throw e;
+          return { error: e };
+        }
+      }),
+    ),
+  );
   const out = new Map<string, CoreMetadata>();
   const errors: WbError[] = [];
   wheels.forEach((p, i) => {

@@ -6,6 +6,7 @@
  * that satisfies it. Every problem of every target is collected; nothing is downloaded in bulk
  * before the set is known to be complete.
  */
+import pLimit, { type LimitFunction } from "p-limit";
 import { WbError } from "../errors.js";
 import { parseMetadata, type CoreMetadata } from "../pypa/metadata.js";
 import { evaluateMarker, type MarkerEnvironment } from "../pypa/markers.js";
@@ -36,12 +37,13 @@ export interface PlanResult {
 export class MemoSource implements PlanSource {
   private projects = new Map<string, Promise<ProjectFiles | null>>();
   private metadata = new Map<string, Promise<string>>();
-  private active = 0;
-  private readonly waiting: (() => void)[] = [];
+  private readonly limit: LimitFunction;
   constructor(
     private readonly inner: PlanSource,
-    private readonly jobs = Infinity,
-  ) {}
+    jobs = Infinity,
+  ) {
+    this.limit = pLimit(jobs);
+  }
   getProject(name: string): Promise<ProjectFiles | null> {
     const key = canonicalizeName(name);
     let p = this.projects.get(key);
@@ -50,20 +52,8 @@ export class MemoSource implements PlanSource {
   }
   fetchMetadata(file: CandidateFile): Promise<string> {
     let p = this.metadata.get(file.url.key);
-    if (!p) this.metadata.set(file.url.key, (p = this.limited(() => this.inner.fetchMetadata(file))));
+    if (!p) this.metadata.set(file.url.key, (p = this.limit(() => this.inner.fetchMetadata(file))));
     return p;
-  }
-  private async limited<T>(work: () => Promise<T>): Promise<T> {
-    if (this.active >= this.jobs) await new Promise<void>((res) => this.waiting.push(res));
-    else this.active++;
-    try {
-      return await work();
-    } finally {
-      // The slot passes straight to the next waiter, if any.
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.active--;
-    }
   }
 }
 
