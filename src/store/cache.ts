@@ -68,6 +68,9 @@ export async function hashFile(path: string): Promise<{ sha256: string; size: nu
   return { sha256: h.digest("hex"), size };
 }
 
+/** The largest verdict file read back (a real one is under 300 bytes). */
+const MAX_WHEEL_CHECK_BYTES = 4096;
+
 /** A wheel that passed the wheel check (src/bundle/validate-wheel.ts): which check, under which file name. */
 export interface WheelCheckRecord {
   version: number;
@@ -276,7 +279,10 @@ export class Cache {
   /** The kept verdict of the wheel check on the wheel with this sha256; null when none (or unreadable). */
   readWheelCheck(sha256: string): WheelCheckRecord | null {
     try {
-      const r = JSON.parse(readFileSync(this.wheelCheckPath(sha256), "utf8")) as Partial<WheelCheckRecord>;
+      const path = this.wheelCheckPath(sha256);
+      // A verdict is a few dozen bytes; a bigger file is not one of ours.
+      if (statSync(path).size > MAX_WHEEL_CHECK_BYTES) return null;
+      const r = JSON.parse(readFileSync(path, "utf8")) as Partial<WheelCheckRecord>;
       return typeof r.version === "number" && typeof r.filename === "string" ? { version: r.version, filename: r.filename } : null;
     } catch {
       return null;

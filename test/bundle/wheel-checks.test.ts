@@ -111,6 +111,9 @@ describe("the kept verdict of the wheel check", () => {
     const p = join(cache.root, "wheel-checks-v1", file.sha256.slice(0, 2), file.sha256);
     writeFileSync(p, "{not json");
     expect(cache.readWheelCheck(file.sha256)).toBeNull();
+    // Valid JSON padded past the size bound is not read either.
+    writeFileSync(p, JSON.stringify({ version: WHEEL_CHECK_VERSION, filename: file.filename }) + " ".repeat(5000));
+    expect(cache.readWheelCheck(file.sha256)).toBeNull();
     const run = new WheelChecks();
     await run.ensure(file, { cache });
     expect(run.runs).toBe(1);
